@@ -1,0 +1,42 @@
+# Two commands on a fresh machine: `make run` and `make test`. Both set up everything first.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+HOST   ?= 127.0.0.1
+PORT   ?= 8501
+PYTEST_ARGS ?=
+
+.PHONY: install run test e2e bench lint apt-deps clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+apt-deps:
+	@bash scripts/apt-deps.sh
+
+run: install
+	$(BIN)/care-plans init-db
+	$(BIN)/care-plans prepare-local
+	$(BIN)/streamlit run dashboard/app.py --server.address $(HOST) --server.port $(PORT) \
+		--server.headless true --browser.gatherUsageStats false
+
+test: install apt-deps
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+e2e: install apt-deps
+	$(BIN)/python -m pytest -m browser $(PYTEST_ARGS)
+
+bench: install
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -1,0 +1,70 @@
+"""Settings, read from the environment once and passed down (never read deep inside the domain)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+DEFAULT_DATABASE_URL = "sqlite:///data/care-plans.db"
+DEFAULT_CRISIS_MESSAGE = (
+    "If you are in danger or might act on thoughts of harming yourself, call 999 or go to "
+    "your nearest emergency department. You can call Samaritans any time on 116 123."
+)
+
+
+def _int(env: dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, got {raw!r}") from None
+    if value <= 0:
+        raise ValueError(f"{name} must be greater than 0, got {value}")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    clinic_name: str = "Care Plans Clinic"
+    clinic_timezone: str = "Europe/London"
+    base_url: str = "http://localhost:8501"
+    crisis_message: str = DEFAULT_CRISIS_MESSAGE
+    idle_timeout_seconds: int = 15 * 60
+    lockout_threshold: int = 5
+    lockout_minutes: int = 15
+    checkin_link_days: int = 30
+    measure_interval_days: int = 14
+    extra: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.clinic_timezone)
+
+    @property
+    def database_is_default(self) -> bool:
+        return self.database_url == DEFAULT_DATABASE_URL
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        tz = env.get("CARE_PLANS_TIMEZONE") or cls.clinic_timezone
+        try:
+            ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"CARE_PLANS_TIMEZONE {tz!r} is not a known time zone") from None
+        return cls(
+            database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
+            clinic_name=env.get("CARE_PLANS_CLINIC_NAME") or cls.clinic_name,
+            clinic_timezone=tz,
+            base_url=(env.get("CARE_PLANS_BASE_URL") or cls.base_url).rstrip("/"),
+            crisis_message=env.get("CARE_PLANS_CRISIS_MESSAGE") or DEFAULT_CRISIS_MESSAGE,
+            idle_timeout_seconds=_int(env, "CARE_PLANS_IDLE_TIMEOUT_SECONDS", 15 * 60),
+            lockout_threshold=_int(env, "CARE_PLANS_LOCKOUT_THRESHOLD", 5),
+            lockout_minutes=_int(env, "CARE_PLANS_LOCKOUT_MINUTES", 15),
+            checkin_link_days=_int(env, "CARE_PLANS_CHECKIN_LINK_DAYS", 30),
+            measure_interval_days=_int(env, "CARE_PLANS_MEASURE_INTERVAL_DAYS", 14),
+        )

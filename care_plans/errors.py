@@ -1,0 +1,46 @@
+"""Domain errors: what a service refuses, in words a clinician can read.
+
+Pages and the CLI turn these into a plain-language message; nothing else should reach a user.
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base of every refusal the domain makes on purpose."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ValidationError(DomainError):
+    """Input that cannot be saved. `problems` maps a field name to what is wrong with it."""
+
+    def __init__(self, problems: dict[str, str] | str) -> None:
+        if isinstance(problems, str):
+            problems = {"": problems}
+        self.problems: dict[str, str] = dict(problems)
+        text = "; ".join(f"{k}: {v}" if k else v for k, v in self.problems.items())
+        super().__init__(text)
+
+
+class NotFound(DomainError):
+    """The record does not exist (or the actor may not know that it exists)."""
+
+
+class AccessDenied(DomainError):
+    """The acting user may not do this to this record."""
+
+
+class EditConflict(DomainError):
+    """Someone else saved the record after it was opened for editing."""
+
+    def __init__(self, message: str, changed: dict[str, tuple[object, object]] | None = None):
+        super().__init__(message)
+        #: field -> (value the editor started from, value saved meanwhile)
+        self.changed = changed or {}
+
+
+class NotAvailableYet(DomainError):
+    """A command that exists with its final arguments but whose feature has not landed."""

@@ -1,0 +1,178 @@
+"""Check-ins: the client's self-report, from a link, in session or imported.
+
+Standard measures are scored here from their item answers (every item is kept); a check-in
+recorded in error is flagged, never deleted, and disappears from charts and counts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from care_plans import audit, measures
+from care_plans.access import Actor, client_for_write
+from care_plans.db import Database
+from care_plans.errors import NotFound, ValidationError
+from care_plans.models import (
+    RATINGS,
+    CarePlan,
+    CheckIn,
+    CheckinSource,
+    Goal,
+    GoalProgress,
+    MeasureResponse,
+    utcnow,
+)
+from care_plans.rules import checkin_problems
+
+
+@dataclass(frozen=True)
+class SavedCheckin:
+    id: int
+    client_id: int
+    submitted_at: datetime
+    scores: dict[str, measures.Score]
+
+    @property
+    def risk_flag(self) -> bool:
+        return any(s.risk_flag for s in self.scores.values())
+
+
+def score_measures(measure_answers: dict[str, list[Any]]) -> dict[str, measures.Score]:
+    """Score every instrument; a problem in one is named by instrument."""
+    scores: dict[str, measures.Score] = {}
+    problems: dict[str, str] = {}
+    for code, answers in measure_answers.items():
+        try:
+            scores[code] = measures.score(code, answers)
+        except ValueError as exc:
+            problems[code] = str(exc)
+    if problems:
+        raise ValidationError(problems)
+    return scores
+
+
+def _goal_ids_of_client(s: Session, client_id: int) -> set[int]:
+    return set(
+        s.scalars(
+            select(Goal.id).join(CarePlan, Goal.plan_id == CarePlan.id)
+            .where(CarePlan.client_id == client_id)
+        )
+    )
+
+
+def add_checkin(
+    s: Session,
+    *,
+    client_id: int,
+    submitted_at: datetime,
+    source: CheckinSource,
+    ratings: dict[str, int | None],
+    goal_progress: dict[int, int] | None = None,
+    note: str = "",
+    went_well: str = "",
+    was_hard: str = "",
+    measure_answers: dict[str, list[Any]] | None = None,
+    created_by_id: int | None = None,
+    link_id: int | None = None,
+    now: datetime | None = None,
+) -> tuple[CheckIn, dict[str, measures.Score]]:
+    """Validate and add one check-in inside an open session (no access check, no commit).
+
+    Callers check access first: `record_checkin` for staff, the link service for clients.
+    """
+    if submitted_at.tzinfo is None:
+        raise ValidationError({"submitted_at": "needs a time zone"})
+    texts = {"note": note, "went_well": went_well, "was_hard": was_hard}
+    problems = checkin_problems(
+        ratings, goal_progress=goal_progress, texts=texts,
+        has_measure=bool(measure_answers), submitted_at=submitted_at, now=now or utcnow(),
+    )
+    scores: dict[str, measures.Score] = {}
+    try:
+        scores = score_measures(measure_answers or {})
+    except ValidationError as exc:
+        problems.update(exc.problems)
+    if goal_progress:
+        unknown = set(goal_progress) - _goal_ids_of_client(s, client_id)
+        if unknown:
+            problems["goal_progress"] = "names a goal that is not in this client's plan"
+    if problems:
+        raise ValidationError(problems)
+    checkin = CheckIn(
+        client_id=client_id, submitted_at=submitted_at, source=source,
+        **{r: ratings.get(r) for r in RATINGS},
+        note=note, went_well=went_well, was_hard=was_hard,
+        created_by_id=created_by_id, link_id=link_id,
+    )
+    for goal_id, value in (goal_progress or {}).items():
+        checkin.goal_progress.append(GoalProgress(goal_id=goal_id, rating=value))
+    for code, sc in scores.items():
+        checkin.measures.append(
+            MeasureResponse(
+                client_id=client_id, instrument=code, administered_at=submitted_at,
+                answers=list(measure_answers[code]),  # type: ignore[index]
+                total=sc.total, severity=sc.severity, risk_flag=sc.risk_flag,
+            )
+        )
+    s.add(checkin)
+    s.flush()
+    return checkin, scores
+
+
+def record_checkin(
+    db: Database,
+    actor: Actor,
+    *,
+    client_id: int,
+    submitted_at: datetime | None = None,
+    source: CheckinSource = CheckinSource.SESSION,
+    ratings: dict[str, int | None] | None = None,
+    goal_progress: dict[int, int] | None = None,
+    note: str = "",
+    went_well: str = "",
+    was_hard: str = "",
+    measure_answers: dict[str, list[Any]] | None = None,
+) -> SavedCheckin:
+    """A check-in entered by staff (in session, or imported one at a time)."""
+    with db.uow() as uow:
+        s = uow.session
+        client_for_write(s, actor, client_id)
+        checkin, scores = add_checkin(
+            s, client_id=client_id, submitted_at=submitted_at or utcnow(), source=source,
+            ratings=ratings or {}, goal_progress=goal_progress, note=note,
+            went_well=went_well, was_hard=was_hard, measure_answers=measure_answers,
+            created_by_id=actor.user_id,
+        )
+        audit.record(s, actor, "checkin.create", "checkin", checkin.id, client_id=client_id,
+                     detail={"source": source.value, "instruments": sorted(scores)})
+        saved = SavedCheckin(checkin.id, client_id, checkin.submitted_at, scores)
+        uow.commit()
+        return saved
+
+
+def mark_entered_in_error(
+    db: Database, actor: Actor, *, checkin_id: int, reason: str
+) -> None:
+    """Hide a check-in from charts and counts, keeping it and saying why and who."""
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why this check-in was entered in error."})
+    with db.uow() as uow:
+        s = uow.session
+        checkin = s.get(CheckIn, checkin_id)
+        if checkin is None:
+            raise NotFound("No such check-in.")
+        client_for_write(s, actor, checkin.client_id)
+        if checkin.entered_in_error:
+            raise ValidationError({"": "This check-in is already marked as entered in error."})
+        checkin.entered_in_error = True
+        checkin.error_reason = reason.strip()
+        checkin.error_marked_by_id = actor.user_id
+        checkin.error_marked_at = utcnow()
+        audit.record(s, actor, "checkin.entered_in_error", "checkin", checkin.id,
+                     client_id=checkin.client_id)
+        uow.commit()

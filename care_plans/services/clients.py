@@ -1,0 +1,285 @@
+"""Clients: add, assign to clinicians, discharge and re-open.
+
+A new client gets a draft care plan at once, so there is always a plan to write in together.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from care_plans import audit
+from care_plans.access import Actor, client_for_read, client_for_write, require_admin
+from care_plans.db import Database
+from care_plans.errors import AccessDenied, NotFound, ValidationError
+from care_plans.models import (
+    CarePlan,
+    Client,
+    ClientAssignment,
+    ClientStatus,
+    PlanStatus,
+    Role,
+    User,
+)
+
+REF_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,30}[A-Z0-9]$")
+REVIEW_INTERVAL = timedelta(days=90)
+
+
+@dataclass(frozen=True)
+class ClientInfo:
+    id: int
+    ref: str
+    full_name: str
+    date_of_birth: date | None
+    status: str
+    plan_id: int | None
+    clinicians: tuple[str, ...]
+    primary_clinician: str | None
+
+
+def normalise_ref(ref: str) -> str:
+    return ref.strip().upper()
+
+
+def validate_client_fields(ref: str, full_name: str, date_of_birth: date | None,
+                           today: date) -> dict[str, str]:
+    problems: dict[str, str] = {}
+    if not REF_RE.match(ref):
+        problems["ref"] = (
+            "Use 3–32 capital letters, digits or hyphens, starting and ending with a letter or "
+            "digit (for example CP-0042)."
+        )
+    if not full_name.strip():
+        problems["name"] = "Enter the client's name."
+    elif len(full_name.strip()) > 200:
+        problems["name"] = "Keep the name under 200 characters."
+    if date_of_birth is not None:
+        if date_of_birth > today:
+            problems["date_of_birth"] = "The date of birth is in the future."
+        elif date_of_birth < date(1900, 1, 1):
+            problems["date_of_birth"] = "The date of birth is before 1900; check the year."
+    return problems
+
+
+def client_info(session: Session, client: Client) -> ClientInfo:
+    rows = session.execute(
+        select(User.username, ClientAssignment.is_primary)
+        .join(ClientAssignment, ClientAssignment.user_id == User.id)
+        .where(ClientAssignment.client_id == client.id)
+        .order_by(ClientAssignment.is_primary.desc(), User.username)
+    ).all()
+    plan_id = session.scalar(
+        select(CarePlan.id)
+        .where(CarePlan.client_id == client.id)
+        .order_by(CarePlan.id.desc())
+        .limit(1)
+    )
+    return ClientInfo(
+        id=client.id,
+        ref=client.ref,
+        full_name=client.full_name,
+        date_of_birth=client.date_of_birth,
+        status=client.status.value,
+        plan_id=plan_id,
+        clinicians=tuple(r.username for r in rows),
+        primary_clinician=next((r.username for r in rows if r.is_primary), None),
+    )
+
+
+def _clinician(session: Session, username: str) -> User:
+    user = session.scalar(select(User).where(User.username == username.strip().lower()))
+    if user is None or not user.is_active:
+        raise ValidationError({"clinician": f"No active account named {username.strip()!r}."})
+    if user.role not in (Role.CLINICIAN, Role.SUPERVISOR):
+        raise ValidationError({"clinician": f"{user.username!r} is not a clinician."})
+    return user
+
+
+def create_client(
+    db: Database,
+    actor: Actor,
+    *,
+    ref: str,
+    full_name: str,
+    date_of_birth: date | None = None,
+    clinician_username: str | None = None,
+    today: date | None = None,
+) -> ClientInfo:
+    """Add a client with a draft plan. A clinician adding one becomes its primary clinician."""
+    today = today or date.today()
+    ref = normalise_ref(ref)
+    problems = validate_client_fields(ref, full_name, date_of_birth, today)
+    if problems:
+        raise ValidationError(problems)
+    with db.uow() as uow:
+        s = uow.session
+        if actor.role in (Role.CLINICIAN.value, Role.SUPERVISOR.value):
+            if clinician_username and clinician_username.strip().lower() != actor.username:
+                raise AccessDenied("Only an administrator can add a client for someone else.")
+            primary = s.get(User, actor.user_id)
+            if primary is None or not primary.is_active:
+                raise AccessDenied("Your account is not active. Ask an administrator.")
+        else:
+            require_admin(s, actor)
+            if not clinician_username:
+                raise ValidationError({"clinician": "Choose the client's primary clinician."})
+            primary = _clinician(s, clinician_username)
+        if s.scalar(select(Client.id).where(Client.ref == ref)) is not None:
+            raise ValidationError({"ref": f"A client with ref {ref} already exists."})
+        client = Client(ref=ref, full_name=full_name.strip(), date_of_birth=date_of_birth,
+                        status=ClientStatus.ACTIVE)
+        s.add(client)
+        s.flush()
+        s.add(ClientAssignment(client_id=client.id, user_id=primary.id, is_primary=True))
+        plan = CarePlan(client_id=client.id, status=PlanStatus.DRAFT, start_date=today,
+                        next_review_date=today + REVIEW_INTERVAL)
+        s.add(plan)
+        s.flush()
+        audit.record(s, actor, "client.create", "client", client.id, client_id=client.id)
+        audit.record(s, actor, "plan.create", "care_plan", plan.id, client_id=client.id)
+        info = client_info(s, client)
+        uow.commit()
+        return info
+
+
+def get_client(db: Database, actor: Actor, client_id: int) -> ClientInfo:
+    with db.uow() as uow:
+        client = client_for_read(uow.session, actor, client_id)
+        return client_info(uow.session, client)
+
+
+def find_client_id(db: Database, actor: Actor, ref: str) -> int:
+    """The id behind a ref, if the actor may read that client (same message either way)."""
+    with db.uow() as uow:
+        client = uow.session.scalar(select(Client).where(Client.ref == normalise_ref(ref)))
+        if client is None:
+            raise NotFound(f"No client with ref {normalise_ref(ref)!r}.")
+        try:
+            client_for_read(uow.session, actor, client.id)
+        except AccessDenied:
+            raise NotFound(f"No client with ref {normalise_ref(ref)!r} in your caseload.") from None
+        return client.id
+
+
+def assign_clinician(
+    db: Database, actor: Actor, *, client_id: int, username: str, primary: bool = False
+) -> ClientInfo:
+    """Put a clinician on a client's care team (admin or CLI)."""
+    with db.uow() as uow:
+        s = uow.session
+        require_admin(s, actor)
+        client = s.get(Client, client_id)
+        if client is None:
+            raise NotFound("No such client.")
+        user = _clinician(s, username)
+        existing = s.scalar(
+            select(ClientAssignment).where(
+                ClientAssignment.client_id == client_id, ClientAssignment.user_id == user.id
+            )
+        )
+        if existing is None:
+            existing = ClientAssignment(client_id=client_id, user_id=user.id, is_primary=False)
+            s.add(existing)
+        if primary:
+            for a in s.scalars(
+                select(ClientAssignment).where(ClientAssignment.client_id == client_id)
+            ):
+                a.is_primary = a is existing
+            existing.is_primary = True
+        s.flush()
+        audit.record(s, actor, "client.assign", "client", client_id, client_id=client_id,
+                     detail={"user_id": user.id, "primary": primary})
+        info = client_info(s, client)
+        uow.commit()
+        return info
+
+
+def unassign_clinician(db: Database, actor: Actor, *, client_id: int, username: str) -> ClientInfo:
+    with db.uow() as uow:
+        s = uow.session
+        require_admin(s, actor)
+        client = s.get(Client, client_id)
+        if client is None:
+            raise NotFound("No such client.")
+        user = _clinician(s, username)
+        assignment = s.scalar(
+            select(ClientAssignment).where(
+                ClientAssignment.client_id == client_id, ClientAssignment.user_id == user.id
+            )
+        )
+        if assignment is None:
+            raise ValidationError({"clinician": f"{user.username} is not assigned to this client."})
+        if assignment.is_primary:
+            raise ValidationError(
+                {"clinician": "Make someone else the primary clinician before removing this one."}
+            )
+        s.delete(assignment)
+        audit.record(s, actor, "client.unassign", "client", client_id, client_id=client_id,
+                     detail={"user_id": user.id})
+        s.flush()
+        info = client_info(s, client)
+        uow.commit()
+        return info
+
+
+def _latest_plan(s: Session, client_id: int) -> CarePlan | None:
+    return s.scalar(
+        select(CarePlan).where(CarePlan.client_id == client_id).order_by(CarePlan.id.desc())
+    )
+
+
+def discharge(
+    db: Database, actor: Actor, *, client_id: int, reason: str, on: date, today: date | None = None
+) -> ClientInfo:
+    """Discharge: the plan becomes completed; the record stays readable."""
+    today = today or date.today()
+    problems: dict[str, str] = {}
+    if not reason.strip():
+        problems["reason"] = "Give a reason for the discharge."
+    if on > today:
+        problems["date"] = "The discharge date is in the future."
+    if problems:
+        raise ValidationError(problems)
+    with db.uow() as uow:
+        s = uow.session
+        client = client_for_write(s, actor, client_id)
+        if client.status == ClientStatus.DISCHARGED:
+            raise ValidationError({"": "This client is already discharged."})
+        client.status = ClientStatus.DISCHARGED
+        client.discharged_on = on
+        client.discharge_reason = reason.strip()
+        plan = _latest_plan(s, client_id)
+        if plan is not None and plan.status in (
+            PlanStatus.ACTIVE, PlanStatus.DRAFT, PlanStatus.ON_HOLD
+        ):
+            plan.status = PlanStatus.COMPLETED
+        audit.record(s, actor, "client.discharge", "client", client_id, client_id=client_id)
+        s.flush()
+        info = client_info(s, client)
+        uow.commit()
+        return info
+
+
+def reopen(db: Database, actor: Actor, *, client_id: int) -> ClientInfo:
+    """Re-open a discharged client: back on the caseload, the last plan active again."""
+    with db.uow() as uow:
+        s = uow.session
+        client = client_for_write(s, actor, client_id)
+        if client.status != ClientStatus.DISCHARGED:
+            raise ValidationError({"": "This client is not discharged."})
+        client.status = ClientStatus.ACTIVE
+        client.discharged_on = None
+        client.discharge_reason = None
+        plan = _latest_plan(s, client_id)
+        if plan is not None and plan.status == PlanStatus.COMPLETED:
+            plan.status = PlanStatus.ACTIVE
+        audit.record(s, actor, "client.reopen", "client", client_id, client_id=client_id)
+        s.flush()
+        info = client_info(s, client)
+        uow.commit()
+        return info
