@@ -65,7 +65,7 @@ def hash_password(password: str) -> str:
 def verify_password(password: str, password_hash: str | None) -> bool:
     """Check a password; with no hash, still spend bcrypt's time so timing reveals nothing."""
     if not password_hash:
-        bcrypt.checkpw(b"timing-equaliser", _dummy_hash())
+        bcrypt.checkpw(b"timing-equaliser", dummy_hash())
         return False
     try:
         return bcrypt.checkpw(password.encode("utf-8")[:MAX_BYTES], password_hash.encode("ascii"))
@@ -76,7 +76,7 @@ def verify_password(password: str, password_hash: str | None) -> bool:
 _dummy: dict[int, bytes] = {}
 
 
-def _dummy_hash() -> bytes:
+def dummy_hash() -> bytes:
     """A hash at the current work factor, so an unknown user costs what a wrong password does."""
     if BCRYPT_ROUNDS not in _dummy:
         _dummy[BCRYPT_ROUNDS] = bcrypt.hashpw(b"timing-equaliser", bcrypt.gensalt(BCRYPT_ROUNDS))

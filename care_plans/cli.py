@@ -1,0 +1,366 @@
+"""The `care-plans` command: set up a database, manage accounts, load demo data, import, export.
+
+Exit codes: 0 success, 1 a refusal or domain error (a plain message on stderr, never a
+traceback), 2 a usage error (argparse). The command acts as the audit user `cli`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import getpass
+import io
+import json
+import secrets
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy.exc import OperationalError
+
+from care_plans.access import Actor
+from care_plans.config import Settings
+from care_plans.db import Database, backup_sqlite, has_schema, init_db
+from care_plans.errors import DomainError, NotAvailableYet
+
+CLI = Actor.cli()
+
+
+class CliError(Exception):
+    """A refusal to report on stderr with exit code 1."""
+
+
+def _database(settings: Settings) -> Database:
+    return Database.from_url(settings.database_url)
+
+
+def _ready_database(settings: Settings) -> Database:
+    db = _database(settings)
+    if not has_schema(db.engine):
+        raise CliError("The database has no tables yet. Run `care-plans init-db` first.")
+    return db
+
+
+def _read_password(args: argparse.Namespace, *, required: bool) -> str | None:
+    if getattr(args, "password_stdin", False):
+        line = sys.stdin.readline()
+        if not line:
+            raise CliError("--password-stdin was given but standard input was empty.")
+        return line.rstrip("\r\n")
+    if not sys.stdin.isatty():
+        if required:
+            raise CliError("No terminal to prompt for a password; use --password-stdin.")
+        return None
+    first = getpass.getpass("New password: ")
+    second = getpass.getpass("Repeat the password: ")
+    if first != second:
+        raise CliError("The two passwords differ; nothing was changed.")
+    return first
+
+
+def _parse_date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _positive(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
+    return number
+
+
+def _client_id(db: Database, ref: str) -> int:
+    from care_plans.services import clients
+
+    return clients.find_client_id(db, CLI, ref)
+
+
+# --- subcommands ---------------------------------------------------------------------------
+
+
+def cmd_init_db(args: argparse.Namespace, settings: Settings) -> int:
+    db = _database(settings)
+    revision = init_db(db.engine)
+    print(f"database ready at revision {revision}")
+    return 0
+
+
+def cmd_create_user(args: argparse.Namespace, settings: Settings) -> int:
+    from care_plans.services import users
+
+    db = _ready_database(settings)
+    password = _read_password(args, required=False)
+    info = users.create_user(db, CLI, username=args.username, full_name=args.name,
+                             role=args.role, password=password)
+    note = "" if password else " (no password yet: use `care-plans set-password`)"
+    print(f"created {info.role} {info.username}{note}")
+    return 0
+
+
+def cmd_set_password(args: argparse.Namespace, settings: Settings) -> int:
+    from care_plans.services import users
+
+    db = _ready_database(settings)
+    password = _read_password(args, required=True)
+    assert password is not None
+    users.set_password(db, CLI, username=args.username, password=password)
+    print(f"password set for {args.username.strip().lower()}; their sign-ins were ended")
+    return 0
+
+
+def cmd_unlock(args: argparse.Namespace, settings: Settings) -> int:
+    from care_plans.services import users
+
+    db = _ready_database(settings)
+    info = users.unlock(db, CLI, username=args.username)
+    print(f"unlocked {info.username}")
+    return 0
+
+
+def _print_progress(done: int, total: int) -> None:
+    if sys.stderr.isatty() or total >= 200:
+        print(f"\rseeding clients: {done}/{total}", end="" if done < total else "\n",
+              file=sys.stderr, flush=True)
+
+
+def cmd_seed_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from care_plans import demo
+
+    db = _ready_database(settings)
+    result = demo.seed_demo(
+        db, clients=args.clients, days=args.days, clinicians=args.clinicians, seed=args.seed,
+        end_date=args.end_date, password=args.demo_password or demo.DEMO_PASSWORD,
+        progress=_print_progress,
+    )
+    print(f"seeded {result.clients} clients, {result.checkins} check-ins, "
+          f"{result.measure_responses} measure responses")
+    _print_accounts(result.accounts, args.demo_password is None)
+    return 0
+
+
+def _print_accounts(accounts: Sequence[tuple[str, str]], show_default: bool) -> None:
+    from care_plans import demo
+
+    print("demo accounts:")
+    for username, role in accounts:
+        print(f"  {username:<22} {role}")
+    if show_default:
+        print(f"password for every demo account: {demo.DEMO_PASSWORD}")
+
+
+ROSTER_FIELDS = ("ref", "name", "clinician", "status", "checkins", "last_checkin")
+
+
+def cmd_clients(args: argparse.Namespace, settings: Settings) -> int:
+    from care_plans import queries
+
+    db = _ready_database(settings)
+    rows = [
+        {
+            "ref": r.ref,
+            "name": r.name,
+            "clinician": r.clinician,
+            "status": r.status,
+            "checkins": r.checkins,
+            "last_checkin": r.last_checkin.isoformat().replace("+00:00", "Z")
+            if r.last_checkin else None,
+        }
+        for r in queries.client_roster(db, CLI)
+    ]
+    if args.format == "json":
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+    elif args.format == "csv":
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=ROSTER_FIELDS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        sys.stdout.write(buf.getvalue())
+    else:
+        if not rows:
+            print("no clients yet")
+            return 0
+        widths = {f: max(len(f), *(len(str(r[f] or "")) for r in rows)) for f in ROSTER_FIELDS}
+        print("  ".join(f.ljust(widths[f]) for f in ROSTER_FIELDS).rstrip())
+        for r in rows:
+            print("  ".join(str(r[f] or "-").ljust(widths[f]) for f in ROSTER_FIELDS).rstrip())
+    return 0
+
+
+def cmd_import_checkins(args: argparse.Namespace, settings: Settings) -> int:
+    from care_plans.services import imports
+
+    db = _ready_database(settings)
+    path = Path(args.file)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CliError(f"cannot read {path}: {exc.strerror or exc}") from None
+    result = imports.import_checkins(db, CLI, data, tz=settings.tz, dry_run=args.dry_run)
+    if result.faults:
+        for fault in result.faults:
+            print(str(fault), file=sys.stderr)
+        print(f"nothing imported: {len(result.faults)} problem(s) found", file=sys.stderr)
+        return 1
+    prefix = "dry run: would have " if args.dry_run else ""
+    print(f"{prefix}imported {result.imported}, skipped {result.skipped_duplicates} duplicates")
+    return 0
+
+
+def _not_yet(feature: str) -> Callable[[argparse.Namespace, Settings], int]:
+    def run(args: argparse.Namespace, settings: Settings) -> int:
+        db = _ready_database(settings)
+        _client_id(db, args.client_ref)  # an unknown ref is already a clear error
+        raise NotAvailableYet(f"{feature} is not available yet.")
+
+    return run
+
+
+def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
+    db = _database(settings)
+    out = Path(args.out)
+    if out.exists():
+        raise CliError(f"{out} already exists; choose a new file name.")
+    try:
+        backup_sqlite(db.engine, out)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    print(f"backup written to {out}")
+    return 0
+
+
+def cmd_prepare_local(args: argparse.Namespace, settings: Settings) -> int:
+    """First run on a laptop: a local cookie key, and demo data in an empty default database."""
+    from care_plans import demo
+    from care_plans.services import users
+
+    secrets_file = Path(args.secrets_file)
+    if not secrets_file.exists():
+        secrets_file.parent.mkdir(parents=True, exist_ok=True)
+        secrets_file.write_text(
+            "# Made by `make run` on first run. Local only: never commit this file.\n"
+            f'cookie_key = "{secrets.token_urlsafe(32)}"\n'
+        )
+        secrets_file.chmod(0o600)
+        print(f"created {secrets_file} with a random cookie key")
+    if not settings.database_is_default:
+        return 0
+    db = _ready_database(settings)
+    if users.count_users(db) > 0:
+        return 0
+    print("the default database is empty: loading demo data (fictional people only)")
+    result = demo.seed_demo(db, progress=_print_progress)
+    _print_accounts(result.accounts, True)
+    return 0
+
+
+# --- parser --------------------------------------------------------------------------------
+
+Handler = Callable[[argparse.Namespace, Settings], int]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="care-plans",
+        description="Recovery-oriented care plans: database, accounts, demo data, import, export.",
+        epilog="The database is DATABASE_URL, or sqlite:///data/care-plans.db by default.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(handler=handler)
+        return p
+
+    add("init-db", cmd_init_db, "Create the database or upgrade it to the latest schema.")
+
+    p = add("create-user", cmd_create_user, "Create an account.")
+    p.add_argument("username")
+    p.add_argument("--name", required=True, help="the person's full name")
+    p.add_argument("--role", required=True, choices=["clinician", "supervisor", "admin"])
+    p.add_argument("--password-stdin", action="store_true",
+                   help="read the password from the first line of standard input")
+
+    p = add("set-password", cmd_set_password, "Set an account's password (ends its sign-ins).")
+    p.add_argument("username")
+    p.add_argument("--password-stdin", action="store_true",
+                   help="read the password from the first line of standard input")
+
+    p = add("unlock", cmd_unlock, "Unlock an account locked after failed sign-ins.")
+    p.add_argument("username")
+
+    p = add("seed-demo", cmd_seed_demo,
+            "Load fictional demo data into an empty database (refuses one with clients).")
+    p.add_argument("--clients", type=_positive, default=24)
+    p.add_argument("--days", type=_positive, default=180)
+    p.add_argument("--clinicians", type=_positive, default=3)
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--end-date", type=_parse_date, default=None,
+                   help="last day of demo check-ins, YYYY-MM-DD (default today)")
+    p.add_argument("--demo-password", default=None,
+                   help="password for the demo accounts (default: the documented demo one)")
+
+    p = add("clients", cmd_clients, "List every client with check-in counts.")
+    p.add_argument("--format", choices=["table", "json", "csv"], default="table")
+
+    p = add("import-checkins", cmd_import_checkins,
+            "Import check-ins from a CSV file (all rows or none).")
+    p.add_argument("file")
+    p.add_argument("--dry-run", action="store_true", help="check the file and write nothing")
+
+    p = add("export-pdf", _not_yet("PDF export"), "Export a session summary PDF.")
+    p.add_argument("client_ref")
+    p.add_argument("--out")
+    p.add_argument("--since", type=_parse_date)
+    p.add_argument("--until", type=_parse_date)
+    p.add_argument("--client-copy", action="store_true")
+
+    p = add("export-fhir", _not_yet("FHIR export"), "Export a client's record as FHIR R4 JSON.")
+    p.add_argument("client_ref")
+    p.add_argument("--out")
+
+    p = add("checkin-link", _not_yet("Check-in links"), "Create a client's check-in link.")
+    p.add_argument("client_ref")
+    p.add_argument("--days", type=_positive, default=None)
+
+    p = add("backup", cmd_backup, "Copy a live SQLite database consistently.")
+    p.add_argument("--out", required=True)
+
+    p = add("prepare-local", cmd_prepare_local,
+            "Used by `make run`: make a local cookie key; load demo data into an empty "
+            "default database.")
+    p.add_argument("--secrets-file", default=".streamlit/secrets.toml")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, env: dict[str, str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings.from_env(env)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    try:
+        handler: Handler = args.handler
+        return handler(args, settings)
+    except (DomainError, CliError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except OperationalError as exc:
+        # The database itself is unreachable or locked: say so, without a traceback.
+        print(f"error: the database could not be used: {exc.orig}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted; nothing more was changed", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,97 @@
+"""Read models for the pages and the CLI: plain rows and DataFrames, never live ORM objects.
+
+Each function takes the acting user and returns only what that user may see: a clinician their
+assigned clients, a supervisor everyone, the command line everything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, and_, func, select
+
+from care_plans.access import Actor, require_admin, require_clinical
+from care_plans.db import Database
+from care_plans.models import CheckIn, Client, ClientAssignment, Role, User
+
+
+@dataclass(frozen=True)
+class RosterRow:
+    ref: str
+    name: str
+    clinician: str | None
+    status: str
+    checkins: int
+    last_checkin: datetime | None
+
+
+def visible_client_ids(actor: Actor) -> Select[tuple[int]] | None:
+    """A subquery of client ids the actor may read, or None for 'all clients'."""
+    require_clinical(actor)
+    if actor.is_system or actor.role == Role.SUPERVISOR.value:
+        return None
+    return select(ClientAssignment.client_id).where(ClientAssignment.user_id == actor.user_id)
+
+
+def client_roster(db: Database, actor: Actor) -> list[RosterRow]:
+    """Every visible client with primary clinician, check-in count and last check-in (UTC)."""
+    counts = (
+        select(
+            CheckIn.client_id,
+            func.count(CheckIn.id).label("n"),
+            func.max(CheckIn.submitted_at).label("last"),
+        )
+        .where(CheckIn.entered_in_error.is_(False))
+        .group_by(CheckIn.client_id)
+        .subquery()
+    )
+    stmt = (
+        select(Client.ref, Client.full_name, User.username, Client.status, counts.c.n,
+               counts.c.last)
+        .outerjoin(ClientAssignment, and_(ClientAssignment.client_id == Client.id,
+                                          ClientAssignment.is_primary.is_(True)))
+        .outerjoin(User, User.id == ClientAssignment.user_id)
+        .outerjoin(counts, counts.c.client_id == Client.id)
+        .order_by(Client.ref)
+    )
+    visible = visible_client_ids(actor)
+    if visible is not None:
+        stmt = stmt.where(Client.id.in_(visible))
+    with db.uow() as uow:
+        rows = uow.session.execute(stmt).all()
+    return [RosterRow(r[0], r[1], r[2], r[3].value, int(r[4] or 0), r[5]) for r in rows]
+
+
+@dataclass(frozen=True)
+class AssignmentRow:
+    client_id: int
+    ref: str
+    name: str
+    status: str
+    clinicians: tuple[str, ...]
+    primary: str | None
+
+
+def assignment_roster(db: Database, actor: Actor) -> list[AssignmentRow]:
+    """Clients with their care team, for administrators: demographics only, nothing clinical."""
+    with db.uow() as uow:
+        require_admin(uow.session, actor)
+        clients = uow.session.execute(
+            select(Client.id, Client.ref, Client.full_name, Client.status).order_by(Client.ref)
+        ).all()
+        team: dict[int, list[tuple[str, bool]]] = {}
+        for client_id, username, primary in uow.session.execute(
+            select(ClientAssignment.client_id, User.username, ClientAssignment.is_primary)
+            .join(User, User.id == ClientAssignment.user_id)
+            .order_by(User.username)
+        ):
+            team.setdefault(client_id, []).append((username, primary))
+    return [
+        AssignmentRow(
+            c.id, c.ref, c.full_name, c.status.value,
+            tuple(u for u, _ in team.get(c.id, [])),
+            next((u for u, p in team.get(c.id, []) if p), None),
+        )
+        for c in clients
+    ]

@@ -1,0 +1,56 @@
+"""Entry point of the dashboard (`streamlit run dashboard/app.py`): page config, the sign-in
+gate, and the pages each role may use. Pages a role may not use are absent from its navigation
+(and the services refuse anyway)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import streamlit as st
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from dashboard import deps  # noqa: E402
+from dashboard.components import signin  # noqa: E402
+
+st.set_page_config(page_title="Care plans", page_icon="🌱", layout="wide")
+
+PAGES = Path(__file__).parent / "pages"
+
+if "set_password" in st.query_params:
+    # A one-time link from an administrator: the only page reachable without signing in.
+    st.navigation([st.Page(PAGES / "set_password.py", title="Set your password")],
+                  position="hidden").run()
+    st.stop()
+
+actor = signin.current_user()
+
+CLINICAL = [
+    st.Page(PAGES / "caseload.py", title="Caseload", icon="🗂️", url_path="caseload",
+            default=True),
+]
+ADMIN = [
+    st.Page(PAGES / "admin.py", title="Accounts and assignments", icon="🔑", url_path="admin",
+            default=True),
+]
+
+if actor is None:
+    # While signed out every protected address shows the sign-in form, so a deep link lands on
+    # the page asked for once signed in.
+    paths = sorted({p.url_path for p in CLINICAL + ADMIN if p.url_path})
+    aliases = [st.Page(signin.blank, title="Sign in", default=True)] + [
+        st.Page(signin.blank, title="Sign in", url_path=path) for path in paths
+    ]
+    st.navigation(aliases, position="hidden").run()
+    st.stop()
+
+pages = ADMIN if actor.role == "admin" else CLINICAL
+with st.sidebar:
+    st.markdown(f"**{actor.full_name}**")
+    st.caption(f"{actor.role.capitalize()} · {deps.settings().clinic_name}")
+    st.button("Sign out", on_click=signin.request_sign_out, key="sign_out",
+              width="stretch")
+signin.idle_warning(deps.settings().idle_timeout_seconds)
+st.session_state["actor"] = (actor.user_id, actor.username, actor.role, actor.full_name)
+st.navigation(pages).run()

@@ -1,0 +1,46 @@
+"""The only wiring between Streamlit and the domain: settings and the database, made once."""
+
+from __future__ import annotations
+
+import os
+
+import streamlit as st
+from streamlit.errors import StreamlitSecretNotFoundError
+
+from care_plans.access import Actor
+from care_plans.config import Settings
+from care_plans.db import Database
+
+
+@st.cache_resource
+def settings() -> Settings:
+    return Settings.from_env()
+
+
+@st.cache_resource
+def database() -> Database:
+    return Database.from_url(settings().database_url)
+
+
+def cookie_key() -> str:
+    """The key that signs sign-in cookies: secrets.toml or CARE_PLANS_COOKIE_KEY; no default."""
+    key = os.environ.get("CARE_PLANS_COOKIE_KEY", "")
+    if not key:
+        try:
+            key = str(st.secrets.get("cookie_key", ""))
+        except (FileNotFoundError, StreamlitSecretNotFoundError):
+            key = ""
+    if len(key) < 32:
+        st.error(
+            "The sign-in cookie key is missing or too short. Run `make run` once (it creates "
+            "a local key in .streamlit/secrets.toml) or set CARE_PLANS_COOKIE_KEY to at least "
+            "32 random characters."
+        )
+        st.stop()
+    return key
+
+
+def current_actor() -> Actor:
+    """The signed-in user, as the entry script found them in this run (ids only in state)."""
+    user_id, username, role, full_name = st.session_state["actor"]
+    return Actor(user_id=user_id, username=username, role=role, full_name=full_name)

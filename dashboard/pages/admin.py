@@ -1,0 +1,151 @@
+"""Accounts and assignments (administrators): create, deactivate, roles, unlock, set-password
+links, and which clinicians care for which client. Administrators see no clinical content."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from care_plans import queries
+from care_plans.errors import DomainError, ValidationError
+from care_plans.services import clients, users
+from dashboard import deps
+
+actor = deps.current_actor()
+db = deps.database()
+tz = deps.settings().tz
+st.title("Accounts and assignments")
+
+
+def show_error(exc: DomainError) -> None:
+    if isinstance(exc, ValidationError):
+        for field, problem in exc.problems.items():
+            st.error(f"{field.replace('_', ' ').capitalize()}: {problem}" if field else problem)
+    else:
+        st.error(exc.message)
+
+
+flash = st.session_state.pop("admin_flash", None)
+if flash:
+    st.success(flash)
+
+accounts = users.list_users(db, actor)
+st.subheader("Accounts")
+st.dataframe(
+    pd.DataFrame(
+        {
+            "Username": [u.username for u in accounts],
+            "Name": [u.full_name for u in accounts],
+            "Role": [u.role for u in accounts],
+            "Active": ["yes" if u.is_active else "no" for u in accounts],
+            "Locked until": [
+                u.locked_until.astimezone(tz).strftime("%d %b %H:%M") if u.locked_until
+                else "" for u in accounts
+            ],
+        }
+    ),
+    hide_index=True,
+    width="stretch",
+)
+
+tab_new, tab_manage, tab_assign = st.tabs(["New account", "Manage an account", "Assign clients"])
+
+with tab_new, st.form("new_account", clear_on_submit=True):
+    username = st.text_input("Username", help="Lower-case letters, digits, dots or hyphens")
+    full_name = st.text_input("Full name")
+    role = st.selectbox("Role", ["clinician", "supervisor", "admin"])
+    if st.form_submit_button("Create account"):
+        try:
+            info = users.create_user(db, actor, username=username, full_name=full_name,
+                                     role=role)
+        except DomainError as exc:
+            show_error(exc)
+        else:
+            st.session_state["admin_flash"] = (
+                f"Created {info.username}. Issue a set-password link so they can choose "
+                "their password."
+            )
+            st.rerun()
+
+with tab_manage:
+    names = [u.username for u in accounts]
+    chosen = st.selectbox("Account", names, key="manage_user") if names else None
+    target = next((u for u in accounts if u.username == chosen), None)
+    if target is not None:
+        c1, c2, c3, c4 = st.columns(4)
+        try:
+            if c1.button("Reactivate" if not target.is_active else "Deactivate",
+                         key="toggle_active"):
+                users.set_active(db, actor, username=target.username,
+                                 active=not target.is_active)
+                st.session_state["admin_flash"] = (
+                    f"{target.username} is now {'active' if not target.is_active else 'inactive'}"
+                    + ("" if not target.is_active else "; their sign-ins were ended") + "."
+                )
+                st.rerun()
+            if c2.button("Unlock", key="unlock", disabled=target.locked_until is None
+                         and target.failed_signin_count == 0):
+                users.unlock(db, actor, username=target.username)
+                st.session_state["admin_flash"] = f"Unlocked {target.username}."
+                st.rerun()
+            if c3.button("Set-password link", key="issue_link"):
+                token = users.issue_password_link(db, actor, username=target.username)
+                st.session_state["issued_link"] = (
+                    target.username, f"{deps.settings().base_url}/?set_password={token}"
+                )
+            new_role = c4.selectbox("Role", ["clinician", "supervisor", "admin"],
+                                    index=["clinician", "supervisor", "admin"].index(target.role),
+                                    key="new_role", label_visibility="collapsed")
+            if new_role != target.role and c4.button("Change role", key="change_role"):
+                users.change_role(db, actor, username=target.username, role=new_role)
+                st.session_state["admin_flash"] = f"{target.username} is now a {new_role}."
+                st.rerun()
+        except DomainError as exc:
+            show_error(exc)
+        issued = st.session_state.get("issued_link")
+        if issued and issued[0] == target.username:
+            st.info(
+                f"Send this link to {issued[0]} through a trusted channel. It works once and "
+                "expires in 24 hours; you never see their password."
+            )
+            st.code(issued[1], language=None)
+
+with tab_assign:
+    roster = queries.assignment_roster(db, actor)
+    clinicians = [u.username for u in accounts
+                  if u.is_active and u.role in ("clinician", "supervisor")]
+    if not roster:
+        st.info("There are no clients yet.")
+    else:
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "Ref": [r.ref for r in roster],
+                    "Name": [r.name for r in roster],
+                    "Status": [r.status for r in roster],
+                    "Primary clinician": [r.primary or "" for r in roster],
+                    "Care team": [", ".join(r.clinicians) for r in roster],
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+        with st.form("assign"):
+            ref = st.selectbox("Client", [r.ref for r in roster])
+            who = st.selectbox("Clinician", clinicians)
+            primary = st.checkbox("Make primary clinician")
+            remove = st.checkbox("Remove from the care team instead")
+            if st.form_submit_button("Save assignment"):
+                row = next(r for r in roster if r.ref == ref)
+                try:
+                    if remove:
+                        clients.unassign_clinician(db, actor, client_id=row.client_id,
+                                                   username=who)
+                    else:
+                        clients.assign_clinician(db, actor, client_id=row.client_id,
+                                                 username=who, primary=primary)
+                except DomainError as exc:
+                    show_error(exc)
+                else:
+                    st.session_state["admin_flash"] = f"Care team of {ref} updated."
+                    st.rerun()
