@@ -16,7 +16,9 @@ from dashboard.components import signin  # noqa: E402
 
 st.set_page_config(page_title="Care plans", page_icon="🌱", layout="wide")
 
-PAGES = Path(__file__).parent / "pages"
+# Not "pages/": Streamlit treats a pages/ folder beside the entry script as its older
+# multipage mode, which bypasses this script (and its sign-in gate) for those files.
+PAGES = Path(__file__).parent / "views"
 
 if "set_password" in st.query_params:
     # A one-time link from an administrator: the only page reachable without signing in.
