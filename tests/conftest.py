@@ -45,7 +45,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[object]:
-    from pgserver import PostgresUnavailable, start_or_explain
+    from tests.pgserver import PostgresUnavailable, start_or_explain
 
     try:
         server = start_or_explain()

@@ -80,10 +80,13 @@ def add_checkin(
     created_by_id: int | None = None,
     link_id: int | None = None,
     now: datetime | None = None,
+    flush: bool = True,
 ) -> tuple[CheckIn, dict[str, measures.Score]]:
     """Validate and add one check-in inside an open session (no access check, no commit).
 
     Callers check access first: `record_checkin` for staff, the link service for clients.
+    `flush=False` leaves the INSERT to the next flush, so a bulk caller (the CSV import) lets
+    SQLAlchemy batch thousands of rows instead of a round trip each; `checkin.id` is then unset.
     """
     if submitted_at.tzinfo is None:
         raise ValidationError({"submitted_at": "needs a time zone"})
@@ -120,7 +123,8 @@ def add_checkin(
             )
         )
     s.add(checkin)
-    s.flush()
+    if flush:
+        s.flush()
     return checkin, scores
 
 

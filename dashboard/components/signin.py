@@ -81,10 +81,10 @@ def request_sign_out() -> None:
     st.session_state[SIGN_OUT_RUNS] = 2
 
 
-def _handle_sign_out(authenticator: stauth.Authenticate) -> bool:
+def _handle_sign_out(authenticator: stauth.Authenticate) -> None:
     runs = st.session_state.get(SIGN_OUT_RUNS, 0)
     if not runs:
-        return False
+        return
     sid = st.session_state.pop(SIGNIN_ID, None)
     if sid is not None:
         auth.end_session(deps.database(), sid, "sign-out")
@@ -98,7 +98,6 @@ def _handle_sign_out(authenticator: stauth.Authenticate) -> bool:
     if runs - 1 > 0:
         st.session_state[NOTICE] = ("success", "You have signed out.")
         _rerun_shortly()
-    return True
 
 
 def _live_session(settings_idle: int) -> Actor | None:
@@ -142,9 +141,7 @@ def current_user() -> Actor | None:
     """The signed-in user of this browser, or None after drawing the sign-in form."""
     settings = deps.settings()
     authenticator = _authenticator()
-    if _handle_sign_out(authenticator):
-        _notice()
-        return None
+    _handle_sign_out(authenticator)
     actor = _live_session(settings.idle_timeout_seconds)
     if actor is not None:
         return actor

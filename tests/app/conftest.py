@@ -7,15 +7,12 @@ file (never the clinic's) and clears Streamlit's resource cache so no engine is 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import streamlit as st
-from streamlit.testing.v1 import AppTest
 
 from care_plans.db import Database
 
-APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
 COOKIE_KEY = "test-cookie-key-" + "x" * 32
 
 
@@ -26,15 +23,3 @@ def app_db(sqlite_db: Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[Dat
     st.cache_resource.clear()
     yield sqlite_db
     st.cache_resource.clear()
-
-
-def new_app() -> AppTest:
-    return AppTest.from_file(APP, default_timeout=30)
-
-
-def sign_in(at: AppTest, username: str, password: str) -> AppTest:
-    at.run()
-    at.text_input[0].input(username)
-    at.text_input[1].input(password)
-    at.button[0].click().run()
-    return at.run()

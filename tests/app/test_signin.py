@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from conftest import new_app, sign_in
-from factories import TEST_PASSWORD, make_client, make_user
 from sqlalchemy import select
 
 from care_plans.models import AuditEvent, SigninSession, User
 from care_plans.services import users
+from tests.app.helpers import new_app, sign_in
+from tests.factories import TEST_PASSWORD, make_client, make_user
 
 REFUSED = "Sign-in failed: the username or password is wrong"
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from factories import make_client, make_user
 from sqlalchemy import select
 
 from care_plans.access import Actor
 from care_plans.errors import AccessDenied, NotFound
 from care_plans.models import AuditEvent, CheckIn
 from care_plans.services import checkins, clients
+from tests.factories import make_client, make_user
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from datetime import timedelta
 
 import bcrypt
 import pytest
-from factories import TEST_PASSWORD, make_user
 from sqlalchemy import select
 
 from care_plans.access import Actor
@@ -14,6 +13,7 @@ from care_plans.config import Settings
 from care_plans.errors import AccessDenied, ValidationError
 from care_plans.models import AuditEvent, utcnow
 from care_plans.services import auth, users
+from tests.factories import TEST_PASSWORD, make_user
 
 SETTINGS = Settings(lockout_threshold=5, lockout_minutes=15)
 IDLE = 900
