@@ -11,9 +11,17 @@ from datetime import datetime
 
 from sqlalchemy import Select, and_, func, select
 
-from care_plans.access import Actor, require_admin, require_clinical
+from care_plans.access import Actor, client_for_read, require_admin, require_clinical
 from care_plans.db import Database
-from care_plans.models import CheckIn, Client, ClientAssignment, Role, User
+from care_plans.models import (
+    RATINGS,
+    CheckIn,
+    Client,
+    ClientAssignment,
+    MeasureResponse,
+    Role,
+    User,
+)
 
 
 @dataclass(frozen=True)
@@ -95,3 +103,48 @@ def assignment_roster(db: Database, actor: Actor) -> list[AssignmentRow]:
         )
         for c in clients
     ]
+
+
+def client_checkins(db: Database, actor: Actor, client_id: int,
+                    include_errors: bool = True) -> list[CheckinRow]:
+    """A client's check-ins, newest first, with their measure totals (access-checked)."""
+    with db.uow() as uow:
+        client_for_read(uow.session, actor, client_id)
+        stmt = select(CheckIn).where(CheckIn.client_id == client_id)
+        if not include_errors:
+            stmt = stmt.where(CheckIn.entered_in_error.is_(False))
+        checkins = uow.session.scalars(stmt.order_by(CheckIn.submitted_at.desc())).all()
+        measures_by_checkin: dict[int, list[MeasureResponse]] = {}
+        if checkins:
+            for m in uow.session.scalars(
+                select(MeasureResponse).where(
+                    MeasureResponse.checkin_id.in_([c.id for c in checkins])
+                )
+            ):
+                measures_by_checkin.setdefault(m.checkin_id, []).append(m)
+        return [
+            CheckinRow(
+                id=c.id, submitted_at=c.submitted_at, source=c.source.value,
+                ratings={r: getattr(c, r) for r in RATINGS},
+                note=c.note, went_well=c.went_well, was_hard=c.was_hard,
+                measures={m.instrument: (m.total, m.severity, m.risk_flag)
+                          for m in measures_by_checkin.get(c.id, [])},
+                entered_in_error=c.entered_in_error, error_reason=c.error_reason,
+            )
+            for c in checkins
+        ]
+
+
+@dataclass(frozen=True)
+class CheckinRow:
+    id: int
+    submitted_at: datetime
+    source: str
+    ratings: dict[str, int | None]
+    note: str
+    went_well: str
+    was_hard: str
+    #: instrument -> (total, severity, risk flag)
+    measures: dict[str, tuple[int, str, bool]]
+    entered_in_error: bool
+    error_reason: str | None

@@ -29,8 +29,8 @@ if "set_password" in st.query_params:
 actor = signin.current_user()
 
 CLINICAL = [
-    st.Page(PAGES / "caseload.py", title="Caseload", icon="🗂️", url_path="caseload",
-            default=True),
+    st.Page(PAGES / "caseload.py", title="Caseload", icon="🗂️", default=True),
+    st.Page(PAGES / "client.py", title="Client", icon="🌱", url_path="client"),
 ]
 ADMIN = [
     st.Page(PAGES / "admin.py", title="Accounts and assignments", icon="🔑", url_path="admin",

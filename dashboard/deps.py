@@ -44,3 +44,8 @@ def current_actor() -> Actor:
     """The signed-in user, as the entry script found them in this run (ids only in state)."""
     user_id, username, role, full_name = st.session_state["actor"]
     return Actor(user_id=user_id, username=username, role=role, full_name=full_name)
+
+
+def page(name: str) -> str:
+    """The script path of a view, for st.page_link and st.switch_page."""
+    return f"views/{name}.py"

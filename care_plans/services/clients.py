@@ -25,6 +25,8 @@ from care_plans.models import (
     Role,
     User,
 )
+from care_plans.services.plans import change_status, lock_plan
+from care_plans.services.revisions import save_revision
 
 REF_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,30}[A-Z0-9]$")
 REVIEW_INTERVAL = timedelta(days=90)
@@ -227,16 +229,28 @@ def unassign_clinician(db: Database, actor: Actor, *, client_id: int, username: 
         return info
 
 
-def _latest_plan(s: Session, client_id: int) -> CarePlan | None:
-    return s.scalar(
-        select(CarePlan).where(CarePlan.client_id == client_id).order_by(CarePlan.id.desc())
-    )
+def _revise_latest_plan(s: Session, actor: Actor, client_id: int, *,
+                        when: tuple[PlanStatus, ...], to: PlanStatus,
+                        reason: str) -> dict[str, int] | None:
+    """Give the client's newest plan the status `to` if it has one of `when`, as a revision
+    of that plan (so its history shows it, and a stale save names who made it). Returns the
+    ids for the audit event, or None when the plan was left as it was."""
+    plan_id = s.scalar(select(CarePlan.id).where(CarePlan.client_id == client_id)
+                       .order_by(CarePlan.id.desc()).limit(1))
+    if plan_id is None:
+        return None
+    plan = lock_plan(s, plan_id)
+    if plan.status not in when:
+        return None
+    change_status(s, actor, plan, to)
+    return {"plan_id": plan.id, "revision": save_revision(s, actor, plan, reason, "plan")}
 
 
 def discharge(
     db: Database, actor: Actor, *, client_id: int, reason: str, on: date, today: date | None = None
 ) -> ClientInfo:
-    """Discharge: the plan becomes completed; the record stays readable."""
+    """Discharge: the plan becomes completed (a new revision of it); the record stays
+    readable."""
     today = today or date.today()
     problems: dict[str, str] = {}
     if not reason.strip():
@@ -253,12 +267,11 @@ def discharge(
         client.status = ClientStatus.DISCHARGED
         client.discharged_on = on
         client.discharge_reason = reason.strip()
-        plan = _latest_plan(s, client_id)
-        if plan is not None and plan.status in (
-            PlanStatus.ACTIVE, PlanStatus.DRAFT, PlanStatus.ON_HOLD
-        ):
-            plan.status = PlanStatus.COMPLETED
-        audit.record(s, actor, "client.discharge", "client", client_id, client_id=client_id)
+        revised = _revise_latest_plan(
+            s, actor, client_id, when=(PlanStatus.ACTIVE, PlanStatus.DRAFT, PlanStatus.ON_HOLD),
+            to=PlanStatus.COMPLETED, reason="client discharged")
+        audit.record(s, actor, "client.discharge", "client", client_id, client_id=client_id,
+                     detail=revised)
         s.flush()
         info = client_info(s, client)
         uow.commit()
@@ -266,7 +279,8 @@ def discharge(
 
 
 def reopen(db: Database, actor: Actor, *, client_id: int) -> ClientInfo:
-    """Re-open a discharged client: back on the caseload, the last plan active again."""
+    """Re-open a discharged client: back on the caseload, the last plan active again (a new
+    revision of it)."""
     with db.uow() as uow:
         s = uow.session
         client = client_for_write(s, actor, client_id)
@@ -275,11 +289,19 @@ def reopen(db: Database, actor: Actor, *, client_id: int) -> ClientInfo:
         client.status = ClientStatus.ACTIVE
         client.discharged_on = None
         client.discharge_reason = None
-        plan = _latest_plan(s, client_id)
-        if plan is not None and plan.status == PlanStatus.COMPLETED:
-            plan.status = PlanStatus.ACTIVE
-        audit.record(s, actor, "client.reopen", "client", client_id, client_id=client_id)
+        revised = _revise_latest_plan(s, actor, client_id, when=(PlanStatus.COMPLETED,),
+                                      to=PlanStatus.ACTIVE, reason="client re-opened")
+        audit.record(s, actor, "client.reopen", "client", client_id, client_id=client_id,
+                     detail=revised)
         s.flush()
         info = client_info(s, client)
         uow.commit()
         return info
+
+
+def can_edit(db: Database, actor: Actor, client_id: int) -> bool:
+    """Whether the actor may change this client's record (pages disable editing otherwise)."""
+    from care_plans.access import can_write
+
+    with db.uow() as uow:
+        return actor.role != Role.ADMIN.value and can_write(uow.session, actor, client_id)

@@ -10,37 +10,37 @@ never deleted: steps may name it as their helper and revisions refer to it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import date, tzinfo
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from care_plans import audit
 from care_plans.access import Actor, client_for_read, client_for_write
-from care_plans.db import Database, UnitOfWork
+from care_plans.db import Database
 from care_plans.errors import NotFound, ValidationError
 from care_plans.models import CarePlan, ContactKind, SupportContact
+from care_plans.services.plan_views import ContactView, contact_display_order, contact_view
 from care_plans.services.plans import (
     MAX_FIELD_TEXT,
-    ContactView,
     Direction,
-    Saved,
-    apply_changes,
-    check_version,
     choice_value,
-    commit,
-    contact_display_order,
-    contact_record,
-    contact_view,
     current_plan,
     date_value,
-    ensure_initial_revision,
-    finish_save,
     lock_plan,
     move_in_order,
+    next_position,
+    refuse_archived,
     refuse_unknown,
     text_value,
+)
+from care_plans.services.revisions import (
+    Saved,
+    check_record,
+    contact_record,
+    ensure_initial_revision,
+    finish_save,
+    save_values,
 )
 
 CONTACT_FIELDS = ("name", "kind", "role", "phone", "email", "when_to_contact",
@@ -123,30 +123,6 @@ def _contact_for_write(s: Session, actor: Actor,
     return plan, contact
 
 
-def _check(s: Session, actor: Actor, plan: CarePlan | None, contact: SupportContact,
-           expected_version: int, fields: Iterable[str], tz: tzinfo | None) -> None:
-    # Without a plan there are no revisions to name who saved; the version check still holds.
-    check_version(s, actor, plan_id=plan.id if plan else -1, what="contact",
-                  current=contact_record(contact), expected_version=expected_version,
-                  fields=fields, tz=tz)
-
-
-def _finish(uow: UnitOfWork, actor: Actor, plan: CarePlan | None, contact: SupportContact, *,
-            reason: str, action: str, fields: Iterable[str] | None = None) -> Saved:
-    if plan is not None:
-        return finish_save(uow, actor, plan, contact, reason=reason, what="contact",
-                           action=action, entity="support_contact", fields=fields)
-    # A client without any plan (not made by the services) still gets the save and its audit.
-    s = uow.session
-    s.flush()
-    detail = {"fields": sorted(fields)} if fields is not None else None
-    audit.record(s, actor, action, "support_contact", contact.id, client_id=contact.client_id,
-                 detail=detail)
-    saved = Saved(contact.id, contact.version, None)
-    commit(uow, "contact")
-    return saved
-
-
 def add_contact(
     db: Database,
     actor: Actor,
@@ -174,15 +150,13 @@ def add_contact(
         client_for_write(s, actor, client_id)
         plan = _plan_of_client(s, client_id)
         values = contact_values(fields, None, today or date.today())
-        if plan is not None:
-            ensure_initial_revision(s, actor, plan)
-        last = s.scalar(select(func.max(SupportContact.position))
-                        .where(SupportContact.client_id == client_id))
-        contact = SupportContact(client_id=client_id,
-                                 position=0 if last is None else last + 1, **values)
+        ensure_initial_revision(s, actor, plan)
+        position = next_position(s, SupportContact.position,
+                                 SupportContact.client_id == client_id)
+        contact = SupportContact(client_id=client_id, position=position, **values)
         s.add(contact)
-        return _finish(uow, actor, plan, contact, reason="contact added",
-                       action="contact.create")
+        return finish_save(uow, actor, plan, contact, reason="contact added", what="contact",
+                           action="contact.create", entity="support_contact")
 
 
 def update_contact(
@@ -199,17 +173,12 @@ def update_contact(
     with db.uow() as uow:
         s = uow.session
         plan, contact = _contact_for_write(s, actor, contact_id)
-        _check(s, actor, plan, contact, expected_version, changes, tz)
-        if contact.is_archived:
-            raise ValidationError({"": "This contact was archived."})
+        check_record(s, actor, plan, "contact", contact,
+                     expected_version=expected_version, fields=changes, tz=tz)
+        refuse_archived(contact, "contact")
         values = contact_values(changes, contact, today or date.today())
-        if all(getattr(contact, k) == v for k, v in values.items()):
-            return Saved(contact.id, contact.version, None)
-        if plan is not None:
-            ensure_initial_revision(s, actor, plan)
-        changed = apply_changes(contact, values)
-        return _finish(uow, actor, plan, contact, reason="contact edited",
-                       action="contact.update", fields=changed)
+        return save_values(uow, actor, plan, contact, values, reason="contact edited",
+                           what="contact", action="contact.update", entity="support_contact")
 
 
 def archive_contact(db: Database, actor: Actor, contact_id: int, *, expected_version: int,
@@ -218,14 +187,14 @@ def archive_contact(db: Database, actor: Actor, contact_id: int, *, expected_ver
     with db.uow() as uow:
         s = uow.session
         plan, contact = _contact_for_write(s, actor, contact_id)
-        _check(s, actor, plan, contact, expected_version, ["is_archived"], tz)
+        check_record(s, actor, plan, "contact", contact,
+                     expected_version=expected_version, fields=["is_archived"], tz=tz)
         if contact.is_archived:
-            return Saved(contact.id, contact.version, None)
-        if plan is not None:
-            ensure_initial_revision(s, actor, plan)
+            return Saved.unchanged(contact)
+        ensure_initial_revision(s, actor, plan)
         contact.is_archived = True
-        return _finish(uow, actor, plan, contact, reason="contact archived",
-                       action="contact.archive")
+        return finish_save(uow, actor, plan, contact, reason="contact archived", what="contact",
+                           action="contact.archive", entity="support_contact")
 
 
 def move_contact(db: Database, actor: Actor, contact_id: int, *, direction: Direction,
@@ -234,9 +203,9 @@ def move_contact(db: Database, actor: Actor, contact_id: int, *, direction: Dire
     with db.uow() as uow:
         s = uow.session
         plan, contact = _contact_for_write(s, actor, contact_id)
-        _check(s, actor, plan, contact, expected_version, ["position"], tz)
-        if contact.is_archived:
-            raise ValidationError({"": "This contact was archived."})
+        check_record(s, actor, plan, "contact", contact,
+                     expected_version=expected_version, fields=["position"], tz=tz)
+        refuse_archived(contact, "contact")
         # Within its group only: crisis contacts are shown first whatever their position.
         shown = sorted(
             s.scalars(select(SupportContact).where(
@@ -244,12 +213,11 @@ def move_contact(db: Database, actor: Actor, contact_id: int, *, direction: Dire
                 SupportContact.is_archived.is_(False),
                 SupportContact.is_crisis_contact.is_(contact.is_crisis_contact))).all(),
             key=lambda c: contact_display_order(contact_record(c)))
-        if plan is not None:
-            ensure_initial_revision(s, actor, plan)
+        ensure_initial_revision(s, actor, plan)
         if not move_in_order(shown, contact, direction):
-            return Saved(contact.id, contact.version, None)
-        return _finish(uow, actor, plan, contact, reason=f"contact moved {direction}",
-                       action="contact.move")
+            return Saved.unchanged(contact)
+        return finish_save(uow, actor, plan, contact, reason=f"contact moved {direction}",
+                           what="contact", action="contact.move", entity="support_contact")
 
 
 def list_contacts(db: Database, actor: Actor, client_id: int) -> list[ContactView]:

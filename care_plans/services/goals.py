@@ -8,10 +8,10 @@ revision, an audit event without any of the text.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import date, tzinfo
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from care_plans.access import Actor, client_for_write
@@ -27,24 +27,26 @@ from care_plans.models import (
     Step,
     SupportContact,
 )
+from care_plans.services.plan_views import GAS_LEVELS
 from care_plans.services.plans import (
-    GAS_LEVELS,
     MAX_FIELD_TEXT,
     Direction,
-    Saved,
-    apply_changes,
-    check_version,
     choice_value,
     date_value,
-    ensure_initial_revision,
-    finish_save,
-    goal_record,
     lock_plan,
     move_in_order,
+    next_position,
     plan_for_write,
+    refuse_archived,
     refuse_unknown,
-    step_record,
     text_value,
+)
+from care_plans.services.revisions import (
+    Saved,
+    check_record,
+    ensure_initial_revision,
+    finish_save,
+    save_values,
 )
 
 GOAL_FIELDS = ("domain", "description", "why_it_matters", "start_date", "target_date",
@@ -171,20 +173,7 @@ def _step_for_write(s: Session, actor: Actor, step_id: int) -> tuple[CarePlan, G
 
 
 def _refuse_archived(goal: Goal) -> None:
-    if goal.is_archived:
-        raise ValidationError({"": "This goal was archived. Restore a revision to bring it back."})
-
-
-def _check_goal(s: Session, actor: Actor, plan: CarePlan, goal: Goal, expected_version: int,
-                fields: Iterable[str], tz: tzinfo | None) -> None:
-    check_version(s, actor, plan_id=plan.id, what="goal", current=goal_record(goal),
-                  expected_version=expected_version, fields=fields, tz=tz)
-
-
-def _check_step(s: Session, actor: Actor, plan: CarePlan, step: Step, expected_version: int,
-                fields: Iterable[str], tz: tzinfo | None) -> None:
-    check_version(s, actor, plan_id=plan.id, what="step", current=step_record(step),
-                  expected_version=expected_version, fields=fields, tz=tz)
+    refuse_archived(goal, "goal", "Restore a revision to bring it back.")
 
 
 # --- Goals -------------------------------------------------------------------------------------
@@ -215,8 +204,8 @@ def add_goal(
             "gas_levels": gas_levels,
         }, None)
         ensure_initial_revision(s, actor, plan)
-        last = s.scalar(select(func.max(Goal.position)).where(Goal.plan_id == plan.id))
-        goal = Goal(plan_id=plan.id, position=0 if last is None else last + 1, **values)
+        position = next_position(s, Goal.position, Goal.plan_id == plan.id)
+        goal = Goal(plan_id=plan.id, position=position, **values)
         s.add(goal)
         return finish_save(uow, actor, plan, goal, reason="goal added", what="goal",
                            action="goal.create", entity="goal", detail={"plan_id": plan.id})
@@ -235,15 +224,12 @@ def update_goal(
     with db.uow() as uow:
         s = uow.session
         plan, goal = _goal_for_write(s, actor, goal_id)
-        _check_goal(s, actor, plan, goal, expected_version, changes, tz)
+        check_record(s, actor, plan, "goal", goal, expected_version=expected_version,
+                     fields=changes, tz=tz)
         _refuse_archived(goal)
-        values = goal_values(changes, goal)
-        if all(getattr(goal, k) == v for k, v in values.items()):
-            return Saved(goal.id, goal.version, None)
-        ensure_initial_revision(s, actor, plan)
-        changed = apply_changes(goal, values)
-        return finish_save(uow, actor, plan, goal, reason="goal edited", what="goal",
-                           action="goal.update", entity="goal", fields=changed)
+        return save_values(uow, actor, plan, goal, goal_values(changes, goal),
+                           reason="goal edited", what="goal", action="goal.update",
+                           entity="goal")
 
 
 def archive_goal(db: Database, actor: Actor, goal_id: int, *, expected_version: int,
@@ -252,9 +238,10 @@ def archive_goal(db: Database, actor: Actor, goal_id: int, *, expected_version: 
     with db.uow() as uow:
         s = uow.session
         plan, goal = _goal_for_write(s, actor, goal_id)
-        _check_goal(s, actor, plan, goal, expected_version, ["is_archived"], tz)
+        check_record(s, actor, plan, "goal", goal, expected_version=expected_version,
+                     fields=["is_archived"], tz=tz)
         if goal.is_archived:
-            return Saved(goal.id, goal.version, None)
+            return Saved.unchanged(goal)
         ensure_initial_revision(s, actor, plan)
         goal.is_archived = True
         return finish_save(uow, actor, plan, goal, reason="goal archived", what="goal",
@@ -267,14 +254,15 @@ def move_goal(db: Database, actor: Actor, goal_id: int, *, direction: Direction,
     with db.uow() as uow:
         s = uow.session
         plan, goal = _goal_for_write(s, actor, goal_id)
-        _check_goal(s, actor, plan, goal, expected_version, ["position"], tz)
+        check_record(s, actor, plan, "goal", goal, expected_version=expected_version,
+                     fields=["position"], tz=tz)
         _refuse_archived(goal)
         goals = s.scalars(select(Goal).where(Goal.plan_id == plan.id,
                                              Goal.is_archived.is_(False))
                           .order_by(Goal.position, Goal.id)).all()
         ensure_initial_revision(s, actor, plan)
         if not move_in_order(goals, goal, direction):
-            return Saved(goal.id, goal.version, None)  # already first or last; rolled back
+            return Saved.unchanged(goal)  # already first or last; rolled back
         return finish_save(uow, actor, plan, goal, reason=f"goal moved {direction}",
                            what="goal", action="goal.move", entity="goal")
 
@@ -301,8 +289,8 @@ def add_step(
             "helper_contact_id": helper_contact_id,
         })
         ensure_initial_revision(s, actor, plan)
-        last = s.scalar(select(func.max(Step.position)).where(Step.goal_id == goal.id))
-        step = Step(goal_id=goal.id, position=0 if last is None else last + 1, **values)
+        position = next_position(s, Step.position, Step.goal_id == goal.id)
+        step = Step(goal_id=goal.id, position=position, **values)
         s.add(step)
         return finish_save(uow, actor, plan, step, reason="step added", what="step",
                            action="step.create", entity="step", detail={"goal_id": goal.id})
@@ -321,15 +309,12 @@ def update_step(
     with db.uow() as uow:
         s = uow.session
         plan, goal, step = _step_for_write(s, actor, step_id)
-        _check_step(s, actor, plan, step, expected_version, changes, tz)
+        check_record(s, actor, plan, "step", step, expected_version=expected_version,
+                     fields=changes, tz=tz)
         _refuse_archived(goal)
-        values = step_values(s, plan.client_id, changes)
-        if all(getattr(step, k) == v for k, v in values.items()):
-            return Saved(step.id, step.version, None)
-        ensure_initial_revision(s, actor, plan)
-        changed = apply_changes(step, values)
-        return finish_save(uow, actor, plan, step, reason="step edited", what="step",
-                           action="step.update", entity="step", fields=changed)
+        return save_values(uow, actor, plan, step, step_values(s, plan.client_id, changes),
+                           reason="step edited", what="step", action="step.update",
+                           entity="step")
 
 
 def set_step_done(
@@ -348,7 +333,8 @@ def set_step_done(
     with db.uow() as uow:
         s = uow.session
         plan, goal, step = _step_for_write(s, actor, step_id)
-        _check_step(s, actor, plan, step, expected_version, ["done_on"], tz)
+        check_record(s, actor, plan, "step", step, expected_version=expected_version,
+                     fields=["done_on"], tz=tz)
         _refuse_archived(goal)
         problems: dict[str, str] = {}
         done_on = date_value(on or today, "done_on", problems) if done else None
@@ -357,7 +343,7 @@ def set_step_done(
         if problems:
             raise ValidationError(problems)
         if step.done_on == done_on:
-            return Saved(step.id, step.version, None)
+            return Saved.unchanged(step)
         ensure_initial_revision(s, actor, plan)
         step.done_on = done_on
         return finish_save(uow, actor, plan, step,
@@ -371,9 +357,10 @@ def archive_step(db: Database, actor: Actor, step_id: int, *, expected_version: 
     with db.uow() as uow:
         s = uow.session
         plan, _goal, step = _step_for_write(s, actor, step_id)
-        _check_step(s, actor, plan, step, expected_version, ["is_archived"], tz)
+        check_record(s, actor, plan, "step", step, expected_version=expected_version,
+                     fields=["is_archived"], tz=tz)
         if step.is_archived:
-            return Saved(step.id, step.version, None)
+            return Saved.unchanged(step)
         ensure_initial_revision(s, actor, plan)
         step.is_archived = True
         return finish_save(uow, actor, plan, step, reason="step archived", what="step",
@@ -385,16 +372,16 @@ def move_step(db: Database, actor: Actor, step_id: int, *, direction: Direction,
     with db.uow() as uow:
         s = uow.session
         plan, goal, step = _step_for_write(s, actor, step_id)
-        _check_step(s, actor, plan, step, expected_version, ["position"], tz)
+        check_record(s, actor, plan, "step", step, expected_version=expected_version,
+                     fields=["position"], tz=tz)
         _refuse_archived(goal)
         steps = s.scalars(select(Step).where(Step.goal_id == goal.id,
                                              Step.is_archived.is_(False))
                           .order_by(Step.position, Step.id)).all()
-        if step.is_archived:
-            raise ValidationError({"": "This step was archived."})
+        refuse_archived(step, "step")
         ensure_initial_revision(s, actor, plan)
         if not move_in_order(steps, step, direction):
-            return Saved(step.id, step.version, None)
+            return Saved.unchanged(step)
         return finish_save(uow, actor, plan, step, reason=f"step moved {direction}",
                            what="step", action="step.move", entity="step")
 
@@ -438,7 +425,7 @@ def record_gas_rating(
                                recorded_by_id=actor.user_id)
             s.add(rating)
         elif (rating.score, rating.weight) == (score, weight):
-            return Saved(goal.id, goal.version, None)
+            return Saved.unchanged(goal)
         else:
             rating.score, rating.weight = score, weight
             rating.recorded_by_id = actor.user_id

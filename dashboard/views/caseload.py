@@ -1,31 +1,127 @@
-"""Caseload: the signed-in clinician's clients (a supervisor sees everyone)."""
+"""Caseload: the signed-in clinician's clients (a supervisor: everyone), with the flags that
+need attention first. Self-harm answers are pinned above the table until followed up."""
 
 from __future__ import annotations
+
+from datetime import date
 
 import pandas as pd
 import streamlit as st
 
-from care_plans import queries
+from care_plans import caseload
+from care_plans.errors import DomainError
+from care_plans.services import clients, risk
 from dashboard import deps
+from dashboard.components.feedback import flash, show_error, show_flash
+from dashboard.components.signin import DRAFT_PREFIX
 
-actor = deps.current_actor()
+db, actor, tz = deps.database(), deps.current_actor(), deps.settings().tz
+today = date.today()
+PAGE_SIZE = 50
+TREND = {"up": "↑ better", "down": "↓ worse", "steady": "→ steady", None: ""}
+FLAG_CHOICES = ["self-harm item", "reliable deterioration", "review overdue",
+                "no check-in 14 days"]
+
 st.title("Caseload")
-rows = queries.client_roster(deps.database(), actor)
-if not rows:
-    st.info("You have no clients assigned yet. An administrator assigns clients to you.")
+show_flash()
+
+# Self-harm answers come first, whatever the filters, until a clinician records a follow-up.
+for alert in caseload.risk_alerts(db, actor, today=today):
+    with st.container(border=True):
+        st.error(
+            f"⚠️ {alert.name} ({alert.ref}) answered {alert.item9_answer} to the PHQ-9 "
+            f"self-harm question on {alert.administered_at.astimezone(tz):%d %b %Y %H:%M} "
+            f"(total {alert.total}). Follow up and record what was done."
+        )
+        c1, c2 = st.columns([0.75, 0.25])
+        note = c1.text_input("Follow-up (who was contacted, what was agreed)",
+                             key=f"{DRAFT_PREFIX}followup:{alert.measure_response_id}")
+        if c2.button("Record follow-up", key=f"followup:{alert.measure_response_id}"):
+            try:
+                risk.record_risk_follow_up(db, actor, measure_response_id=alert.measure_response_id,
+                                           note=note)
+            except DomainError as exc:
+                show_error(exc)
+            else:
+                flash(f"Follow-up recorded for {alert.ref}.")
+                st.rerun()
+
+c1, c2, c3, c4 = st.columns([0.35, 0.25, 0.2, 0.2])
+search = c1.text_input("Search by name or ref", key="caseload_search")
+flag = c2.selectbox("Only clients flagged", [None, *FLAG_CHOICES], key="caseload_flag",
+                    format_func=lambda f: "all clients" if f is None else f)
+clinician = None
+if actor.role == "supervisor":
+    clinician = c3.text_input("Clinician (username)", key="caseload_clinician") or None
+sort = c4.selectbox("Sort by", ["flags", "ref", "name", "last_checkin", "next_review"],
+                    key="caseload_sort", format_func=lambda s: s.replace("_", " "))
+page_no = st.session_state.get("caseload_page", 1)
+try:
+    result = caseload.caseload_page(
+        db, actor, today=today, search=search, flag=flag, clinician=clinician, sort=sort,
+        descending=sort == "flags", page=page_no, page_size=PAGE_SIZE)
+except DomainError as exc:
+    show_error(exc)
+    st.stop()
+
+if result.total == 0:
+    if search or flag or clinician:
+        st.info("No clients match these filters.")
+    else:
+        st.info("You have no clients yet. Add one below, or ask an administrator to assign "
+                "clients to you.")
 else:
-    tz = deps.settings().tz
     frame = pd.DataFrame(
         {
-            "Ref": [r.ref for r in rows],
-            "Name": [r.name for r in rows],
-            "Clinician": [r.clinician or "" for r in rows],
-            "Status": [r.status for r in rows],
-            "Check-ins": [r.checkins for r in rows],
-            "Last check-in": [
-                r.last_checkin.astimezone(tz).strftime("%d %b %Y %H:%M") if r.last_checkin
-                else "none" for r in rows
-            ],
+            "Ref": [r.ref for r in result.rows],
+            "Name": [r.name for r in result.rows],
+            "Flags": [", ".join(r.flags) for r in result.rows],
+            "Last check-in": [r.last_checkin.astimezone(tz).strftime("%d %b %Y")
+                              if r.last_checkin else "none" for r in result.rows],
+            "Mood": [r.latest_mood for r in result.rows],
+            "Mood, last 14": [list(r.mood_recent) for r in result.rows],
+            "Trend": [TREND[r.mood_trend] for r in result.rows],
+            "PHQ-9": [f"{r.latest_phq9} {r.phq9_severity}" if r.latest_phq9 is not None
+                      else "" for r in result.rows],
+            "GAD-7": [f"{r.latest_gad7} {r.gad7_severity}" if r.latest_gad7 is not None
+                      else "" for r in result.rows],
+            "Next review": [r.next_review_date.strftime("%d %b %Y") if r.next_review_date
+                            else "" for r in result.rows],
+            "Clinician": [r.primary_clinician or "" for r in result.rows],
         }
     )
-    st.dataframe(frame, hide_index=True, width="stretch")
+    picked = st.dataframe(
+        frame, hide_index=True, width="stretch", key="caseload_table", on_select="rerun",
+        selection_mode="single-row",
+        column_config={"Mood, last 14": st.column_config.LineChartColumn(
+            "Mood, last 14", y_min=0, y_max=10, help="Daily mood, oldest to newest")},
+    )
+    st.caption(f"{result.total} clients · page {result.page} of {result.pages} · "
+               "select a row to open the client")
+    rows = picked.selection.rows if picked else []
+    if rows:
+        st.switch_page(deps.page("client"), query_params={"client": result.rows[rows[0]].ref})
+    if result.pages > 1:
+        p1, p2, _ = st.columns([0.15, 0.15, 0.7])
+        if p1.button("Previous page", disabled=result.page <= 1):
+            st.session_state["caseload_page"] = result.page - 1
+            st.rerun()
+        if p2.button("Next page", disabled=result.page >= result.pages):
+            st.session_state["caseload_page"] = result.page + 1
+            st.rerun()
+
+with st.expander("Add a client"):
+    ref = st.text_input("Ref (e.g. CP-0042)", key=f"{DRAFT_PREFIX}new_client_ref")
+    name = st.text_input("Name", key=f"{DRAFT_PREFIX}new_client_name")
+    dob = st.date_input("Date of birth (optional)", value=None, format="DD/MM/YYYY",
+                        min_value=date(1900, 1, 1), max_value=today,
+                        key=f"{DRAFT_PREFIX}new_client_dob")
+    if st.button("Add client", key="add_client"):
+        try:
+            info = clients.create_client(db, actor, ref=ref, full_name=name, date_of_birth=dob)
+        except DomainError as exc:
+            show_error(exc)
+        else:
+            for k in ("new_client_ref", "new_client_name", "new_client_dob"):
+                st.session_state.pop(f"{DRAFT_PREFIX}{k}", None)
+            st.switch_page(deps.page("client"), query_params={"client": info.ref})

@@ -13,7 +13,16 @@ from sqlalchemy import event, func, select, update
 
 from care_plans.access import Actor
 from care_plans.errors import AccessDenied, EditConflict, NotFound, ValidationError
-from care_plans.models import AuditEvent, CarePlan, Goal, PlanRevision, PlanStatus, SupportContact
+from care_plans.models import (
+    AuditEvent,
+    CarePlan,
+    Client,
+    ClientAssignment,
+    Goal,
+    PlanRevision,
+    PlanStatus,
+    SupportContact,
+)
 from care_plans.services import clients, contacts, goals, plans
 from care_plans.services.plans import Change
 from tests.factories import make_client, make_user
@@ -471,3 +480,32 @@ def test_audit_events_name_fields_never_values(team):
     assert trail["plan.update"] == {"fields": ["crisis_plan"], "revision": 2}
     assert trail["contact.update"]["fields"] == ["phone", "when_to_contact"]
     assert {"goal.create", "step.create", "contact.create"} <= set(trail)
+
+
+def test_contacts_of_a_client_without_a_plan_are_saved_and_audited(team):
+    """Not something the services make, but contacts must not depend on a plan existing."""
+    db, a = team.db, team.alice
+    with db.uow() as uow:
+        bare = Client(ref="CP-0900", full_name="No Plan")
+        uow.session.add(bare)
+        uow.session.flush()
+        uow.session.add(ClientAssignment(client_id=bare.id, user_id=a.user_id, is_primary=True))
+        uow.commit()
+        bare_id = bare.id
+    mum = contacts.add_contact(db, a, bare_id, name="Mum", kind="family", today=TODAY)
+    assert mum.revision is None
+    edited = contacts.update_contact(db, a, mum.id, expected_version=mum.version,
+                                     changes={"phone": "0123"})
+    assert (edited.version, edited.revision) == (mum.version + 1, None)
+    with pytest.raises(EditConflict, match="after you opened it") as stale:
+        contacts.update_contact(db, a, mum.id, expected_version=mum.version,
+                                changes={"phone": "0456"})
+    assert stale.value.changed == {"phone": (None, "0123")}
+    assert contacts.archive_contact(db, a, mum.id, expected_version=edited.version).revision is None
+    assert contacts.list_contacts(db, a, bare_id) == []
+    with db.uow() as uow:
+        trail = [(e.action, e.entity_id, e.detail) for e in uow.session.scalars(
+            select(AuditEvent).where(AuditEvent.client_id == bare_id).order_by(AuditEvent.id))]
+    assert trail == [("contact.create", mum.id, None),
+                     ("contact.update", mum.id, {"fields": ["phone"]}),
+                     ("contact.archive", mum.id, None)]

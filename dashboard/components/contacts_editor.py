@@ -1,0 +1,89 @@
+"""The client's support network: who to reach, when, and whether they may be shared with.
+
+Crisis contacts come first. Contacts are archived, never deleted."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import streamlit as st
+
+from care_plans.errors import DomainError
+from care_plans.models import ContactKind
+from care_plans.services import contacts, plans
+from dashboard import deps
+from dashboard.components.feedback import flash, show_error
+
+KINDS = [k.value for k in ContactKind]
+
+
+def _run(action: Callable[[], object], success: str) -> None:
+    try:
+        action()
+    except DomainError as exc:
+        show_error(exc)
+        return
+    flash(success)
+    st.rerun()
+
+
+def _form(contact: plans.ContactView | None, client_id: int) -> None:
+    key = f"contact_form:{contact.id if contact else 'new'}"
+    with st.form(key, clear_on_submit=contact is None):
+        c1, c2 = st.columns(2)
+        name = c1.text_input("Name", value=contact.name if contact else "")
+        kind = c2.selectbox("Kind", KINDS, index=KINDS.index(contact.kind) if contact else 0)
+        role = c1.text_input("Role (e.g. sister, GP, peer group)",
+                             value=contact.role if contact else "")
+        phone = c2.text_input("Phone", value=contact.phone if contact else "")
+        email = c1.text_input("Email", value=contact.email if contact else "")
+        when = st.text_area("When to reach out",
+                            value=contact.when_to_contact if contact else "", height=68)
+        c3, c4, c5 = st.columns(3)
+        crisis = c3.checkbox("Crisis contact",
+                             value=contact.is_crisis_contact if contact else False)
+        consent = c4.checkbox("Client consents to share their plan",
+                              value=contact.consent_to_share if contact else False)
+        consent_date = c5.date_input("Consent given on",
+                                     value=contact.consent_date if contact else None,
+                                     format="DD/MM/YYYY")
+        submitted = st.form_submit_button("Save contact" if contact else "Add contact")
+    if not submitted:
+        return
+    values = {"name": name, "kind": kind, "role": role, "phone": phone, "email": email,
+              "when_to_contact": when, "is_crisis_contact": crisis,
+              "consent_to_share": consent, "consent_date": consent_date}
+    db, actor = deps.database(), deps.current_actor()
+    if contact is None:
+        _run(lambda: contacts.add_contact(db, actor, client_id, **values), "Contact added.")
+    else:
+        _run(lambda: contacts.update_contact(db, actor, contact.id,
+                                             expected_version=contact.version, changes=values,
+                                             tz=deps.settings().tz), "Contact saved.")
+
+
+def render(plan: plans.PlanView, client_id: int, can_write: bool) -> None:
+    st.caption("Seeking support and staying connected: the people and services the client "
+               "can turn to.")
+    if not plan.contacts:
+        st.info("No support contacts yet. Include at least one crisis service.")
+    for c in plan.contacts:
+        badge = "🚨 crisis · " if c.is_crisis_contact else ""
+        consent = ("consent to share" + (f" ({c.consent_date:%d %b %Y})" if c.consent_date
+                                         else "")) if c.consent_to_share else "no consent to share"
+        with st.expander(f"{badge}{c.name} — {c.kind}" + (f", {c.role}" if c.role else "")):
+            st.text(f"Phone: {c.phone or '—'}    Email: {c.email or '—'}")
+            if c.when_to_contact:
+                st.text(f"When to reach out: {c.when_to_contact}")
+            st.caption(consent)
+            if can_write:
+                if st.toggle("Edit", key=f"contact_edit:{c.id}"):
+                    _form(c, client_id)
+                if st.button("Archive this contact", key=f"contact_archive:{c.id}"):
+                    _run(lambda c=c: contacts.archive_contact(
+                        deps.database(), deps.current_actor(), c.id,
+                        expected_version=c.version, tz=deps.settings().tz),
+                        "Contact archived (kept in the plan's history).")
+    if can_write:
+        with st.expander("Add a contact"):
+            _form(None, client_id)

@@ -1,0 +1,141 @@
+"""Goals in the client's words, broken into small steps, each with who helps."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import streamlit as st
+
+from care_plans.errors import DomainError
+from care_plans.models import GoalAchievement, GoalLifecycle, RecoveryDomain
+from care_plans.services import goals, plans
+from dashboard import deps
+from dashboard.components.feedback import flash, show_error
+
+DOMAINS = [d.value for d in RecoveryDomain]
+LIFECYCLE = [s.value for s in GoalLifecycle]
+ACHIEVEMENT = [s.value for s in GoalAchievement]
+GAS_LEVELS = ["-2", "-1", "0", "1", "2"]
+GAS_HELP = {"-2": "much less than expected", "-1": "somewhat less than expected",
+            "0": "expected outcome", "1": "somewhat more than expected",
+            "2": "much more than expected"}
+
+
+def _run(action: Callable[[], object], success: str) -> None:
+    try:
+        action()
+    except DomainError as exc:
+        show_error(exc)
+        return
+    flash(success)
+    st.rerun()
+
+
+def _goal_form(goal: plans.GoalView | None, plan_id: int) -> None:
+    key = f"goal_form:{goal.id if goal else 'new'}"
+    with st.form(key, clear_on_submit=goal is None):
+        description = st.text_area("Goal, in the client's words",
+                                   value=goal.description if goal else "", height=70)
+        why = st.text_input("Why it matters", value=goal.why_it_matters if goal else "")
+        c1, c2, c3 = st.columns(3)
+        domain = c1.selectbox("Recovery domain", DOMAINS,
+                              index=DOMAINS.index(goal.domain) if goal else 0)
+        start = c2.date_input("Start", value=goal.start_date if goal else None,
+                              format="DD/MM/YYYY")
+        target = c3.date_input("Target", value=goal.target_date if goal else None,
+                               format="DD/MM/YYYY")
+        c4, c5 = st.columns(2)
+        lifecycle = c4.selectbox("Status", LIFECYCLE,
+                                 index=LIFECYCLE.index(goal.lifecycle_status) if goal else 1)
+        achievement = c5.selectbox(
+            "Progress", ACHIEVEMENT,
+            index=ACHIEVEMENT.index(goal.achievement_status) if goal else 0)
+        with st.expander("Goal Attainment Scaling levels (optional)"):
+            levels = {
+                lvl: st.text_input(f"{lvl}: {GAS_HELP[lvl]}",
+                                   value=(goal.gas_levels.get(lvl, "") if goal else ""),
+                                   key=f"{key}:gas:{lvl}")
+                for lvl in GAS_LEVELS
+            }
+        submitted = st.form_submit_button("Save goal" if goal else "Add goal")
+    if not submitted:
+        return
+    gas = {k: v for k, v in levels.items() if v.strip()} or None
+    db, actor, tz = deps.database(), deps.current_actor(), deps.settings().tz
+    if goal is None:
+        _run(lambda: goals.add_goal(
+            db, actor, plan_id, domain=domain, description=description, why_it_matters=why,
+            start_date=start, target_date=target, lifecycle_status=lifecycle,
+            achievement_status=achievement, gas_levels=gas), "Goal added.")
+    else:
+        changes = {"description": description, "why_it_matters": why, "domain": domain,
+                   "start_date": start, "target_date": target,
+                   "lifecycle_status": lifecycle, "achievement_status": achievement,
+                   "gas_levels": gas}
+        _run(lambda: goals.update_goal(db, actor, goal.id, expected_version=goal.version,
+                                       changes=changes, tz=tz), "Goal saved.")
+
+
+def _steps(goal: plans.GoalView, contacts: tuple[plans.ContactView, ...],
+           can_write: bool) -> None:
+    db, actor, tz = deps.database(), deps.current_actor(), deps.settings().tz
+    names = {c.id: c.name for c in contacts}
+    for step in goal.steps:
+        cols = st.columns([0.07, 0.63, 0.3])
+        done = cols[0].checkbox("Done", value=step.done_on is not None, key=f"step:{step.id}",
+                                label_visibility="collapsed", disabled=not can_write)
+        text = step.description
+        if step.due_date:
+            text += f" · due {step.due_date:%d %b %Y}"
+        if step.done_on:
+            text += f" · done {step.done_on:%d %b %Y}"
+        cols[1].text(text)
+        cols[2].caption(f"Helps: {step.helper_name}" if step.helper_name else "")
+        if can_write and done != (step.done_on is not None):
+            _run(lambda s=step, d=done: goals.set_step_done(
+                db, actor, s.id, expected_version=s.version, done=d, tz=tz),
+                "Step ticked off — well done." if done else "Step marked as not done.")
+    if not can_write:
+        return
+    with st.form(f"new_step:{goal.id}", clear_on_submit=True):
+        c1, c2, c3 = st.columns([0.5, 0.2, 0.3])
+        desc = c1.text_input("New small step")
+        due = c2.date_input("Due (optional)", value=None, format="DD/MM/YYYY")
+        helper = c3.selectbox("Who helps (optional)", [None, *names],
+                              format_func=lambda i: "nobody in particular" if i is None
+                              else names[i])
+        if st.form_submit_button("Add step"):
+            _run(lambda: goals.add_step(db, actor, goal.id, description=desc, due_date=due,
+                                        helper_contact_id=helper), "Step added.")
+
+
+def render(plan: plans.PlanView, can_write: bool) -> None:
+    if not plan.goals:
+        st.info("No goals yet. Start with one small, realistic goal the client chooses.")
+    db, actor, tz = deps.database(), deps.current_actor(), deps.settings().tz
+    for i, goal in enumerate(plan.goals):
+        done = sum(1 for s in goal.steps if s.done_on)
+        label = (f"{goal.description[:80]} — {goal.domain} · {goal.lifecycle_status} · "
+                 f"{done}/{len(goal.steps)} steps done")
+        with st.expander(label, expanded=False):
+            if goal.why_it_matters:
+                st.caption(f"Why it matters: {goal.why_it_matters}")
+            if goal.target_date:
+                st.caption(f"Target: {goal.target_date:%d %b %Y}")
+            _steps(goal, plan.contacts, can_write)
+            if can_write:
+                c1, c2, c3 = st.columns(3)
+                if c1.button("Move up", key=f"goal_up:{goal.id}", disabled=i == 0):
+                    _run(lambda g=goal: goals.move_goal(db, actor, g.id, direction="up",
+                                                        expected_version=g.version, tz=tz),
+                         "Goal moved up.")
+                if c2.button("Move down", key=f"goal_down:{goal.id}",
+                             disabled=i == len(plan.goals) - 1):
+                    _run(lambda g=goal: goals.move_goal(db, actor, g.id, direction="down",
+                                                        expected_version=g.version, tz=tz),
+                         "Goal moved down.")
+                if c3.toggle("Edit this goal", key=f"goal_edit:{goal.id}"):
+                    _goal_form(goal, plan.id)
+    if can_write:
+        with st.expander("Add a goal"):
+            _goal_form(None, plan.id)

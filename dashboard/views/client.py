@@ -1,0 +1,89 @@
+"""One client: the care plan written together, goals and steps, support network, check-ins,
+history. Its address (?client=REF) survives reload and can be bookmarked."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from care_plans.errors import AccessDenied, DomainError, NotFound
+from care_plans.services import clients, plans
+from dashboard import deps
+from dashboard.components import (
+    checkins_list,
+    contacts_editor,
+    goals_editor,
+    history,
+    plan_sections,
+)
+from dashboard.components.feedback import flash, show_error, show_flash
+
+db, actor, tz = deps.database(), deps.current_actor(), deps.settings().tz
+ref = st.query_params.get("client", "")
+if not ref:
+    st.title("Client")
+    st.info("Choose a client from your caseload.")
+    st.page_link(deps.page("caseload"), label="Go to the caseload", icon="🗂️")
+    st.stop()
+try:
+    client_id = clients.find_client_id(db, actor, ref)
+    client = clients.get_client(db, actor, client_id)
+    plan = plans.get_plan(db, actor, client_id)
+except (NotFound, AccessDenied) as exc:
+    st.title("Client")
+    st.warning(exc.message)
+    st.stop()
+st.session_state["client_id"] = client_id
+can_write = clients.can_edit(db, actor, client_id)
+
+st.title(client.full_name)
+facts = [client.ref, f"client {client.status}", f"plan {plan.status}",
+         f"started {plan.start_date:%d %b %Y}"]
+if plan.next_review_date:
+    overdue = " (overdue)" if plan.next_review_date < date.today() else ""
+    facts.append(f"review {plan.next_review_date:%d %b %Y}{overdue}")
+if client.date_of_birth:
+    facts.append(f"born {client.date_of_birth:%d %b %Y}")
+st.caption(" · ".join(facts))
+st.caption("Care team: " + ", ".join(
+    f"{u} (primary)" if u == client.primary_clinician else u for u in client.clinicians))
+if not can_write:
+    st.info("You can read this record; only the client's assigned clinicians can change it.")
+show_flash()
+
+tab_plan, tab_goals, tab_network, tab_checkins, tab_history, tab_status = st.tabs(
+    ["Care plan", "Goals and steps", "Support network", "Check-ins", "History", "Status"])
+with tab_plan:
+    plan_sections.render(plan, client.ref, can_write)
+with tab_goals:
+    goals_editor.render(plan, can_write)
+with tab_network:
+    contacts_editor.render(plan, client_id, can_write)
+with tab_checkins:
+    checkins_list.render(client_id, can_write)
+with tab_history:
+    history.render(plan, can_write)
+with tab_status:
+    if client.status == "discharged":
+        st.write("This client is discharged. Their record stays readable.")
+        if can_write and st.button("Re-open", key="reopen"):
+            try:
+                clients.reopen(db, actor, client_id=client_id)
+            except DomainError as exc:
+                show_error(exc)
+            else:
+                flash("Client re-opened: back on the caseload, plan active again.")
+                st.rerun()
+    elif can_write:
+        with st.form("discharge"):
+            reason = st.text_input("Reason for discharge (required)")
+            on = st.date_input("Discharge date", value=date.today(), format="DD/MM/YYYY")
+            if st.form_submit_button("Discharge"):
+                try:
+                    clients.discharge(db, actor, client_id=client_id, reason=reason, on=on)
+                except DomainError as exc:
+                    show_error(exc)
+                else:
+                    flash("Client discharged. The plan is completed and stays readable.")
+                    st.rerun()
