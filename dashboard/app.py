@@ -29,11 +29,11 @@ if "set_password" in st.query_params:
 actor = signin.current_user()
 
 CLINICAL = [
-    st.Page(PAGES / "caseload.py", title="Caseload", icon="🗂️", default=True),
-    st.Page(PAGES / "client.py", title="Client", icon="🌱", url_path="client"),
+    st.Page(PAGES / "caseload.py", title="Caseload", icon=":material/groups:", default=True),
+    st.Page(PAGES / "client.py", title="Client", icon=":material/person:", url_path="client"),
 ]
 ADMIN = [
-    st.Page(PAGES / "admin.py", title="Accounts and assignments", icon="🔑", url_path="admin",
+    st.Page(PAGES / "admin.py", title="Accounts and assignments", icon=":material/admin_panel_settings:", url_path="admin",
             default=True),
 ]
 

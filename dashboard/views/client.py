@@ -24,7 +24,7 @@ ref = st.query_params.get("client", "")
 if not ref:
     st.title("Client")
     st.info("Choose a client from your caseload.")
-    st.page_link(deps.page("caseload"), label="Go to the caseload", icon="🗂️")
+    st.page_link(deps.page("caseload"), label="Go to the caseload", icon=":material/groups:")
     st.stop()
 try:
     client_id = clients.find_client_id(db, actor, ref)
