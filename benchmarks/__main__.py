@@ -15,6 +15,7 @@ from collections.abc import Callable
 from datetime import date
 
 from benchmarks import Measurement, Options, environment, format_table, throwaway_sqlite
+from benchmarks.signin import bench_signin
 from care_plans import passwords
 from care_plans.demo import seed_demo
 
@@ -65,6 +66,7 @@ def bench_seed(options: Options) -> list[Measurement]:
 #: Name -> benchmark, in the order they run. Add new benchmarks here.
 BENCHMARKS: dict[str, Benchmark] = {
     "seed": bench_seed,
+    "signin": bench_signin,
 }
 
 

@@ -42,6 +42,9 @@ def password_problem(password: str, username: str = "") -> str | None:
             f"This password is {len(password.encode('utf-8'))} bytes long in UTF-8; the limit is "
             f"{MAX_BYTES} bytes. Use fewer accented or non-Latin characters."
         )
+    if password != password.strip():
+        # The sign-in form trims what is typed, so such a password could never be used.
+        return "The password must not begin or end with a space."
     if not password.isprintable():
         return "Use printable characters only (no tabs, line breaks or control characters)."
     name = username.strip().lower()
