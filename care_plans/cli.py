@@ -222,6 +222,20 @@ def _not_yet(feature: str) -> Callable[[argparse.Namespace, Settings], int]:
     return run
 
 
+def cmd_checkin_link(args: argparse.Namespace, settings: Settings) -> int:
+    from care_plans.services import checkin_links
+
+    db = _ready_database(settings)
+    client_id = _client_id(db, args.client_ref)
+    days = args.days if args.days is not None else settings.checkin_link_days
+    token, info = checkin_links.create_link(db, CLI, client_id, days=days)
+    expires = info.expires_at.astimezone(settings.tz)
+    print(checkin_links.link_url(settings.base_url, token))
+    print(f"expires {expires:%d %b %Y %H:%M} ({settings.clinic_timezone}); "
+          "shown only now: only a fingerprint of the link is stored")
+    return 0
+
+
 def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
     db = _database(settings)
     out = Path(args.out)
@@ -325,9 +339,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("client_ref")
     p.add_argument("--out")
 
-    p = add("checkin-link", _not_yet("Check-in links"), "Create a client's check-in link.")
+    p = add("checkin-link", cmd_checkin_link,
+            "Create a client's check-in link and print its address and expiry.")
     p.add_argument("client_ref")
-    p.add_argument("--days", type=_positive, default=None)
+    p.add_argument("--days", type=_positive, default=None,
+                   help="how many days the link works (default CARE_PLANS_CHECKIN_LINK_DAYS, 30)")
 
     p = add("backup", cmd_backup, "Copy a live SQLite database consistently.")
     p.add_argument("--out", required=True)

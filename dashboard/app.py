@@ -26,11 +26,19 @@ if "set_password" in st.query_params:
                   position="hidden").run()
     st.stop()
 
+if "checkin" in st.query_params:
+    # A client's personal check-in link: their form and nothing else of the app, no sign-in.
+    st.navigation([st.Page(PAGES / "checkin.py", title="Your check-in")],
+                  position="hidden").run()
+    st.stop()
+
 actor = signin.current_user()
 
 CLINICAL = [
     st.Page(PAGES / "caseload.py", title="Caseload", icon=":material/groups:", default=True),
     st.Page(PAGES / "client.py", title="Client", icon=":material/person:", url_path="client"),
+    st.Page(PAGES / "review.py", title="Session review", icon=":material/forum:",
+            url_path="review"),
 ]
 ADMIN = [
     st.Page(PAGES / "admin.py", title="Accounts and assignments", icon=":material/admin_panel_settings:", url_path="admin",

@@ -21,7 +21,7 @@ def render(client_id: int, can_write: bool) -> None:
         st.info("No check-ins yet. Record one in session, or send the client a check-in link.")
         return
     counted = [r for r in rows if not r.entered_in_error]
-    st.caption(f"{len(counted)} check-ins" + (
+    st.caption(f"{len(counted)} check-in{'' if len(counted) == 1 else 's'}" + (
         f" ({len(rows) - len(counted)} entered in error, not counted)"
         if len(rows) > len(counted) else ""))
     frame = pd.DataFrame(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
 import streamlit as st
 
@@ -76,14 +77,41 @@ def _goal_form(goal: plans.GoalView | None, plan_id: int) -> None:
                                        changes=changes, tz=tz), "Goal saved.")
 
 
+def _step_clicked(step: plans.StepView, can_write: bool) -> bool | None:
+    """What the clinician set this step's box to since the last run, or None if they did not
+    touch it. The box is compared with what was drawn, never with what is stored: a box left
+    from an earlier run would otherwise be written back over another clinician's change on
+    the next click anywhere on the page."""
+    wanted = st.session_state.get(f"step:{step.id}")
+    drawn = st.session_state.get(f"step_drawn:{step.id}")
+    if not can_write or wanted is None or drawn is None or wanted == drawn[0]:
+        return None
+    return bool(wanted)
+
+
 def _steps(goal: plans.GoalView, contacts: tuple[plans.ContactView, ...],
            can_write: bool) -> None:
     db, actor, tz = deps.database(), deps.current_actor(), deps.settings().tz
     names = {c.id: c.name for c in contacts}
     for step in goal.steps:
+        clicked = _step_clicked(step, can_write)
+        error: DomainError | None = None
+        if clicked is not None:
+            try:
+                goals.set_step_done(db, actor, step.id, done=clicked, tz=tz,
+                                    expected_version=st.session_state[f"step_drawn:{step.id}"][1],
+                                    today=datetime.now(tz).date())
+            except DomainError as exc:
+                error = exc
+            else:
+                flash("Step ticked off — well done." if clicked else "Step marked as not done.")
+                st.rerun()
+        stored = step.done_on is not None
+        st.session_state[f"step:{step.id}"] = stored  # the box shows what is stored
+        st.session_state[f"step_drawn:{step.id}"] = (stored, step.version)
         cols = st.columns([0.07, 0.63, 0.3])
-        done = cols[0].checkbox("Done", value=step.done_on is not None, key=f"step:{step.id}",
-                                label_visibility="collapsed", disabled=not can_write)
+        cols[0].checkbox("Done", key=f"step:{step.id}", label_visibility="collapsed",
+                         disabled=not can_write)
         text = step.description
         if step.due_date:
             text += f" · due {step.due_date:%d %b %Y}"
@@ -91,10 +119,8 @@ def _steps(goal: plans.GoalView, contacts: tuple[plans.ContactView, ...],
             text += f" · done {step.done_on:%d %b %Y}"
         cols[1].text(text)
         cols[2].caption(f"Helps: {step.helper_name}" if step.helper_name else "")
-        if can_write and done != (step.done_on is not None):
-            _run(lambda s=step, d=done: goals.set_step_done(
-                db, actor, s.id, expected_version=s.version, done=d, tz=tz),
-                "Step ticked off — well done." if done else "Step marked as not done.")
+        if error is not None:
+            show_error(error)
     if not can_write:
         return
     with st.form(f"new_step:{goal.id}", clear_on_submit=True):

@@ -53,8 +53,12 @@ def render(plan: plans.PlanView, can_write: bool) -> None:
             except DomainError as exc:
                 show_error(exc)
             else:
-                for key in [k for k in st.session_state if isinstance(k, str)
-                            and k.startswith(("plan_base:", "draft:plan:"))]:
-                    del st.session_state[key]
-                flash(f"Revision {chosen} restored as revision {saved.revision}.")
+                if saved.revision is None:  # the plan already held that content
+                    flash(f"Nothing to restore: the plan is already as it was in revision "
+                          f"{chosen}.")
+                else:
+                    for key in [k for k in st.session_state if isinstance(k, str)
+                                and k.startswith(("plan_base:", "draft:plan:"))]:
+                        del st.session_state[key]
+                    flash(f"Revision {chosen} restored as revision {saved.revision}.")
                 st.rerun()

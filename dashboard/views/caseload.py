@@ -3,7 +3,7 @@ need attention first. Self-harm answers are pinned above the table until followe
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pandas as pd
 import streamlit as st
@@ -16,11 +16,17 @@ from dashboard.components.feedback import flash, show_error, show_flash
 from dashboard.components.signin import DRAFT_PREFIX
 
 db, actor, tz = deps.database(), deps.current_actor(), deps.settings().tz
-today = date.today()
+today = datetime.now(tz).date()  # the clinic's date, which the flags are about
 PAGE_SIZE = 50
 TREND = {"up": "↑ better", "down": "↓ worse", "steady": "→ steady", None: ""}
 FLAG_CHOICES = ["self-harm item", "reliable deterioration", "review overdue",
                 "no check-in 14 days"]
+
+
+def first_page() -> None:
+    """A new search, filter or sort starts from its first page."""
+    st.session_state.pop("caseload_page", None)
+
 
 st.title("Caseload")
 show_flash()
@@ -47,14 +53,17 @@ for alert in caseload.risk_alerts(db, actor, today=today):
                 st.rerun()
 
 c1, c2, c3, c4 = st.columns([0.35, 0.25, 0.2, 0.2])
-search = c1.text_input("Search by name or ref", key="caseload_search")
+search = c1.text_input("Search by name or ref", key="caseload_search", on_change=first_page)
 flag = c2.selectbox("Only clients flagged", [None, *FLAG_CHOICES], key="caseload_flag",
-                    format_func=lambda f: "all clients" if f is None else f)
+                    format_func=lambda f: "all clients" if f is None else f,
+                    on_change=first_page)
 clinician = None
 if actor.role == "supervisor":
-    clinician = c3.text_input("Clinician (username)", key="caseload_clinician") or None
+    clinician = c3.text_input("Clinician (username)", key="caseload_clinician",
+                              on_change=first_page) or None
 sort = c4.selectbox("Sort by", ["flags", "ref", "name", "last_checkin", "next_review"],
-                    key="caseload_sort", format_func=lambda s: s.replace("_", " "))
+                    key="caseload_sort", format_func=lambda s: s.replace("_", " "),
+                    on_change=first_page)
 page_no = st.session_state.get("caseload_page", 1)
 try:
     result = caseload.caseload_page(
@@ -118,7 +127,8 @@ with st.expander("Add a client"):
                         key=f"{DRAFT_PREFIX}new_client_dob")
     if st.button("Add client", key="add_client"):
         try:
-            info = clients.create_client(db, actor, ref=ref, full_name=name, date_of_birth=dob)
+            info = clients.create_client(db, actor, ref=ref, full_name=name, date_of_birth=dob,
+                                         today=today)
         except DomainError as exc:
             show_error(exc)
         else:

@@ -11,11 +11,14 @@ from care_plans.errors import AccessDenied, DomainError, NotFound
 from care_plans.services import clients, plans
 from dashboard import deps
 from dashboard.components import (
+    checkin_links,
     checkins_list,
     contacts_editor,
     goals_editor,
     history,
     plan_sections,
+    progress,
+    sessions_list,
 )
 from dashboard.components.feedback import flash, show_error, show_flash
 
@@ -30,9 +33,12 @@ try:
     client_id = clients.find_client_id(db, actor, ref)
     client = clients.get_client(db, actor, client_id)
     plan = plans.get_plan(db, actor, client_id)
-except (NotFound, AccessDenied) as exc:
+except (NotFound, AccessDenied):
+    # The same words whether the ref is unknown or someone else's client, so the page does not
+    # tell which refs exist; the ref comes from the address, so it is shown as plain text.
     st.title("Client")
-    st.warning(exc.message)
+    st.warning("No client with this ref in your caseload.")
+    st.text(f"Ref: {clients.normalise_ref(ref)}")
     st.stop()
 st.session_state["client_id"] = client_id
 can_write = clients.can_edit(db, actor, client_id)
@@ -50,10 +56,16 @@ st.caption("Care team: " + ", ".join(
     f"{u} (primary)" if u == client.primary_clinician else u for u in client.clinicians))
 if not can_write:
     st.info("You can read this record; only the client's assigned clinicians can change it.")
+st.page_link(deps.page("review"), label="Session review", icon=":material/forum:",
+             query_params={"client": client.ref})
 show_flash()
 
-tab_plan, tab_goals, tab_network, tab_checkins, tab_history, tab_status = st.tabs(
-    ["Care plan", "Goals and steps", "Support network", "Check-ins", "History", "Status"])
+(tab_progress, tab_plan, tab_goals, tab_network, tab_checkins, tab_link, tab_sessions,
+ tab_history, tab_status) = st.tabs(["Progress", "Care plan", "Goals and steps",
+                                     "Support network", "Check-ins", "Check-in link",
+                                     "Sessions", "History", "Status"])
+with tab_progress:
+    progress.render(client_id)
 with tab_plan:
     plan_sections.render(plan, client.ref, can_write)
 with tab_goals:
@@ -62,6 +74,10 @@ with tab_network:
     contacts_editor.render(plan, client_id, can_write)
 with tab_checkins:
     checkins_list.render(client_id, can_write)
+with tab_link:
+    checkin_links.render(client_id, can_write)
+with tab_sessions:
+    sessions_list.render(client_id, client.ref, can_write)
 with tab_history:
     history.render(plan, can_write)
 with tab_status:

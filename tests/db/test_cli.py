@@ -13,11 +13,16 @@ import os
 import sqlite3
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from care_plans import cli
+from care_plans.db import Database
+from care_plans.models import AuditEvent, CheckinLink
+from care_plans.services import checkin_links
 
 ROOT = Path(__file__).resolve().parents[2]
 GOOD_PASSWORD = "plenty of words here"
@@ -163,12 +168,42 @@ def test_import_checkins_success_dry_run_and_faults(ready, tmp_path):
 
 def test_later_commands_exist_and_refuse_clearly(ready):
     run(ready, "seed-demo", "--clients", "1", "--days", "14", "--end-date", "2026-06-30")
-    for argv in (["export-pdf", "CP-0001", "--client-copy"], ["export-fhir", "CP-0001"],
-                 ["checkin-link", "CP-0001", "--days", "7"]):
+    for argv in (["export-pdf", "CP-0001", "--client-copy"], ["export-fhir", "CP-0001"]):
         code, _, err = run(ready, *argv)
         assert code == 1 and "not available yet" in err, argv
         code, _, err = run(ready, argv[0], "CP-4040")
         assert code == 1 and "No client with ref 'CP-4040'" in err
+
+
+def test_checkin_link_prints_a_working_address_and_its_expiry(ready):
+    run(ready, "seed-demo", "--clients", "1", "--days", "14", "--end-date", "2026-06-30")
+    env = {**ready, "CARE_PLANS_BASE_URL": "https://checkin.example.org/"}
+    code, out, err = run(env, "checkin-link", "cp-0001", "--days", "7")
+    assert (code, err) == (0, "")
+    url, expiry = out.splitlines()
+    assert url.startswith("https://checkin.example.org/?checkin=")
+    token = url.split("=", 1)[1]
+    assert len(token) >= 43 and "expires" in expiry
+    db = Database.from_url(ready["DATABASE_URL"])
+    try:
+        assert checkin_links.open_link(db, token, source_address="10.0.0.1") is not None
+        with db.uow() as uow:
+            link = uow.session.scalars(select(CheckinLink)).one()
+            assert link.token_hash != token and token not in link.token_hash
+            assert link.expires_at - link.created_at == timedelta(days=7)
+            event = uow.session.scalars(
+                select(AuditEvent).where(AuditEvent.action == "checkin_link.create")).one()
+            assert event.actor == "cli" and event.detail == {"days": 7}
+    finally:
+        db.dispose()
+    code, out, _ = run(ready, "checkin-link", "CP-0001")
+    assert code == 0 and "localhost:8501/?checkin=" in out
+    code, _, err = run(ready, "checkin-link", "CP-4040")
+    assert code == 1 and "No client with ref 'CP-4040'" in err
+    code, _, err = run(ready, "checkin-link", "CP-0001", "--days", "0")
+    assert code == 2 and "must be at least 1" in err
+    code, _, err = run(ready, "checkin-link", "CP-0001", "--days", "400")
+    assert code == 1 and "between 1 and 365" in err
 
 
 def test_backup_copies_a_live_sqlite_database(ready, tmp_path):

@@ -1,0 +1,457 @@
+"""Session records: what happened in a meeting with the client, written as a draft during or
+after the hour, then signed off by the clinician.
+
+Why a service of its own: a signed-off record is part of the clinical record and must never
+change afterwards. Whatever the page shows, this module is where that holds: an edit or a second
+sign-off of a signed record is refused (:class:`SignedOff`), and the only way to add to it is a
+dated addendum that names its author. Drafts are edited with the usual version check, so two
+windows cannot silently overwrite each other. Audit events carry ids and field names, never the
+text written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, tzinfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from care_plans import audit
+from care_plans.access import Actor, client_for_read, client_for_write
+from care_plans.db import Database, UnitOfWork
+from care_plans.errors import AccessDenied, DomainError, EditConflict, NotFound, ValidationError
+from care_plans.models import (
+    Attendance,
+    AuditEvent,
+    CarePlan,
+    ClinicalSession,
+    PlanRevision,
+    SessionAddendum,
+    SessionStatus,
+    User,
+    utcnow,
+)
+from care_plans.services.plan_views import show_date
+from care_plans.services.plans import (
+    choice_value,
+    current_plan,
+    date_value,
+    refuse_unknown,
+    text_value,
+)
+
+__all__ = [
+    "AddendumView", "MAX_ADDENDUM_TEXT", "MAX_SESSION_TEXT", "SESSION_FIELDS", "SESSION_TEXTS",
+    "SIGNED_MESSAGE", "RevisionLink", "SessionView", "SignedOff", "add_addendum", "create_draft",
+    "get_session", "list_sessions", "revision_links", "sign_off", "update_draft",
+]
+
+#: Every field a draft has, in the order the page shows them.
+SESSION_FIELDS: tuple[str, ...] = (
+    "session_date", "attendance", "summary", "progress_acknowledged", "plan_changes",
+    "plan_revision_id", "next_steps", "next_session_date",
+)
+SESSION_TEXTS: tuple[str, ...] = ("summary", "progress_acknowledged", "plan_changes",
+                                  "next_steps")
+MAX_SESSION_TEXT = 10_000
+MAX_ADDENDUM_TEXT = 5_000
+SIGNED_MESSAGE = "This session record is signed off; add an addendum instead."
+
+
+class SignedOff(DomainError):
+    """A change to a session record that is already signed off."""
+
+    def __init__(self, message: str = SIGNED_MESSAGE) -> None:
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class AddendumView:
+    id: int
+    author_name: str
+    created_at: datetime
+    text: str
+
+
+@dataclass(frozen=True)
+class SessionView:
+    """One session record as the pages read it (never a live ORM object)."""
+
+    id: int
+    client_id: int
+    clinician_id: int
+    clinician_name: str
+    session_date: date
+    attendance: str
+    summary: str
+    progress_acknowledged: str
+    plan_changes: str
+    plan_revision_id: int | None
+    #: The linked revision's number and what it was ("sections edited"), for the link's label.
+    plan_revision_number: int | None
+    plan_revision_reason: str | None
+    next_steps: str
+    next_session_date: date | None
+    status: str
+    signed_at: datetime | None
+    version: int
+    created_at: datetime
+    addenda: tuple[AddendumView, ...]
+
+    @property
+    def is_signed(self) -> bool:
+        return self.status == SessionStatus.SIGNED.value
+
+    def values(self) -> dict[str, object]:
+        """The editable fields, keyed as `update_draft` takes them."""
+        return {name: getattr(self, name) for name in SESSION_FIELDS}
+
+
+# --- Loading and views ---------------------------------------------------------------------------
+
+
+def _views(s: Session, records: Sequence[ClinicalSession]) -> list[SessionView]:
+    """Views of `records`, with clinician names, revision labels and addenda fetched in one
+    query each (a revision's snapshot is not loaded: only its number and reason are shown)."""
+    if not records:
+        return []
+    names = {user_id: name for user_id, name in s.execute(
+        select(User.id, User.full_name).where(User.id.in_({r.clinician_id for r in records})))}
+    revision_ids = {r.plan_revision_id for r in records if r.plan_revision_id is not None}
+    revisions = {row.id: (row.number, row.reason) for row in s.execute(
+        select(PlanRevision.id, PlanRevision.number, PlanRevision.reason)
+        .where(PlanRevision.id.in_(revision_ids)))} if revision_ids else {}
+    addenda: dict[int, list[AddendumView]] = {r.id: [] for r in records}
+    for a in s.scalars(select(SessionAddendum).where(SessionAddendum.session_id.in_(addenda))
+                       .order_by(SessionAddendum.created_at, SessionAddendum.id)):
+        addenda[a.session_id].append(AddendumView(a.id, a.author_name, a.created_at, a.text))
+    views = []
+    for r in records:
+        number, reason = revisions.get(r.plan_revision_id or -1, (None, None))
+        views.append(SessionView(
+            id=r.id, client_id=r.client_id, clinician_id=r.clinician_id,
+            clinician_name=names.get(r.clinician_id, "a former colleague"),
+            session_date=r.session_date, attendance=r.attendance.value, summary=r.summary,
+            progress_acknowledged=r.progress_acknowledged, plan_changes=r.plan_changes,
+            plan_revision_id=r.plan_revision_id, plan_revision_number=number,
+            plan_revision_reason=reason, next_steps=r.next_steps,
+            next_session_date=r.next_session_date, status=r.status.value,
+            signed_at=r.signed_at, version=r.version, created_at=r.created_at,
+            addenda=tuple(addenda[r.id]),
+        ))
+    return views
+
+
+def _view(s: Session, record: ClinicalSession) -> SessionView:
+    return _views(s, [record])[0]
+
+
+def _locked(s: Session, session_id: int) -> ClinicalSession:
+    """The record, its row locked on PostgreSQL so a save and a sign-off cannot interleave."""
+    record = s.scalar(
+        select(ClinicalSession).where(ClinicalSession.id == session_id).with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if record is None:
+        raise NotFound("No such session record.")
+    return record
+
+
+def _for_write(s: Session, actor: Actor, session_id: int) -> ClinicalSession:
+    client_id = s.scalar(select(ClinicalSession.client_id)
+                         .where(ClinicalSession.id == session_id))
+    if client_id is None:
+        raise NotFound("No such session record.")
+    client_for_write(s, actor, client_id)
+    return _locked(s, session_id)
+
+
+def _refuse_signed(record: ClinicalSession) -> None:
+    if record.status == SessionStatus.SIGNED:
+        raise SignedOff()
+
+
+def _check_version(s: Session, record: ClinicalSession, expected_version: int,
+                   fields: Mapping[str, object], tz: tzinfo | None) -> None:
+    """Refuse a save made from an out-of-date copy, naming who saved meanwhile (from the
+    audit trail, which holds who and when but never the text)."""
+    if record.version == expected_version:
+        return
+    last = s.execute(
+        select(AuditEvent.actor, AuditEvent.at)
+        .where(AuditEvent.entity == "clinical_session", AuditEvent.entity_id == record.id)
+        .order_by(AuditEvent.id.desc()).limit(1)
+    ).first()
+    who = ""
+    if last:
+        when = last[1].astimezone(tz or UTC)
+        who = f" ({last[0]}, {show_date(when.date())} at {when:%H:%M}{'' if tz else ' UTC'})"
+    changed = {name: (None, getattr(record, name)) for name in fields if name in SESSION_FIELDS}
+    raise EditConflict(
+        f"Someone else saved this session record after you opened it{who}. "
+        "Your changes were not saved.", changed)
+
+
+def _commit(uow: UnitOfWork) -> None:
+    try:
+        uow.commit()
+    except StaleDataError:
+        raise EditConflict("Someone else saved this session record at the same moment. "
+                           "Your changes were not saved.") from None
+
+
+# --- Validation ----------------------------------------------------------------------------------
+
+
+def _revision_problem(s: Session, client_id: int, revision_id: object) -> str | None:
+    if revision_id is None:
+        return None
+    if isinstance(revision_id, bool) or not isinstance(revision_id, int):
+        return "Choose one of the plan's revisions."
+    owner = s.scalar(
+        select(CarePlan.client_id).join(PlanRevision, PlanRevision.plan_id == CarePlan.id)
+        .where(PlanRevision.id == revision_id)
+    )
+    if owner != client_id:
+        return "This is not a revision of this client's care plan."
+    return None
+
+
+def _values(s: Session, client_id: int, changes: Mapping[str, object],
+            current: ClinicalSession | None, today: date) -> dict[str, object]:
+    """Cleaned values for the fields in `changes`, checked together with the stored ones."""
+    problems: dict[str, str] = {}
+    refuse_unknown(changes, SESSION_FIELDS, "session record", problems)
+    values: dict[str, object] = {}
+    for name in SESSION_TEXTS:
+        if name in changes:
+            values[name] = text_value(changes[name], name, MAX_SESSION_TEXT, problems)
+    if "session_date" in changes:
+        values["session_date"] = date_value(changes["session_date"], "session_date", problems,
+                                            required="Enter the date of the session.")
+    if "next_session_date" in changes:
+        values["next_session_date"] = date_value(changes["next_session_date"],
+                                                 "next_session_date", problems)
+    if "attendance" in changes:
+        values["attendance"] = choice_value(Attendance, changes["attendance"], "attendance",
+                                            "kind of attendance", problems)
+    if "plan_revision_id" in changes:
+        problem = _revision_problem(s, client_id, changes["plan_revision_id"])
+        if problem:
+            problems["plan_revision_id"] = problem
+        values["plan_revision_id"] = changes["plan_revision_id"]
+
+    def merged(name: str) -> object:
+        return values[name] if name in values else getattr(current, name, None)
+
+    session_date, next_date = merged("session_date"), merged("next_session_date")
+    attendance = merged("attendance") or Attendance.ATTENDED
+    if isinstance(session_date, date) and "session_date" not in problems:
+        if attendance == Attendance.ATTENDED and session_date > today:
+            problems["session_date"] = ("The session is dated in the future. Record a session "
+                                        "the client attended on the day or after it.")
+        if (isinstance(next_date, date) and next_date <= session_date
+                and "next_session_date" not in problems):
+            problems["next_session_date"] = "The next session must be after this one."
+    if problems:
+        raise ValidationError(problems)
+    return values
+
+
+def _sign_problems(record: ClinicalSession, today: date) -> dict[str, str]:
+    problems: dict[str, str] = {}
+    if not record.summary.strip():
+        problems["summary"] = "Write a summary of the session before signing it off."
+    if record.attendance == Attendance.ATTENDED and record.session_date > today:
+        problems["session_date"] = "A session cannot be signed off before it has happened."
+    return problems
+
+
+# --- Use-cases -----------------------------------------------------------------------------------
+
+
+def create_draft(
+    db: Database,
+    actor: Actor,
+    client_id: int,
+    *,
+    session_date: date,
+    attendance: Attendance | str = Attendance.ATTENDED,
+    summary: str = "",
+    progress_acknowledged: str = "",
+    plan_changes: str = "",
+    plan_revision_id: int | None = None,
+    next_steps: str = "",
+    next_session_date: date | None = None,
+    today: date | None = None,
+) -> SessionView:
+    """A new draft session record, by the acting clinician (who alone may sign it off)."""
+    today = today or date.today()
+    if actor.user_id is None:
+        raise AccessDenied("A session record is written by a clinician's own account.")
+    with db.uow() as uow:
+        s = uow.session
+        client_for_write(s, actor, client_id)
+        values = _values(s, client_id, {
+            "session_date": session_date, "attendance": attendance, "summary": summary,
+            "progress_acknowledged": progress_acknowledged, "plan_changes": plan_changes,
+            "plan_revision_id": plan_revision_id, "next_steps": next_steps,
+            "next_session_date": next_session_date,
+        }, None, today)
+        record = ClinicalSession(client_id=client_id, clinician_id=actor.user_id,
+                                 status=SessionStatus.DRAFT, created_at=utcnow(), **values)
+        s.add(record)
+        s.flush()
+        audit.record(s, actor, "session.create", "clinical_session", record.id,
+                     client_id=client_id,
+                     detail={"fields": sorted(k for k in SESSION_TEXTS if values[k])})
+        view = _view(s, record)
+        _commit(uow)
+        return view
+
+
+def update_draft(
+    db: Database,
+    actor: Actor,
+    session_id: int,
+    *,
+    expected_version: int,
+    changes: Mapping[str, object],
+    today: date | None = None,
+    tz: tzinfo | None = None,
+) -> SessionView:
+    """Save changes to a draft; only the keys given are changed. A signed record: SignedOff."""
+    today = today or date.today()
+    with db.uow() as uow:
+        s = uow.session
+        record = _for_write(s, actor, session_id)
+        _refuse_signed(record)
+        _check_version(s, record, expected_version, changes, tz)
+        values = _values(s, record.client_id, changes, record, today)
+        changed = [name for name, value in values.items() if getattr(record, name) != value]
+        if not changed:
+            return _view(s, record)
+        for name in changed:
+            setattr(record, name, values[name])
+        s.flush()
+        audit.record(s, actor, "session.update", "clinical_session", record.id,
+                     client_id=record.client_id, detail={"fields": sorted(changed)})
+        view = _view(s, record)
+        _commit(uow)
+        return view
+
+
+def sign_off(
+    db: Database,
+    actor: Actor,
+    session_id: int,
+    *,
+    expected_version: int,
+    changes: Mapping[str, object] | None = None,
+    today: date | None = None,
+    tz: tzinfo | None = None,
+) -> SessionView:
+    """Sign off a draft, saving `changes` first in the same transaction (what is on screen is
+    what is signed). Only the clinician who wrote the record signs it; it is then final."""
+    today = today or date.today()
+    with db.uow() as uow:
+        s = uow.session
+        record = _for_write(s, actor, session_id)
+        _refuse_signed(record)
+        _check_version(s, record, expected_version, changes or {}, tz)
+        if not actor.is_system and record.clinician_id != actor.user_id:
+            raise AccessDenied("Only the clinician who wrote this session record can sign it "
+                               "off. You can edit the draft or add to it once it is signed.")
+        values = _values(s, record.client_id, changes or {}, record, today)
+        changed = [name for name, value in values.items() if getattr(record, name) != value]
+        for name in changed:
+            setattr(record, name, values[name])
+        problems = _sign_problems(record, today)
+        if problems:
+            raise ValidationError(problems)
+        record.status = SessionStatus.SIGNED
+        record.signed_at = utcnow()
+        s.flush()
+        audit.record(s, actor, "session.sign", "clinical_session", record.id,
+                     client_id=record.client_id, detail={"fields": sorted(changed)})
+        view = _view(s, record)
+        _commit(uow)
+        return view
+
+
+def add_addendum(db: Database, actor: Actor, session_id: int, *, text: str) -> SessionView:
+    """Add a dated addendum, in the actor's name, to a signed-off record."""
+    with db.uow() as uow:
+        s = uow.session
+        record = _for_write(s, actor, session_id)
+        if record.status != SessionStatus.SIGNED:
+            raise ValidationError({"": "This record is still a draft: change the draft itself. "
+                                       "Addenda are for records already signed off."})
+        problems: dict[str, str] = {}
+        cleaned = text_value(text, "addendum", MAX_ADDENDUM_TEXT, problems,
+                             required="Write the addendum before saving it.")
+        if problems:
+            raise ValidationError(problems)
+        addendum = SessionAddendum(session_id=record.id, author_id=actor.user_id,
+                                   author_name=actor.full_name or actor.username,
+                                   created_at=utcnow(), text=cleaned)
+        record.addenda.append(addendum)
+        s.flush()
+        audit.record(s, actor, "session.addendum", "session_addendum", addendum.id,
+                     client_id=record.client_id, detail={"session_id": record.id})
+        view = _view(s, record)
+        uow.commit()
+        return view
+
+
+def get_session(db: Database, actor: Actor, session_id: int) -> SessionView:
+    with db.uow() as uow:
+        s = uow.session
+        record = s.get(ClinicalSession, session_id)
+        if record is None:
+            raise NotFound("No such session record.")
+        client_for_read(s, actor, record.client_id)
+        return _view(s, record)
+
+
+def list_sessions(db: Database, actor: Actor, client_id: int) -> list[SessionView]:
+    """Every session record of the client, newest first."""
+    with db.uow() as uow:
+        s = uow.session
+        client_for_read(s, actor, client_id)
+        records = s.scalars(
+            select(ClinicalSession).where(ClinicalSession.client_id == client_id)
+            .order_by(ClinicalSession.session_date.desc(), ClinicalSession.id.desc())
+        ).all()
+        return _views(s, records)
+
+
+@dataclass(frozen=True)
+class RevisionLink:
+    """A revision of the client's current plan that a session record can link to."""
+
+    id: int
+    number: int
+    created_at: datetime
+    created_by_name: str
+    reason: str
+
+
+def revision_links(db: Database, actor: Actor, client_id: int) -> list[RevisionLink]:
+    """The revisions of the client's current plan, newest first, with the ids a record stores
+    (`plans.list_revisions` gives numbers, which are only unique within one plan)."""
+    with db.uow() as uow:
+        s = uow.session
+        client_for_read(s, actor, client_id)
+        plan = current_plan(s, client_id)
+        if plan is None:
+            return []
+        rows = s.execute(
+            select(PlanRevision.id, PlanRevision.number, PlanRevision.created_at,
+                   PlanRevision.created_by_name, PlanRevision.reason)
+            .where(PlanRevision.plan_id == plan.id).order_by(PlanRevision.number.desc())
+        ).all()
+        return [RevisionLink(*row) for row in rows]

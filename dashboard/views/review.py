@@ -1,0 +1,447 @@
+"""Session review: everything a clinician needs during the hour with the client, on one page
+with its own address (?client=REF): what changed since the last session, the plan at a glance,
+prompts from the five recovery pillars, a check-in taken together, and the session record.
+
+The record's free text lives in plain widgets keyed under the draft prefix (not an st.form), so
+what is typed survives an automatic sign-out and stays on screen when a save is refused.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from care_plans import measures, review
+from care_plans.errors import AccessDenied, DomainError, EditConflict, NotFound
+from care_plans.models import Attendance, CheckinSource
+from care_plans.rules import RATING_LABELS
+from care_plans.services import checkins, clients, plans, sessions
+from dashboard import deps
+from dashboard.components import sessions_list
+from dashboard.components.feedback import flash, show_error, show_flash
+from dashboard.components.signin import DRAFT_PREFIX
+
+db, actor, tz = deps.database(), deps.current_actor(), deps.settings().tz
+today = datetime.now(tz).date()
+NEW = 0  # the selectbox value of a record not saved yet
+NO_REVISION = 0  # the selectbox shows None as "nothing chosen yet"; this reads "none linked"
+ATTENDANCE = [a.value for a in Attendance]
+CHECKIN = "session_checkin:"  # widget keys of the in-session check-in form
+
+ref = st.query_params.get("client", "")
+if not ref:
+    st.title("Session review")
+    st.info("Choose a client from your caseload, then open their session review.")
+    st.page_link(deps.page("caseload"), label="Go to the caseload", icon=":material/groups:")
+    st.stop()
+try:
+    client_id = clients.find_client_id(db, actor, ref)
+    client = clients.get_client(db, actor, client_id)
+    data = review.since_last_session(db, actor, client_id, today=today, tz=tz)
+    plan = plans.get_plan(db, actor, client_id)
+except (NotFound, AccessDenied):
+    # As on the client page: the same words whether the ref is unknown or someone else's
+    # client, and the ref (from the address) shown as plain text.
+    st.title("Session review")
+    st.warning("No client with this ref in your caseload.")
+    st.text(f"Ref: {clients.normalise_ref(ref)}")
+    st.stop()
+can_write = clients.can_edit(db, actor, client_id)
+period = data.period
+
+
+def _day(value: date) -> str:
+    return f"{value.day} {value:%b %Y}"
+
+
+def _number(value: float | None) -> str | None:
+    return None if value is None else f"{value:.1f}"
+
+
+def _delta(value: float | None) -> str | int | None:
+    if value is None:
+        return None
+    return 0 if abs(value) < 0.05 else f"{value:+.1f}"
+
+
+# --- Header --------------------------------------------------------------------------------------
+
+st.title(f"Session review: {client.full_name}")
+since = ("the last session" if period.since == "last session" else "the plan started")
+st.caption(f"{client.ref} · since {since} on {_day(period.start)} · {period.days} days, "
+           f"compared with the {period.days} days before")
+st.page_link(deps.page("client"), label="Open the client's record", icon=":material/person:",
+             query_params={"client": client.ref})
+for summary in data.measures:
+    if summary.risk_flag:
+        st.error(f"The latest {summary.instrument} ({_day(summary.latest_on)}) has an answer "
+                 "above 0 to the self-harm question. Talk about it today and record what was "
+                 "agreed (the caseload keeps it pinned until a follow-up is recorded).",
+                 icon=":material/warning:")
+
+# --- Since last session --------------------------------------------------------------------------
+
+st.header("Since last session")
+cols = st.columns(1 + len(data.ratings))
+cols[0].metric("Check-ins", data.checkins, data.checkins - data.previous_checkins,
+               help=f"{data.previous_checkins} in the previous {period.days} days.")
+for col, rating in zip(cols[1:], data.ratings, strict=True):
+    col.metric(f"{rating.label} (mean)", _number(rating.mean), _delta(rating.delta),
+               help=f"0–10. {rating.count} answers this period (mean "
+                    f"{_number(rating.mean) or 'none'}); {rating.previous_count} in the previous "
+                    f"period (mean {_number(rating.previous_mean) or 'none'}).")
+cols = st.columns(3)
+for col, code in zip(cols, review.REVIEWED_INSTRUMENTS, strict=False):
+    summary = data.measure(code)
+    if summary is None:
+        col.metric(code, None, help="Not given yet.")
+        col.caption("Not given yet.")
+        continue
+    change = None if summary.latest_is_baseline else summary.change
+    col.metric(code, f"{summary.latest_total} {summary.severity}",
+               None if change is None else (0 if change == 0 else f"{change:+d}"),
+               delta_color="inverse", delta_description="since baseline" if change else None,
+               help="Lower is better. Reliable change: "
+                    f"{measures.get_instrument(code).reliable_change_points} points or more.")
+    if summary.baseline_total is None or summary.baseline_on is None:
+        col.caption(f"Last given {_day(summary.latest_on)} · no baseline since the plan began")
+    elif summary.latest_is_baseline:
+        col.caption(f"Given {_day(summary.latest_on)}. This is the baseline: the first score "
+                    "since the plan began.")
+    else:
+        col.caption(f"Baseline {summary.baseline_total} on {_day(summary.baseline_on)} · "
+                    f"latest {_day(summary.latest_on)} · {summary.recovery_status}")
+cols[2].metric("Steps done", len(data.steps_done),
+               help="Steps of the plan's goals ticked off in this period.")
+
+left, right = st.columns(2)
+with left:
+    st.subheader("Goal progress")
+    if data.goals:
+        st.dataframe(pd.DataFrame({
+            "Goal": [g.description for g in data.goals],
+            "Before": ["—" if g.before is None else str(g.before) for g in data.goals],
+            "Now": ["—" if g.latest is None else str(g.latest) for g in data.goals],
+            "Change": ["—" if g.delta is None else f"{g.delta:+d}" if g.delta else "0"
+                       for g in data.goals],
+        }), hide_index=True, width="stretch")
+        st.caption("The client's latest 0–10 rating this period against their latest before it.")
+    else:
+        st.caption("No active goals yet.")
+with right:
+    st.subheader("Steps done")
+    for step in data.steps_done:
+        st.text(f"✓ {_day(step.done_on)}: {step.description} ({step.goal_description})")
+    if not data.steps_done:
+        st.caption("No steps ticked off in this period.")
+
+st.subheader("In the client's own words")
+left, right = st.columns(2)
+for col, title, words in ((left, "What was hard", data.setbacks),
+                          (right, "What went well", data.wins)):
+    col.markdown(f"**{title}**")
+    for item in words:
+        col.text(f"{_day(item.day)}: {item.text}")
+    if not words:
+        col.caption("Nothing noted in this period.")
+
+# --- The plan at a glance ------------------------------------------------------------------------
+
+st.header("The plan at a glance")
+left, middle, right = st.columns(3)
+with left:
+    st.markdown("**Goals and next steps**")
+    for goal in plan.goals:
+        if goal.lifecycle_status not in ("active", "proposed"):
+            continue
+        nxt = next((s.description for s in goal.steps if not s.is_done), None)
+        st.text(f"• {goal.description}\n   next: {nxt or 'no step planned yet'}")
+    if not plan.goals:
+        st.caption("No goals yet.")
+with middle:
+    st.markdown("**Support network**")
+    for contact in plan.contacts:
+        line = f"{contact.name} ({contact.kind}" + (f", {contact.role})" if contact.role else ")")
+        if contact.is_crisis_contact and contact.kind != "crisis service":
+            line += " · crisis contact"
+        st.text(line + (f"\n   {contact.phone}" if contact.phone else ""))
+    if not plan.contacts:
+        st.caption("No support contacts yet.")
+with right:
+    st.markdown("**Crisis plan**")
+    st.text(plan.sections.get("crisis_plan") or "No crisis plan written yet.")
+
+# --- Pillar prompts ------------------------------------------------------------------------------
+
+st.header("Talking points")
+st.caption("From the five pillars of recovery: to acknowledge progress and plan next steps "
+           "together.")
+cols = [*st.columns(3), *st.columns(3)]  # two rows: the prompts need room to read
+for col, prompt in zip(cols, data.prompts, strict=False):
+    with col.container(border=True, height="stretch"):
+        st.markdown(f"**{prompt.title}**")
+        if prompt.reason:
+            st.caption(prompt.reason)
+        for text in prompt.texts:
+            st.markdown(f"- {text}")
+
+# --- Check-in in session -------------------------------------------------------------------------
+
+
+def _instrument_answers(code: str) -> list[int | None]:
+    count = measures.get_instrument(code).item_count
+    return [st.session_state.get(f"{CHECKIN}{code}:{i}") for i in range(count)]
+
+
+def _checkin_form() -> None:
+    notice = st.session_state.pop(f"{CHECKIN}reset", None)
+    if notice:  # saved: empty the form, and say so here rather than at the top of the page
+        for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(CHECKIN)]:
+            del st.session_state[key]
+        st.success(notice)
+    active = [g for g in plan.goals if g.lifecycle_status == "active"]
+    with st.form("session_checkin"):
+        cols = st.columns(len(RATING_LABELS))
+        for col, (name, label) in zip(cols, RATING_LABELS.items(), strict=True):
+            col.number_input(f"{label} (0–10)", min_value=0, max_value=10, value=None, step=1,
+                             key=f"{CHECKIN}{name}")
+        goal_cols = st.columns(2)
+        for i, goal in enumerate(active):
+            goal_cols[i % 2].number_input(
+                f"Progress on: {goal.description[:60]} (0–10)", min_value=0, max_value=10,
+                value=None, step=1, key=f"{CHECKIN}goal:{goal.id}")
+        c1, c2 = st.columns(2)
+        c1.text_input("What went well", key=f"{CHECKIN}went_well")
+        c2.text_input("What was hard", key=f"{CHECKIN}was_hard")
+        for code in review.REVIEWED_INSTRUMENTS:
+            instrument = measures.get_instrument(code)
+            with st.expander(f"{instrument.name} (optional)"):
+                st.caption(instrument.preamble)
+                values = [v for v, _ in instrument.answer_options]
+                labels = dict(instrument.answer_options)
+                for i, item in enumerate(instrument.items):
+                    st.radio(f"{i + 1}. {item}", values, index=None, horizontal=True,
+                             format_func=labels.__getitem__, key=f"{CHECKIN}{code}:{i}")
+        submitted = st.form_submit_button("Save check-in")
+    if not submitted:
+        return
+    answers: dict[str, list[Any]] = {}
+    for code in review.REVIEWED_INSTRUMENTS:
+        given = _instrument_answers(code)
+        if any(a is not None for a in given):
+            if any(a is None for a in given):
+                st.error(f"{code}: answer all {len(given)} questions, or leave them all blank.")
+                return
+            answers[code] = given
+    state = st.session_state
+    progress = {g.id: state[f"{CHECKIN}goal:{g.id}"] for g in active
+                if state.get(f"{CHECKIN}goal:{g.id}") is not None}
+    try:
+        saved = checkins.record_checkin(
+            db, actor, client_id=client_id, source=CheckinSource.SESSION,
+            ratings={name: state.get(f"{CHECKIN}{name}") for name in RATING_LABELS},
+            goal_progress=progress or None, went_well=state.get(f"{CHECKIN}went_well", ""),
+            was_hard=state.get(f"{CHECKIN}was_hard", ""), measure_answers=answers or None)
+    except DomainError as exc:
+        show_error(exc)
+        return
+    scores = "; ".join(f"{code} {s.total} ({s.severity})" for code, s in saved.scores.items())
+    state[f"{CHECKIN}reset"] = (
+        "Check-in recorded in session." + (f" {scores}." if scores else "")
+        + (" The self-harm question was answered above 0: follow up today."
+           if saved.risk_flag else ""))
+    st.rerun()
+
+
+if can_write:
+    st.header("Record a check-in with the client")
+    _checkin_form()
+
+# --- The session record --------------------------------------------------------------------------
+
+TEXT_FIELDS = ("summary", "progress_acknowledged", "plan_changes", "next_steps")
+PICK = f"session_record:{client_id}"
+ERROR = f"session_error:{client_id}"
+
+
+def _key(record_key: int, field: str) -> str:
+    return f"{DRAFT_PREFIX}session:{client_id}:{record_key}:{field}"
+
+
+def _base_key(record_key: int) -> str:
+    return f"session_base:{client_id}:{record_key}"
+
+
+def _blank() -> dict[str, Any]:
+    return {"session_date": today, "attendance": Attendance.ATTENDED.value,
+            "summary": "", "progress_acknowledged": "", "plan_changes": "",
+            "plan_revision_id": None, "next_steps": "", "next_session_date": None}
+
+
+def _sync(record_key: int, version: int, saved: dict[str, Any]) -> None:
+    """Fill the widgets from the saved record unless the user has unsaved edits of their own."""
+    state = st.session_state
+    saved = {**saved, "plan_revision_id": saved["plan_revision_id"] or NO_REVISION}
+    keys = {f: _key(record_key, f) for f in saved}
+    base = state.get(_base_key(record_key))
+    if all(k in state for k in keys.values()):
+        if base is None:
+            state[_base_key(record_key)] = (version, saved)
+            return
+        if base[0] == version or any(state[keys[f]] != base[1][f] for f in saved):
+            return
+    for field, key in keys.items():
+        state[key] = saved[field]
+    state[_base_key(record_key)] = (version, saved)
+
+
+def _forget(record_key: int) -> None:
+    for field in sessions.SESSION_FIELDS:
+        st.session_state.pop(_key(record_key, field), None)
+    st.session_state.pop(_base_key(record_key), None)
+
+
+def _discard(record_key: int) -> None:
+    _forget(record_key)
+    st.session_state.pop(ERROR, None)
+
+
+def _save(record_key: int, sign: bool) -> None:
+    """Save (and perhaps sign off) callback: runs before the page, so it may reset widgets."""
+    state = st.session_state
+    state.pop(ERROR, None)
+    typed = {f: state.get(_key(record_key, f)) for f in sessions.SESSION_FIELDS}
+    typed["plan_revision_id"] = typed["plan_revision_id"] or None
+    if sign and not state.get(f"session_confirm:{client_id}:{record_key}"):
+        state[ERROR] = DomainError("Tick the box to confirm the record is complete first.")
+        return
+    try:
+        if record_key == NEW:
+            view = sessions.create_draft(db, actor, client_id, today=today, **typed)
+            state[PICK] = view.id
+            if sign:
+                view = sessions.sign_off(db, actor, view.id, expected_version=view.version,
+                                         today=today, tz=tz)
+        else:
+            version, base = state[_base_key(record_key)]
+            base = {**base, "plan_revision_id": base["plan_revision_id"] or None}
+            changes = {f: v for f, v in typed.items() if v != base[f]}
+            if sign:
+                view = sessions.sign_off(db, actor, record_key, expected_version=version,
+                                         changes=changes, today=today, tz=tz)
+            elif not changes:
+                flash("Nothing to save: the draft has not changed.")
+                return
+            else:
+                view = sessions.update_draft(db, actor, record_key, expected_version=version,
+                                             changes=changes, today=today, tz=tz)
+    except sessions.SignedOff as exc:
+        state[ERROR] = exc
+        base = state[_base_key(record_key)][1] if record_key != NEW else typed
+        words = "\n\n".join(str(typed[f]) for f in TEXT_FIELDS if typed[f] != base[f])
+        if words and not state.get(sessions_list.addendum_key(record_key)):
+            state[sessions_list.addendum_key(record_key)] = words
+        return
+    except DomainError as exc:
+        state[ERROR] = exc
+        if record_key == NEW and state.get(PICK) != NEW:
+            _forget(NEW)  # saved as a draft before the sign-off was refused
+        return
+    _forget(record_key)
+    if view.is_signed:
+        flash("Session record signed off. It can no longer be changed; add an addendum if "
+              "something needs adding.")
+    else:
+        flash(f"Draft saved ({_day(view.session_date)}).")
+
+
+def _record_form(record_key: int, can_sign: bool) -> None:
+    c1, c2, c3 = st.columns(3)
+    c1.date_input("Session date", key=_key(record_key, "session_date"), format="DD/MM/YYYY")
+    c2.selectbox("Attendance", ATTENDANCE, key=_key(record_key, "attendance"))
+    c3.date_input("Next session", key=_key(record_key, "next_session_date"),
+                  format="DD/MM/YYYY", min_value=date(2000, 1, 1))
+    st.text_area("Summary", key=_key(record_key, "summary"), height=120)
+    st.text_area("Progress acknowledged", key=_key(record_key, "progress_acknowledged"),
+                 height=80, help="What the client has done or come through, named together.")
+    st.text_area("Plan changes agreed", key=_key(record_key, "plan_changes"), height=80)
+    links = {r.id: f"Revision {r.number}: {r.reason} ({r.created_by_name}, "
+                   f"{r.created_at.astimezone(tz):%d %b %Y %H:%M})"
+             for r in sessions.revision_links(db, actor, client_id)}
+    chosen = st.session_state.get(_key(record_key, "plan_revision_id"))
+    if chosen and chosen not in links:
+        links[chosen] = "A revision of an earlier plan"
+    st.selectbox("Plan revision made in this session (optional)", [NO_REVISION, *links],
+                 key=_key(record_key, "plan_revision_id"),
+                 format_func=lambda i: "none linked" if i == NO_REVISION else links[i])
+    st.text_area("Next steps", key=_key(record_key, "next_steps"), height=80)
+    error = st.session_state.get(ERROR)
+    if isinstance(error, EditConflict):
+        st.error(error.message)  # its `changed` holds no "before" for a session record
+        st.info("Your text is still in the boxes. Copy what you need, then discard it to load "
+                "the saved draft.")
+        st.button("Discard mine, load the saved draft", key=f"session_discard:{client_id}",
+                  on_click=_discard, args=(record_key,))
+    elif error is not None:
+        show_error(error)
+    if can_sign:
+        st.checkbox("I confirm this record is complete and accurate; once signed off it cannot "
+                    "be changed, only added to.", key=f"session_confirm:{client_id}:{record_key}")
+    c1, c2, _ = st.columns([0.2, 0.2, 0.6])
+    c1.button("Save draft", key=f"session_save:{client_id}", on_click=_save,
+              args=(record_key, False), width="stretch")
+    if can_sign:
+        c2.button("Sign off", type="primary", key=f"session_sign:{client_id}", on_click=_save,
+                  args=(record_key, True), width="stretch")
+    else:
+        st.caption("Only the clinician who wrote this draft can sign it off.")
+
+
+def _session_record() -> None:
+    records = sessions.list_sessions(db, actor, client_id)
+    drafts = [r for r in records if not r.is_signed]
+    signed_today = [r for r in records if r.is_signed and r.session_date == today]
+    options = {r.id: r for r in (*drafts, *signed_today)}
+    picked = st.session_state.get(PICK)
+    if picked in (r.id for r in records) and picked not in options:
+        options[picked] = next(r for r in records if r.id == picked)
+    if picked not in (*options, NEW):
+        todays_draft = next((r.id for r in drafts if r.session_date == today), None)
+        st.session_state[PICK] = todays_draft or next(iter([r.id for r in signed_today]), NEW)
+    labels = {i: f"{_day(r.session_date)} · {r.attendance} · {sessions_list.status_label(r)}"
+              for i, r in options.items()}
+    labels[NEW] = "A new record"
+    if len(labels) > 1:
+        st.selectbox("Record", list(labels), key=PICK, format_func=labels.__getitem__,
+                     on_change=lambda: st.session_state.pop(ERROR, None))
+    older = [r for r in drafts if r.session_date < today]
+    if older:
+        st.caption(f"{len(older)} earlier draft{'s' if len(older) != 1 else ''} not signed off "
+                   "yet: choose one above to finish it.")
+    record = options.get(st.session_state[PICK])
+    if record is not None and record.is_signed:
+        error = st.session_state.get(ERROR)
+        if error is not None:
+            show_error(error)
+        with st.container(border=True):
+            sessions_list.show_record(record, tz)
+            if can_write:
+                sessions_list.addendum_form(record)
+        return
+    if not can_write:
+        st.caption("Only the client's assigned clinicians can write session records.")
+        return
+    if record is None:
+        _sync(NEW, 0, _blank())
+        _record_form(NEW, can_sign=True)
+    else:
+        _sync(record.id, record.version, record.values())
+        _record_form(record.id, can_sign=record.clinician_id == actor.user_id)
+
+
+st.header("Session record")
+show_flash()  # here, next to the record it is about, not at the top of a long page
+_session_record()
