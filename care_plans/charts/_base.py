@@ -117,6 +117,7 @@ def downsample(
                  **{v: (v, "mean") for v in values})
             .reset_index()
         )
+        summary[values] = summary[values].round(2)  # two decimals keep the JSON light
         summary["period"] = period
         biggest = int(summary.groupby(groups).size().max()) if groups else len(summary)
         if biggest <= max_points or period == _PERIODS[-1][0]:

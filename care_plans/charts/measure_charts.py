@@ -215,8 +215,13 @@ def _marker_frame(data: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["time", "total", "marker", "detail", "short"])
 
 
-def measure_items_heatmap(scores: pd.DataFrame, instrument: str) -> alt.LayerChart | None:
-    """Every item answer of every administration; None when the instrument has none.
+#: The item grid shows at most this many administrations (the latest), so cells stay readable.
+MAX_ADMINISTRATIONS = 24
+
+
+def measure_items_heatmap(scores: pd.DataFrame, instrument: str,
+                          max_columns: int = MAX_ADMINISTRATIONS) -> alt.LayerChart | None:
+    """Every item answer of the latest `max_columns` administrations; None when there is none.
 
     `scores` needs time, instrument and answers (item answers in item order).
     """
@@ -224,6 +229,8 @@ def measure_items_heatmap(scores: pd.DataFrame, instrument: str) -> alt.LayerCha
     if scores.empty or not (scores["instrument"] == instrument).any():
         return None
     data = scores[scores["instrument"] == instrument].sort_values("time")
+    total = len(data)
+    data = data.tail(max_columns)
     rows = []
     whens: list[str] = []
     for administration in data.itertuples():
@@ -263,7 +270,9 @@ def measure_items_heatmap(scores: pd.DataFrame, instrument: str) -> alt.LayerCha
         autosize=NATURAL_SIZE,
         width=max(160, min(WIDTH, 34 * len(whens))), height=24 * definition.item_count,
         title=chart_title(f"{definition.code} item answers",
-                        subtitle="0 = not at all … 3 = nearly every day"),
+                        subtitle="0 = not at all … 3 = nearly every day" + (
+                            f"; the latest {len(whens)} of {total}" if total > len(whens)
+                            else "")),
     )
 
 

@@ -36,7 +36,8 @@ def _when(moment: datetime | None) -> str:
 def _create(client_id: int) -> None:
     db, actor, settings = deps.database(), deps.current_actor(), deps.settings()
     with st.form("new_checkin_link"):
-        days = st.number_input("Link works for (days)", min_value=1,
+        narrow, _ = st.columns([1, 2])
+        days = narrow.number_input("Link works for (days)", min_value=1,
                                max_value=checkin_links.MAX_LINK_DAYS,
                                value=settings.checkin_link_days, step=1)
         create = st.form_submit_button("Create a check-in link", type="primary")

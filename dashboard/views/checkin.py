@@ -58,22 +58,18 @@ def plain(text: str) -> str:
     return _MARKDOWN.sub(r"\\\1", text)
 
 
-def crisis_box() -> None:
-    st.info(
-        "**This form is not watched in real time.** Your care team reads it later, not as "
-        f"you send it.\n\n{plain(deps.settings().crisis_message)}",
-        icon=":material/support:",
-    )
+def crisis_box(lead: str = "**This form is not watched in real time.** Your care team reads "
+                           "it later, not as you send it.") -> None:
+    st.info(f"{lead}\n\n{plain(deps.settings().crisis_message)}", icon=":material/support:")
 
 
 def show_crisis_contacts(contacts: Sequence[CrisisContact]) -> None:
     st.error(
-        "You said you have had thoughts that you would be better off dead, or of hurting "
+        "You told us you have had thoughts that you would be better off dead, or of hurting "
         "yourself. Thank you for telling us. Please don't wait for your next appointment: "
-        "talk to someone now.",
+        f"talk to someone now.\n\n**{plain(deps.settings().crisis_message)}**",
         icon=":material/favorite:",
     )
-    st.markdown(f"**{plain(deps.settings().crisis_message)}**")
     if contacts:
         st.markdown("**People you chose to reach out to:**")
     for contact in contacts:
@@ -90,9 +86,12 @@ def thank_you(form: LinkForm, risk: bool) -> None:
     name = f", {plain(form.first_name)}" if form.first_name else ""
     st.success(f"Thank you{name}. Your check-in has been sent to your care team.",
                icon=":material/check_circle:")
-    st.write("Your clinician will look at it before you next meet. You can close this page.")
     if risk:
         show_crisis_contacts(form.crisis_contacts)
+        st.write("Your clinician will also see your answers, but not straight away.")
+    else:
+        st.write("Your clinician will look at it before you next meet. "
+                 "You can close this page.")
     if st.button("Start another check-in", key="checkin_again"):
         st.session_state.pop(SENT, None)
         st.rerun()
@@ -154,16 +153,17 @@ try:
 except checkin_links.TooManyAttempts as exc:
     st.title("Check-in", anchor=False)
     st.warning(exc.message, icon=":material/hourglass_top:")
-    crisis_box()
+    crisis_box("**If you need help now:**")
     st.stop()
 if form is None:
     st.title("Check-in", anchor=False)
     st.warning(checkin_links.UNAVAILABLE_MESSAGE, icon=":material/link_off:")
-    crisis_box()
+    crisis_box("**If you need help now:**")
     st.stop()
 
 greeting = f"Hi {plain(form.first_name)}" if form.first_name else "Hello"
 st.title(greeting, anchor=False)
+st.caption(f"Your check-in with {plain(deps.settings().clinic_name)}")
 crisis_box()
 sent = st.session_state.get(SENT)
 if sent and sent[0] == form.link_id:

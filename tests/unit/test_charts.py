@@ -367,3 +367,11 @@ def test_the_chart_code_never_imports_streamlit() -> None:
     code = ("import sys, care_plans.charts, care_plans.progress; "
             "assert 'streamlit' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_the_item_grid_keeps_the_latest_administrations_readable() -> None:
+    data = scores("GAD-7", [i % 21 for i in range(30)])
+    spec = spec_of(charts.measure_items_heatmap(data, "GAD-7", max_columns=24))
+    [cells] = find(spec, "rect", y="item")
+    assert len(rows(spec, cells)) == 24 * 7
+    assert "the latest 24 of 30" in spec["title"]["subtitle"]
