@@ -378,7 +378,8 @@ _SORTS: dict[str, Callable[[_Base], Any]] = {
     # never checked in counts as the longest ago; no review date comes after every date
     "last_checkin": lambda b: b.last_checkin or _NEVER,
     "next_review": lambda b: (b.next_review_date is None, b.next_review_date or date.min),
-    "flags": lambda b: len(b.flags),
+    # Most urgent first when descending: a self-harm answer outranks any number of lesser flags.
+    "flags": lambda b: tuple(code in b.flags for code in FLAGS),
 }
 SORT_KEYS: tuple[str, ...] = tuple(_SORTS)
 

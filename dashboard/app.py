@@ -41,7 +41,8 @@ CLINICAL = [
             url_path="review"),
 ]
 ADMIN = [
-    st.Page(PAGES / "admin.py", title="Accounts and assignments", icon=":material/admin_panel_settings:", url_path="admin",
+    st.Page(PAGES / "admin.py", title="Accounts and assignments",
+            icon=":material/admin_panel_settings:", url_path="admin",
             default=True),
 ]
 
@@ -62,5 +63,4 @@ with st.sidebar:
     st.button("Sign out", on_click=signin.request_sign_out, key="sign_out",
               width="stretch")
 signin.idle_warning(deps.settings().idle_timeout_seconds)
-st.session_state["actor"] = (actor.user_id, actor.username, actor.role, actor.full_name)
 st.navigation(pages).run()

@@ -10,6 +10,8 @@ from streamlit.errors import StreamlitSecretNotFoundError
 from care_plans.access import Actor
 from care_plans.config import Settings
 from care_plans.db import Database
+from care_plans.errors import AccessDenied
+from care_plans.services import auth
 
 
 @st.cache_resource
@@ -41,9 +43,19 @@ def cookie_key() -> str:
 
 
 def current_actor() -> Actor:
-    """The signed-in user, as the entry script found them in this run (ids only in state)."""
-    user_id, username, role, full_name = st.session_state["actor"]
-    return Actor(user_id=user_id, username=username, role=role, full_name=full_name)
+    """The signed-in user of this browser, checked against the server-side session.
+
+    Button callbacks run before the entry script's sign-in gate, so a click on a page left open
+    after the sign-in ended must not act: an ended sign-in raises AccessDenied here.
+    """
+    sid = st.session_state.get("signin_id")
+    signed = None
+    if sid is not None:
+        signed = auth.resume(database(), session_id=sid, touch=False,
+                             idle_seconds=settings().idle_timeout_seconds)
+    if signed is None:
+        raise AccessDenied("Your sign-in has ended. Sign in again; what you typed is kept.")
+    return signed.actor
 
 
 def page(name: str) -> str:

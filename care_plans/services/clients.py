@@ -157,14 +157,18 @@ def get_client(db: Database, actor: Actor, client_id: int) -> ClientInfo:
 
 def find_client_id(db: Database, actor: Actor, ref: str) -> int:
     """The id behind a ref, if the actor may read that client (same message either way)."""
+    missing = NotFound(
+        f"No client with ref {normalise_ref(ref)!r}"
+        + ("." if actor.is_system else " in your caseload.")
+    )
     with db.uow() as uow:
         client = uow.session.scalar(select(Client).where(Client.ref == normalise_ref(ref)))
         if client is None:
-            raise NotFound(f"No client with ref {normalise_ref(ref)!r}.")
+            raise missing
         try:
             client_for_read(uow.session, actor, client.id)
         except AccessDenied:
-            raise NotFound(f"No client with ref {normalise_ref(ref)!r} in your caseload.") from None
+            raise missing from None
         return client.id
 
 

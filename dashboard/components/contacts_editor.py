@@ -4,47 +4,39 @@ Crisis contacts come first. Contacts are archived, never deleted."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import streamlit as st
 
-from care_plans.errors import DomainError
 from care_plans.models import ContactKind
 from care_plans.services import contacts, plans
 from dashboard import deps
-from dashboard.components.feedback import flash, show_error
+from dashboard.components.feedback import forget_form, opened_version, run_action
 
 KINDS = [k.value for k in ContactKind]
 
 
-def _run(action: Callable[[], object], success: str) -> None:
-    try:
-        action()
-    except DomainError as exc:
-        show_error(exc)
-        return
-    flash(success)
-    st.rerun()
-
-
 def _form(contact: plans.ContactView | None, client_id: int) -> None:
     key = f"contact_form:{contact.id if contact else 'new'}"
+    expected = opened_version(key, contact.version) if contact else 0
     with st.form(key, clear_on_submit=contact is None):
+        # Keyed widgets keep what was typed when the stored contact changes underneath them.
         c1, c2 = st.columns(2)
-        name = c1.text_input("Name", value=contact.name if contact else "")
-        kind = c2.selectbox("Kind", KINDS, index=KINDS.index(contact.kind) if contact else 0)
+        name = c1.text_input("Name", value=contact.name if contact else "", key=f"{key}:name")
+        kind = c2.selectbox("Kind", KINDS, index=KINDS.index(contact.kind) if contact else 0,
+                            key=f"{key}:kind")
         role = c1.text_input("Role (e.g. sister, GP, peer group)",
-                             value=contact.role if contact else "")
-        phone = c2.text_input("Phone", value=contact.phone if contact else "")
-        email = c1.text_input("Email", value=contact.email if contact else "")
-        when = st.text_area("When to reach out",
+                             value=contact.role if contact else "", key=f"{key}:role")
+        phone = c2.text_input("Phone", value=contact.phone if contact else "",
+                              key=f"{key}:phone")
+        email = c1.text_input("Email", value=contact.email if contact else "",
+                              key=f"{key}:email")
+        when = st.text_area("When to reach out", key=f"{key}:when",
                             value=contact.when_to_contact if contact else "", height=68)
         c3, c4, c5 = st.columns(3)
-        crisis = c3.checkbox("Crisis contact",
+        crisis = c3.checkbox("Crisis contact", key=f"{key}:crisis",
                              value=contact.is_crisis_contact if contact else False)
-        consent = c4.checkbox("Client consents to share their plan",
+        consent = c4.checkbox("Client consents to share their plan", key=f"{key}:consent",
                               value=contact.consent_to_share if contact else False)
-        consent_date = c5.date_input("Consent given on",
+        consent_date = c5.date_input("Consent given on", key=f"{key}:consent_date",
                                      value=contact.consent_date if contact else None,
                                      format="DD/MM/YYYY")
         submitted = st.form_submit_button("Save contact" if contact else "Add contact")
@@ -55,11 +47,14 @@ def _form(contact: plans.ContactView | None, client_id: int) -> None:
               "consent_to_share": consent, "consent_date": consent_date}
     db, actor = deps.database(), deps.current_actor()
     if contact is None:
-        _run(lambda: contacts.add_contact(db, actor, client_id, **values), "Contact added.")
+        run_action(lambda: contacts.add_contact(db, actor, client_id, **values), "Contact added.")
     else:
-        _run(lambda: contacts.update_contact(db, actor, contact.id,
-                                             expected_version=contact.version, changes=values,
-                                             tz=deps.settings().tz), "Contact saved.")
+        saved = run_action(lambda: contacts.update_contact(
+            db, actor, contact.id, expected_version=expected, changes=values,
+            tz=deps.settings().tz), "Contact saved.", reset=key)
+        if not saved:
+            st.button("Start again from the latest version", key=f"{key}:reload",
+                      on_click=forget_form, args=(key,))
 
 
 def render(plan: plans.PlanView, client_id: int, can_write: bool) -> None:
@@ -79,8 +74,10 @@ def render(plan: plans.PlanView, client_id: int, can_write: bool) -> None:
             if can_write:
                 if st.toggle("Edit", key=f"contact_edit:{c.id}"):
                     _form(c, client_id)
+                else:
+                    forget_form(f"contact_form:{c.id}")
                 if st.button("Archive this contact", key=f"contact_archive:{c.id}"):
-                    _run(lambda c=c: contacts.archive_contact(
+                    run_action(lambda c=c: contacts.archive_contact(
                         deps.database(), deps.current_actor(), c.id,
                         expected_version=c.version, tz=deps.settings().tz),
                         "Contact archived (kept in the plan's history).")

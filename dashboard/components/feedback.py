@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
 
 from care_plans.errors import DomainError, EditConflict, ValidationError
@@ -54,3 +56,36 @@ def show_flash() -> None:
     message = st.session_state.pop(FLASH, None)
     if message:
         st.success(message)
+
+
+def run_action(action: Callable[[], object], success: str, *, reset: str | None = None) -> bool:
+    """Run a service call from a form: refusals shown in place, success flashed after a rerun.
+
+    `reset` names a form whose pinned version and typed values are dropped after a success.
+    """
+    try:
+        action()
+    except DomainError as exc:
+        show_error(exc)
+        return False
+    if reset:
+        forget_form(reset)
+    flash(success)
+    st.rerun()
+    return True  # not reached: st.rerun() ends this run
+
+
+def opened_version(form_key: str, current: int) -> int:
+    """The version a record had when its edit form was first shown in this browser.
+
+    Saves use it, so a change someone else saved meanwhile is refused as an edit conflict instead
+    of being silently overwritten; `forget_form` starts the next edit from the latest version.
+    """
+    return int(st.session_state.setdefault(f"opened:{form_key}", current))
+
+
+def forget_form(form_key: str) -> None:
+    """Drop a form's pinned version and typed values (after a save, or when it is closed)."""
+    for key in [k for k in st.session_state if isinstance(k, str)
+                and (k == f"opened:{form_key}" or k.startswith(f"{form_key}:"))]:
+        del st.session_state[key]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 
 import streamlit as st
@@ -11,7 +10,13 @@ from care_plans.errors import DomainError
 from care_plans.models import GoalAchievement, GoalLifecycle, RecoveryDomain
 from care_plans.services import goals, plans
 from dashboard import deps
-from dashboard.components.feedback import flash, show_error
+from dashboard.components.feedback import (
+    flash,
+    forget_form,
+    opened_version,
+    run_action,
+    show_error,
+)
 
 DOMAINS = [d.value for d in RecoveryDomain]
 LIFECYCLE = [s.value for s in GoalLifecycle]
@@ -22,34 +27,27 @@ GAS_HELP = {"-2": "much less than expected", "-1": "somewhat less than expected"
             "2": "much more than expected"}
 
 
-def _run(action: Callable[[], object], success: str) -> None:
-    try:
-        action()
-    except DomainError as exc:
-        show_error(exc)
-        return
-    flash(success)
-    st.rerun()
-
-
 def _goal_form(goal: plans.GoalView | None, plan_id: int) -> None:
     key = f"goal_form:{goal.id if goal else 'new'}"
+    expected = opened_version(key, goal.version) if goal else 0
     with st.form(key, clear_on_submit=goal is None):
-        description = st.text_area("Goal, in the client's words",
+        # Keyed widgets keep what was typed when the stored goal changes underneath them.
+        description = st.text_area("Goal, in the client's words", key=f"{key}:description",
                                    value=goal.description if goal else "", height=70)
-        why = st.text_input("Why it matters", value=goal.why_it_matters if goal else "")
+        why = st.text_input("Why it matters", value=goal.why_it_matters if goal else "",
+                            key=f"{key}:why")
         c1, c2, c3 = st.columns(3)
-        domain = c1.selectbox("Recovery domain", DOMAINS,
+        domain = c1.selectbox("Recovery domain", DOMAINS, key=f"{key}:domain",
                               index=DOMAINS.index(goal.domain) if goal else 0)
         start = c2.date_input("Start", value=goal.start_date if goal else None,
-                              format="DD/MM/YYYY")
+                              format="DD/MM/YYYY", key=f"{key}:start")
         target = c3.date_input("Target", value=goal.target_date if goal else None,
-                               format="DD/MM/YYYY")
+                               format="DD/MM/YYYY", key=f"{key}:target")
         c4, c5 = st.columns(2)
-        lifecycle = c4.selectbox("Status", LIFECYCLE,
+        lifecycle = c4.selectbox("Status", LIFECYCLE, key=f"{key}:lifecycle",
                                  index=LIFECYCLE.index(goal.lifecycle_status) if goal else 1)
         achievement = c5.selectbox(
-            "Progress", ACHIEVEMENT,
+            "Progress", ACHIEVEMENT, key=f"{key}:achievement",
             index=ACHIEVEMENT.index(goal.achievement_status) if goal else 0)
         with st.expander("Goal Attainment Scaling levels (optional)"):
             levels = {
@@ -64,7 +62,7 @@ def _goal_form(goal: plans.GoalView | None, plan_id: int) -> None:
     gas = {k: v for k, v in levels.items() if v.strip()} or None
     db, actor, tz = deps.database(), deps.current_actor(), deps.settings().tz
     if goal is None:
-        _run(lambda: goals.add_goal(
+        run_action(lambda: goals.add_goal(
             db, actor, plan_id, domain=domain, description=description, why_it_matters=why,
             start_date=start, target_date=target, lifecycle_status=lifecycle,
             achievement_status=achievement, gas_levels=gas), "Goal added.")
@@ -73,8 +71,13 @@ def _goal_form(goal: plans.GoalView | None, plan_id: int) -> None:
                    "start_date": start, "target_date": target,
                    "lifecycle_status": lifecycle, "achievement_status": achievement,
                    "gas_levels": gas}
-        _run(lambda: goals.update_goal(db, actor, goal.id, expected_version=goal.version,
-                                       changes=changes, tz=tz), "Goal saved.")
+        saved = run_action(lambda: goals.update_goal(db, actor, goal.id,
+                                                     expected_version=expected,
+                                                     changes=changes, tz=tz), "Goal saved.",
+                           reset=key)
+        if not saved:
+            st.button("Start again from the latest version", key=f"{key}:reload",
+                      on_click=forget_form, args=(key,))
 
 
 def _step_clicked(step: plans.StepView, can_write: bool) -> bool | None:
@@ -131,7 +134,7 @@ def _steps(goal: plans.GoalView, contacts: tuple[plans.ContactView, ...],
                               format_func=lambda i: "nobody in particular" if i is None
                               else names[i])
         if st.form_submit_button("Add step"):
-            _run(lambda: goals.add_step(db, actor, goal.id, description=desc, due_date=due,
+            run_action(lambda: goals.add_step(db, actor, goal.id, description=desc, due_date=due,
                                         helper_contact_id=helper), "Step added.")
 
 
@@ -152,16 +155,18 @@ def render(plan: plans.PlanView, can_write: bool) -> None:
             if can_write:
                 c1, c2, c3 = st.columns(3)
                 if c1.button("Move up", key=f"goal_up:{goal.id}", disabled=i == 0):
-                    _run(lambda g=goal: goals.move_goal(db, actor, g.id, direction="up",
+                    run_action(lambda g=goal: goals.move_goal(db, actor, g.id, direction="up",
                                                         expected_version=g.version, tz=tz),
                          "Goal moved up.")
                 if c2.button("Move down", key=f"goal_down:{goal.id}",
                              disabled=i == len(plan.goals) - 1):
-                    _run(lambda g=goal: goals.move_goal(db, actor, g.id, direction="down",
+                    run_action(lambda g=goal: goals.move_goal(db, actor, g.id, direction="down",
                                                         expected_version=g.version, tz=tz),
                          "Goal moved down.")
                 if c3.toggle("Edit this goal", key=f"goal_edit:{goal.id}"):
                     _goal_form(goal, plan.id)
+                else:
+                    forget_form(f"goal_form:{goal.id}")
     if can_write:
         with st.expander("Add a goal"):
             _goal_form(None, plan.id)

@@ -295,3 +295,24 @@ def test_ticking_a_step_never_writes_back_over_someone_elses_change(record) -> N
     assert not at.exception
     assert at.checkbox(key=f"step:{step.id}").value is True
     assert step_done_on(db, step.id) is not None
+
+
+def test_a_stale_contact_edit_is_refused_not_silently_dropped(record) -> None:
+    from care_plans.services import contacts
+
+    db, alice, client_id, _plan_id = record
+    contact = contacts.add_contact(db, alice, client_id, name="Mum", kind="family",
+                                   phone="01632 960001")
+    page = signed_in("alice")
+    page.toggle(key=f"contact_edit:{contact.id}").set_value(True).run()
+    form = f"contact_form:{contact.id}"
+    page.text_input(key=f"{form}:phone").input("01632 960999")
+    # meanwhile someone else changes the same contact
+    contacts.update_contact(db, alice, contact.id, expected_version=contact.version,
+                            changes={"phone": "01632 960555"})
+    page.button(key=f"FormSubmitter:{form}-Save contact").click().run()
+    assert not page.exception
+    assert any("Someone else saved" in e.value or "saved this" in e.value for e in page.error)
+    assert page.text_input(key=f"{form}:phone").value == "01632 960999"
+    [stored] = [c for c in contacts.list_contacts(db, alice, client_id) if c.id == contact.id]
+    assert stored.phone == "01632 960555"

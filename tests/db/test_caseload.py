@@ -327,3 +327,11 @@ def test_discharged_clients_raise_no_alert(team) -> None:
     checkin(db, alice, elise, 2, phq9=phq9(12, item9=1))
     clients.discharge(db, alice, client_id=elise, reason="Moved away", on=TODAY, today=TODAY)
     assert risk_alerts(db, alice, today=TODAY) == []
+
+
+def test_sorting_by_flags_ranks_urgency_not_count(team) -> None:
+    db, _alice, bob, sup, _admin, elise, zoe, dan = team
+    set_plan(db, elise, next_review_date=days_ago(1), start_date=days_ago(20))  # two flags
+    checkin(db, bob, dan, 1, phq9=phq9(6, item9=1))  # only the self-harm flag
+    ordered = refs(page(db, sup, sort="flags", descending=True))
+    assert ordered[:2] == ["CP-0101", "CP-0001"]
