@@ -22,7 +22,7 @@ from sqlalchemy.exc import OperationalError
 from care_plans.access import Actor
 from care_plans.config import Settings
 from care_plans.db import Database, backup_sqlite, has_schema, init_db
-from care_plans.errors import DomainError, NotAvailableYet
+from care_plans.errors import DomainError
 
 CLI = Actor.cli()
 
@@ -213,13 +213,71 @@ def cmd_import_checkins(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _not_yet(feature: str) -> Callable[[argparse.Namespace, Settings], int]:
-    def run(args: argparse.Namespace, settings: Settings) -> int:
-        db = _ready_database(settings)
-        _client_id(db, args.client_ref)  # an unknown ref is already a clear error
-        raise NotAvailableYet(f"{feature} is not available yet.")
+def _write_export(out: Path, content: bytes) -> None:
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with out.open("xb") as handle:  # never overwrites, even a file made meanwhile
+            handle.write(content)
+    except FileExistsError:
+        raise CliError(f"{out} already exists; choose a new file name.") from None
+    except OSError as exc:
+        raise CliError(f"cannot write {out}: {exc.strerror or exc}") from None
 
-    return run
+
+def _export_path(args: argparse.Namespace, default_name: str) -> Path:
+    """Where to write, refused before anything is generated (a generated file is audited)."""
+    out = Path(args.out or default_name)
+    if out.exists():
+        raise CliError(f"{out} already exists; choose a new file name.")
+    return out
+
+
+def cmd_export_pdf(args: argparse.Namespace, settings: Settings) -> int:
+    from care_plans.export import service
+    from care_plans.services import clients
+
+    db = _ready_database(settings)
+    client_id = _client_id(db, args.client_ref)
+    if args.crisis_plan:
+        if args.since or args.until or args.client_copy or args.include_unconsented:
+            raise CliError("--crisis-plan takes no period or other option: it is the client's "
+                           "own copy and lists every crisis contact.")
+        out = _export_path(args, service.crisis_file_name(clients.get_client(db, CLI,
+                                                                             client_id).ref))
+        exported = service.export_crisis_plan(db, CLI, client_id, settings=settings)
+    else:
+        _period, name = service.planned_summary(db, CLI, client_id, settings=settings,
+                                                since=args.since, until=args.until,
+                                                client_copy=args.client_copy)
+        out = _export_path(args, name)
+        exported = service.export_pdf(db, CLI, client_id, settings=settings, since=args.since,
+                                      until=args.until, client_copy=args.client_copy,
+                                      include_unconsented=args.include_unconsented)
+    _write_export(out, exported.content)
+    print(f"wrote {out} ({len(exported.content):,} bytes)")
+    return 0
+
+
+def cmd_export_fhir(args: argparse.Namespace, settings: Settings) -> int:
+    from care_plans.export import service
+
+    db = _ready_database(settings)
+    client_id = _client_id(db, args.client_ref)
+    out = _export_path(args, "") if args.out is not None else None
+    exported = service.export_fhir(db, CLI, client_id,
+                                   include_unconsented=args.include_unconsented)
+    if out is None:
+        binary = getattr(sys.stdout, "buffer", None)
+        if binary is not None:  # bytes as written: UTF-8 whatever the terminal's locale
+            sys.stdout.flush()
+            binary.write(exported.content)
+            binary.flush()
+        else:
+            sys.stdout.write(exported.content.decode("utf-8"))
+        return 0
+    _write_export(out, exported.content)
+    print(f"wrote {out} ({len(exported.content):,} bytes)")
+    return 0
 
 
 def cmd_checkin_link(args: argparse.Namespace, settings: Settings) -> int:
@@ -328,16 +386,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file")
     p.add_argument("--dry-run", action="store_true", help="check the file and write nothing")
 
-    p = add("export-pdf", _not_yet("PDF export"), "Export a session summary PDF.")
+    unconsented_help = ("also show support contacts who have not consented to sharing "
+                        "(left out by default)")
+    p = add("export-pdf", cmd_export_pdf,
+            "Export a client's session summary PDF (or, with --crisis-plan, their one-page "
+            "crisis plan).")
     p.add_argument("client_ref")
-    p.add_argument("--out")
-    p.add_argument("--since", type=_parse_date)
-    p.add_argument("--until", type=_parse_date)
-    p.add_argument("--client-copy", action="store_true")
+    p.add_argument("--out", help="file to write (default: a name made from the ref and period, "
+                                 "in the current folder); never overwritten")
+    p.add_argument("--since", type=_parse_date,
+                   help="first day, YYYY-MM-DD (default: the session before the most recent one)")
+    p.add_argument("--until", type=_parse_date, help="last day, YYYY-MM-DD (default: today)")
+    p.add_argument("--client-copy", action="store_true",
+                   help="leave out measures and clinician-only notes")
+    p.add_argument("--include-unconsented", action="store_true", help=unconsented_help)
+    p.add_argument("--crisis-plan", action="store_true",
+                   help="the one-page crisis plan in large type, for the client to keep "
+                        "(lists every crisis contact)")
 
-    p = add("export-fhir", _not_yet("FHIR export"), "Export a client's record as FHIR R4 JSON.")
+    p = add("export-fhir", cmd_export_fhir,
+            "Export a client's record as a FHIR R4 Bundle (JSON; standard output by default).")
     p.add_argument("client_ref")
-    p.add_argument("--out")
+    p.add_argument("--out", help="file to write instead of standard output; never overwritten")
+    p.add_argument("--include-unconsented", action="store_true", help=unconsented_help)
 
     p = add("checkin-link", cmd_checkin_link,
             "Create a client's check-in link and print its address and expiry.")

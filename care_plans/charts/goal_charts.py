@@ -157,19 +157,16 @@ def gas_frames(gas: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     ratings["score"] = ratings["score"].astype(int)
     ratings["weight"] = ratings["weight"].astype(int)
     ratings["label"] = ratings["goal"].map(short)
-    ratings["level"] = ratings["score"].map(lambda s: f"{s:+d} {GAS_LEVEL_WORDS[s]}"
-                                            if s else f"0 {GAS_LEVEL_WORDS[0]}")
+    ratings["level"] = ratings["score"].map(
+        lambda s: f"{s:+d} {GAS_LEVEL_WORDS[s]}" if s else f"0 {GAS_LEVEL_WORDS[0]}")
     ratings["position"] = 50 + 10 * ratings["score"]
     names = _goal_names(ratings)
-    span = max(1, len(names) - 1)
-    # Goals rated alike on one day would hide one another: nudge each goal a little in time
-    # (the tooltip keeps the true date).
-    days = 0.0
-    if len(ratings):
-        extent = (ratings["rated_on"].max() - ratings["rated_on"].min()).days
-        days = max(0.6, extent / 60)
-    offsets = {name: (i - span / 2) * days for i, name in enumerate(names)} if len(names) > 1 \
-        else {names[0]: 0.0} if names else {}
+    # Goals rated alike on one day would hide one another: nudge each goal a little in time,
+    # evenly around the review date (the tooltip keeps the true date).
+    extent = (ratings["rated_on"].max() - ratings["rated_on"].min()).days if len(ratings) else 0
+    step = max(0.6, extent / 60)
+    middle = (len(names) - 1) / 2
+    offsets = {name: (i - middle) * step for i, name in enumerate(names)}
     ratings["shown_at"] = ratings["rated_on"] + pd.to_timedelta(
         ratings["label"].map(offsets), unit="D")
     rows = []

@@ -233,10 +233,12 @@ def measure_items_heatmap(scores: pd.DataFrame, instrument: str,
     data = data.tail(max_columns)
     rows = []
     whens: list[str] = []
+    # Short column labels fit under narrow cells; the year only when the grid spans two.
+    day_format = "%d %b" if data["time"].dt.year.nunique() == 1 else "%d %b %y"
     for administration in data.itertuples():
-        when = f"{administration.time:%d %b %Y}"
+        when = f"{administration.time:{day_format}}"
         if when in whens:  # two on one day: keep both columns apart
-            when = f"{administration.time:%d %b %Y %H:%M}"
+            when = f"{administration.time:{day_format} %H:%M}"
         whens.append(when)
         for number, answer in enumerate(administration.answers, start=1):
             text = definition.items[number - 1]
@@ -246,6 +248,7 @@ def measure_items_heatmap(scores: pd.DataFrame, instrument: str,
                 "item": f"{number}. {short(text, 38)}" + (" (self-harm)" if risk else ""),
                 "text": text, "answer": int(answer),
                 "meaning": definition.answer_label(int(answer)),
+                "endorsed": risk and int(answer) > definition.min_answer,
             })
     items = pd.DataFrame(rows)
     order = [f"{n}. {short(t, 38)}" + (" (self-harm)" if definition.risk_item == n - 1 else "")
@@ -266,7 +269,10 @@ def measure_items_heatmap(scores: pd.DataFrame, instrument: str,
     numbers = base.mark_text(fontSize=11).encode(
         text="answer:Q",
         color=alt.condition(alt.datum.answer >= 2, alt.value("white"), alt.value(BLACK)))
-    return alt.layer(cells, numbers).properties(
+    # A self-harm answer above the lowest is outlined, whatever its shade.
+    endorsed = base.transform_filter(alt.datum.endorsed).mark_rect(
+        fillOpacity=0, stroke=MARKER_STYLE[SELF_HARM][1], strokeWidth=2.5)
+    return alt.layer(cells, numbers, endorsed).properties(
         autosize=NATURAL_SIZE,
         width=max(160, min(WIDTH, 34 * len(whens))), height=24 * definition.item_count,
         title=chart_title(f"{definition.code} item answers",

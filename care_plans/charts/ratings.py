@@ -111,7 +111,8 @@ def ratings_chart(
         tooltip.append(alt.Tooltip("n:Q", title="Check-ins") if period
                        else alt.Tooltip("average:Q", title=f"{ROLLING_DAYS}-day average",
                                         format=".1f"))
-        # One layer for lines and dots, so their colour, dash and shape share one legend.
+        # Lines and dots in a layer of their own: they share the ratings' colours, while the
+        # notes and rules around them keep theirs (the outer layer resolves scales apart).
         layers.append(alt.layer(
             base.mark_line(strokeWidth=2.4, interpolate="monotone").encode(
                 y=y("average"),

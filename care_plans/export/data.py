@@ -38,7 +38,7 @@ from care_plans.services.plan_views import ContactView, PlanView
 from care_plans.services.plans import current_plan, get_plan
 
 #: What a step's helper reads as when that contact is left out for want of consent.
-WITHHELD_HELPER = "a contact not shown here (no consent to share)"
+WITHHELD_HELPER = "a contact not named here (no consent to share)"
 
 PREVIOUS_SESSION = "previous session"
 PLAN_START = "plan start"
@@ -104,7 +104,7 @@ class SummaryData:
     clinic_name: str
     clinician_name: str
     prepared_by: str
-    tz_name: str
+    tz: tzinfo
     period: Period
     plan: PlanView | None
     #: The contacts shown (crisis contacts first); `withheld_contacts` were left out.
@@ -240,13 +240,15 @@ def _utc_start(day: date, tz: tzinfo) -> datetime:
 
 
 def plan_period(db: Database, actor: Actor, client_id: int, *, today: date,
-                since: date | None = None, until: date | None = None) -> Period:
-    """The period a summary made `today` covers (for the page to show before exporting)."""
+                since: date | None = None, until: date | None = None) -> tuple[str, Period]:
+    """The client's ref and the period a summary made `today` covers (for the page to show
+    before exporting)."""
     with db.uow() as uow:
-        client_for_read(uow.session, actor, client_id)
+        ref = client_for_read(uow.session, actor, client_id).ref
         plan = current_plan(uow.session, client_id)
         plan_start = plan.start_date if plan is not None else None
-    return _period(sessions.list_sessions(db, actor, client_id), plan_start, since, until, today)
+    return ref, _period(sessions.list_sessions(db, actor, client_id), plan_start, since, until,
+                        today)
 
 
 def summary_data(
@@ -298,7 +300,7 @@ def summary_data(
                  else primary.full_name if primary else actor.full_name or actor.username)
     return SummaryData(
         client=client, clinic_name=clinic_name, clinician_name=clinician,
-        prepared_by=actor.full_name or actor.username, tz_name=str(tz), period=period,
+        prepared_by=actor.full_name or actor.username, tz=tz, period=period,
         plan=plan, contacts=contacts, withheld_contacts=withheld,
         include_unconsented=include_unconsented, client_copy=client_copy,
         crisis_message=crisis_message, checkin_count=checkin_count, progress=data,

@@ -34,6 +34,7 @@ MUTED = (96, 96, 96)
 ACCENT = (0, 84, 140)
 RULE = (190, 190, 190)
 WARN = (170, 40, 30)
+WARN_FILL = (253, 236, 233)
 CONFIDENTIAL = "CONFIDENTIAL"
 
 
@@ -158,7 +159,7 @@ class Document(FPDF):
         self.keep_room(size * 0.5 + 12)
         self.ln(1)
         self.set_font(FONT, "B", size)
-        self.multi_cell(0, size * 0.5, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.multi_cell(0, size * 0.5, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L")
         self.ln(0.5)
 
     def paragraph(self, text: str, *, size: float = 10, indent: float = 0,
@@ -172,7 +173,7 @@ class Document(FPDF):
             self.set_text_color(*MUTED)
         self.set_x(MARGIN + indent)
         self.multi_cell(self.epw - indent, size * 0.48, text, new_x=XPos.LMARGIN,
-                        new_y=YPos.NEXT)
+                        new_y=YPos.NEXT, align="L")
         self.set_text_color(*INK)
         self.ln(1)
 
@@ -191,7 +192,7 @@ class Document(FPDF):
         self.cell(width, size * 0.48, label + " ")
         self.set_font(FONT, "", size)
         self.multi_cell(self.epw - indent - width, size * 0.48, text, new_x=XPos.LMARGIN,
-                        new_y=YPos.NEXT)
+                        new_y=YPos.NEXT, align="L")
         self.ln(1)
 
     def facts(self, rows: Sequence[tuple[str, str]], *, size: float = 10,
@@ -202,14 +203,39 @@ class Document(FPDF):
             self.cell(label_width, size * 0.5, label)
             self.set_font(FONT, "", size)
             self.multi_cell(self.epw - label_width, size * 0.5, value, new_x=XPos.LMARGIN,
-                            new_y=YPos.NEXT)
+                            new_y=YPos.NEXT, align="L")
         self.ln(1.5)
+
+    def chart_height(self, png: bytes) -> float:
+        """How tall (mm) a PNG chart is once set across the page width (from its IHDR)."""
+        width = int.from_bytes(png[16:20], "big")
+        height = int.from_bytes(png[20:24], "big")
+        return self.epw * height / width if width else 0.0
+
+    def notice(self, title: str, text: str, *, size: float = 10) -> None:
+        """A title and a bold text on a tinted box, kept on one page (an emergency message)."""
+        self.set_font(FONT, "B", size)
+        lines = self.multi_cell(self.epw - 6, size * 0.48, text, dry_run=True, output="LINES")
+        height = (size + 2) * 0.5 + 2 + len(lines) * size * 0.48 + 6
+        self.keep_room(height + 2)
+        top = self.get_y()
+        self.set_fill_color(*WARN_FILL)
+        self.set_draw_color(*WARN)
+        self.rect(MARGIN, top, self.epw, height, style="DF")
+        self.set_xy(MARGIN + 3, top + 3)
+        self.set_font(FONT, "B", size + 2)
+        self.set_text_color(*WARN)
+        self.cell(self.epw - 6, (size + 2) * 0.5, title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.set_text_color(*INK)
+        self.set_xy(MARGIN + 3, self.get_y() + 2)
+        self.set_font(FONT, "B", size)
+        self.multi_cell(self.epw - 6, size * 0.48, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT,
+                        align="L")
+        self.set_y(top + height + 2)
 
     def chart(self, png: bytes, description: str) -> None:
         """A chart across the page width, on the next page if it does not fit on this one."""
-        buffer = io.BytesIO(png)
-        info = self.image(buffer, w=self.epw, alt_text=description)
-        del info
+        self.image(io.BytesIO(png), w=self.epw, alt_text=description)
         self.ln(2)
 
     def signature_line(self, role: str, name: str) -> None:

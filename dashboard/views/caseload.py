@@ -12,6 +12,7 @@ from care_plans import caseload
 from care_plans.errors import DomainError
 from care_plans.services import clients, risk
 from dashboard import deps
+from dashboard.components import exports
 from dashboard.components.feedback import flash, show_error, show_flash
 from dashboard.components.signin import DRAFT_PREFIX
 
@@ -135,3 +136,7 @@ with st.expander("Add a client"):
             for k in ("new_client_ref", "new_client_name", "new_client_dob"):
                 st.session_state.pop(f"{DRAFT_PREFIX}{k}", None)
             st.switch_page(deps.page("client"), query_params={"client": info.ref})
+
+if result.total:
+    with st.expander("Export session summaries (zip)"):
+        exports.render_batch({r.client_id: f"{r.ref} · {r.name}" for r in result.rows})

@@ -14,6 +14,7 @@ from dashboard.components import (
     checkin_links,
     checkins_list,
     contacts_editor,
+    exports,
     goals_editor,
     history,
     plan_sections,
@@ -61,9 +62,10 @@ st.page_link(deps.page("review"), label="Session review", icon=":material/forum:
 show_flash()
 
 (tab_progress, tab_plan, tab_goals, tab_network, tab_checkins, tab_link, tab_sessions,
- tab_history, tab_status) = st.tabs(["Progress", "Care plan", "Goals and steps",
-                                     "Support network", "Check-ins", "Check-in link",
-                                     "Sessions", "History", "Status"])
+ tab_history, tab_export, tab_status) = st.tabs(["Progress", "Care plan", "Goals and steps",
+                                                 "Support network", "Check-ins",
+                                                 "Check-in link", "Sessions", "History",
+                                                 "Export", "Status"])
 with tab_progress:
     progress.render(client_id)
 with tab_plan:
@@ -80,6 +82,8 @@ with tab_sessions:
     sessions_list.render(client_id, client.ref, can_write)
 with tab_history:
     history.render(plan, can_write)
+with tab_export:
+    exports.render(client_id, client.ref)
 with tab_status:
     if client.status == "discharged":
         st.write("This client is discharged. Their record stays readable.")

@@ -29,6 +29,7 @@ def test_idle_sign_out_keeps_the_typed_text_for_the_same_user(browser, quick_ser
     sign_in(page, "alice", TEST_PASSWORD)
     page.get_by_role("heading", name="Idle Test Client").wait_for(timeout=30_000)
     wait_idle(page)
+    page.get_by_role("tab", name="Care plan").click()
 
     strengths = page.get_by_role("textbox", name="Strengths")
     strengths.click()
@@ -45,6 +46,7 @@ def test_idle_sign_out_keeps_the_typed_text_for_the_same_user(browser, quick_ser
     sign_in(page, "alice", TEST_PASSWORD)
     page.get_by_role("heading", name="Idle Test Client").wait_for(timeout=30_000)
     wait_idle(page)
+    page.get_by_role("tab", name="Care plan").click()
     assert page.get_by_role("textbox", name="Strengths").input_value() == (
         "Keeps going to the allotment every Sunday"
     )
@@ -67,6 +69,7 @@ def test_another_user_signing_in_after_idle_does_not_see_the_text(browser, quick
     sign_in(page, "alice", TEST_PASSWORD)
     page.get_by_role("heading", name="Shared Client").wait_for(timeout=30_000)
     wait_idle(page)
+    page.get_by_role("tab", name="Care plan").click()
     box = page.get_by_role("textbox", name="Triggers")
     box.fill("Something only Alice typed")
     box.press("Tab")
@@ -75,5 +78,6 @@ def test_another_user_signing_in_after_idle_does_not_see_the_text(browser, quick
     sign_in(page, "bob", TEST_PASSWORD)
     page.get_by_role("heading", name="Shared Client").wait_for(timeout=30_000)
     wait_idle(page)
+    page.get_by_role("tab", name="Care plan").click()
     assert page.get_by_role("textbox", name="Triggers").input_value() == ""
     context.close()

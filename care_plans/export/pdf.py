@@ -1,0 +1,339 @@
+"""The two PDFs a clinician hands over: the session summary and the client's crisis-plan page.
+
+Why: a summary is read away from the screen, by the client, a GP or a colleague, so it holds the
+whole plan in full (long text wraps onto the next page, never cut), the progress charts the
+pages draw (the same builders, from `care_plans.charts`), and signature lines. The crisis-plan
+page is for the client to keep on the fridge or in a wallet: one page, large type. Both take
+plain data (`care_plans.export.data`) and a generation time, and nothing else, so the same
+data and time always give the same bytes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import altair as alt
+
+from care_plans import charts, measures, progress
+from care_plans.export.data import SummaryData
+from care_plans.export.document import (
+    FONT,
+    MUTED,
+    Document,
+    chart_png,
+    show_date,
+    show_time,
+)
+from care_plans.models import PLAN_SECTION_TITLES, PLAN_SECTIONS
+from care_plans.services.plan_views import ContactView
+
+DONE_MARK = "✓"
+OPEN_MARK = "○"
+#: Largest and smallest body type of the crisis-plan page (points): the largest that fits one page.
+CRISIS_SIZES = tuple(x / 2 for x in range(30, 17, -1))
+
+
+def _identity(data: SummaryData) -> str:
+    parts = [data.client.full_name, data.client.ref]
+    if data.client.date_of_birth is not None:
+        parts.append(f"born {show_date(data.client.date_of_birth)}")
+    return " · ".join(parts)
+
+
+def _local(data: SummaryData, moment: datetime) -> str:
+    return f"{show_time(moment.astimezone(data.tz))} ({data.tz})"
+
+
+def _document(data: SummaryData, generated_at: datetime, what: str) -> Document:
+    clinic = f"{data.clinic_name} · " if data.clinic_name else ""
+    footer = f"{clinic}{what} · generated {show_time(generated_at.astimezone(data.tz))}"
+    return Document(identity=_identity(data), footer_text=footer, generated_at=generated_at,
+                    title=f"{what}: {data.client.ref}", author=data.clinic_name or "care-plans")
+
+
+# --- Charts ---------------------------------------------------------------------------------------
+
+
+def ratings_png(data: SummaryData) -> bytes | None:
+    p = data.progress
+    chart = charts.ratings_chart(p.ratings, p.notes, p.events, x_domain=p.x_domain)
+    return chart_png(chart) if chart is not None else None
+
+
+def measures_png(data: SummaryData) -> bytes | None:
+    """Every instrument's chart stacked in one picture (the PHQ-9 / GAD-7 chart)."""
+    p = data.progress
+    parts = []
+    for code in measures.INSTRUMENTS:
+        baseline = p.baselines.get(code)
+        chart = charts.measures_chart(
+            p.measures, code, baseline=baseline.total if baseline else None,
+            baseline_time=baseline.time if baseline else None, x_domain=p.x_domain)
+        if chart is not None:
+            # Sizing belongs to the stack as a whole; keep the plot as wide as the ratings one.
+            chart = chart.copy()
+            chart.autosize = alt.Undefined
+            chart.width = charts.WIDTH - 150
+            chart.height = 200
+            parts.append(chart)
+    if not parts:
+        return None
+    return chart_png(alt.vconcat(*parts, spacing=24))
+
+
+# --- The session summary -------------------------------------------------------------------------
+
+
+def session_summary_pdf(data: SummaryData, generated_at: datetime,
+                        images: tuple[bytes | None, bytes | None] | None = None) -> bytes:
+    """The session summary of `data`, generated at `generated_at` (an aware datetime).
+
+    `images` (ratings PNG, measures PNG) may be given when already rendered; by default they
+    are drawn here from `data.progress`.
+    """
+    if images is None:
+        images = (ratings_png(data), None if data.client_copy else measures_png(data))
+    pdf = _document(data, generated_at, "Session summary")
+    pdf.add_page()
+    pdf.title_block("Session summary",
+                    "Client copy: measures and clinician-only notes are left out"
+                    if data.client_copy else "")
+    rows = [("Client", f"{data.client.full_name} ({data.client.ref})")]
+    if data.client.date_of_birth is not None:
+        rows.append(("Date of birth", show_date(data.client.date_of_birth)))
+    rows += [("Clinician", data.clinician_name)]
+    if data.clinic_name:
+        rows.append(("Clinic", data.clinic_name))
+    rows.append(("Period covered", data.period.describe()))
+    made = _local(data, generated_at)
+    if data.prepared_by != data.clinician_name:
+        made += f", by {data.prepared_by}"
+    rows.append(("Generated", made))
+    pdf.facts(rows)
+
+    _plan(pdf, data)
+    _goals(pdf, data)
+    _network(pdf, data)
+    _crisis(pdf, data)
+    _progress(pdf, data, *images)
+    _session(pdf, data)
+
+    pdf.heading("Signatures")
+    pdf.keep_room(40)
+    pdf.paragraph("Signed to confirm that we went through this summary together.", muted=True)
+    pdf.signature_line("Clinician", data.clinician_name)
+    pdf.signature_line("Client", data.client.full_name)
+    return pdf.to_bytes()
+
+
+def _plan(pdf: Document, data: SummaryData) -> None:
+    pdf.heading("Care plan")
+    plan = data.plan
+    if plan is None:
+        pdf.paragraph("This client has no care plan yet.", muted=True)
+        return
+    rows = [("Status", plan.status), ("Started", show_date(plan.start_date))]
+    if plan.next_review_date is not None:
+        late = " (overdue)" if plan.next_review_date < data.period.until else ""
+        rows.append(("Next review", show_date(plan.next_review_date) + late))
+    if plan.last_saved_at is not None:
+        rows.append(("Last changed", _local(data, plan.last_saved_at)))
+    pdf.facts(rows)
+    for name in PLAN_SECTIONS:
+        if name == "crisis_plan":
+            continue  # has a heading of its own, next to the crisis contacts
+        pdf.subheading(PLAN_SECTION_TITLES[name])
+        pdf.paragraph(plan.sections.get(name, ""), empty="Not written yet.")
+
+
+def _goals(pdf: Document, data: SummaryData) -> None:
+    pdf.heading("Goals and steps")
+    goals = data.plan.goals if data.plan else ()
+    if not goals:
+        pdf.paragraph("No goals yet.", muted=True)
+        return
+    for number, goal in enumerate(goals, start=1):
+        pdf.subheading(f"{number}. {goal.description}")
+        status = f"{goal.domain} · {goal.lifecycle_status}, {goal.achievement_status}"
+        if goal.target_date is not None:
+            status += f" · target {show_date(goal.target_date)}"
+        pdf.paragraph(status, size=9, muted=True)
+        pdf.labelled("Why it matters:", goal.why_it_matters)
+        if not goal.steps:
+            pdf.paragraph("No steps yet.", size=9.5, indent=4, muted=True)
+        for step in goal.steps:
+            if step.done_on is not None:
+                mark, state = DONE_MARK, f"done {show_date(step.done_on)}"
+            else:
+                due = f", due {show_date(step.due_date)}" if step.due_date else ""
+                mark, state = OPEN_MARK, f"open{due}"
+            helper = f" · helped by {step.helper_name}" if step.helper_name else ""
+            pdf.paragraph(f"{mark} {step.description}", size=9.5, indent=4)
+            pdf.paragraph(f"{state}{helper}", size=8.5, indent=8.5, muted=True)
+
+
+def _contact(pdf: Document, contact: ContactView, *, size: float = 10) -> None:
+    crisis = " — crisis contact" if contact.is_crisis_contact else ""
+    pdf.subheading(f"{contact.name}{crisis}", size=size + 0.5)
+    kind = contact.kind + (f" · {contact.role}" if contact.role else "")
+    if not contact.consent_to_share:
+        kind += " · no consent to share: included by the clinician"
+    pdf.paragraph(kind, size=size - 1, muted=True)
+    pdf.labelled("Phone:", contact.phone, size=size)
+    pdf.labelled("Email:", contact.email, size=size)
+    pdf.labelled("When to reach out:", contact.when_to_contact, size=size)
+
+
+def _withheld_note(data: SummaryData) -> str:
+    n = data.withheld_contacts
+    if not n:
+        return ""
+    return (f"{n} contact{'s' if n != 1 else ''} without consent to share "
+            f"{'is' if n == 1 else 'are'} not shown.")
+
+
+def _network(pdf: Document, data: SummaryData) -> None:
+    pdf.heading("Support network")
+    if not data.contacts:
+        pdf.paragraph("No contacts to show.", muted=True)
+    for contact in data.contacts:
+        _contact(pdf, contact)
+    pdf.paragraph(_withheld_note(data), size=9, muted=True)
+
+
+def _crisis(pdf: Document, data: SummaryData) -> None:
+    pdf.heading("Crisis plan")
+    pdf.paragraph(data.plan.sections.get("crisis_plan", "") if data.plan else "",
+                  empty="No crisis plan written yet.")
+    crisis = data.crisis_contacts
+    if crisis:
+        pdf.subheading("Crisis contacts")
+        for contact in crisis:
+            line = contact.name + (f": {contact.phone}" if contact.phone else "")
+            pdf.paragraph(line, indent=4, bold=True)
+    if data.crisis_message:
+        pdf.ln(1)
+        pdf.notice("In an emergency", data.crisis_message, size=9.5)
+
+
+def _progress(pdf: Document, data: SummaryData, ratings: bytes | None,
+              measure_chart: bytes | None) -> None:
+    pdf.heading(f"Progress, {show_date(data.period.since)} to {show_date(data.period.until)}")
+    n = data.checkin_count
+    pdf.paragraph(f"{n} check-in{'s' if n != 1 else ''} in this period.")
+    if ratings is None:
+        pdf.subheading("Self-ratings")
+        pdf.paragraph("No self-ratings, wins or setbacks in this period.", muted=True)
+    else:  # the chart carries its own title
+        pdf.keep_room(pdf.chart_height(ratings) + 2)
+        pdf.chart(ratings, "Self-ratings over time with wins, setbacks and sessions")
+    if not data.client_copy:
+        _measures(pdf, data, measure_chart)
+    pdf.subheading("Setbacks and wins, in the client's own words")
+    if not data.notes:
+        pdf.paragraph("None written in this period.", muted=True)
+    for note in data.notes:
+        kind = "Win" if note.kind == progress.WIN else "Setback"
+        pdf.labelled(f"{kind}, {show_time(note.at)}:", f"“{note.text}”", size=9.5)
+
+
+def _measures(pdf: Document, data: SummaryData, chart: bytes | None) -> None:
+    pdf.keep_room(12 + (pdf.chart_height(chart) if chart else 0))
+    pdf.subheading("Measures: PHQ-9 and GAD-7")
+    if chart is None:
+        pdf.paragraph("No PHQ-9 or GAD-7 completed in this period.", muted=True)
+        return
+    pdf.chart(chart, "PHQ-9 and GAD-7 totals with severity bands and reliable-change lines")
+    for outcome in data.measure_outcomes:
+        change = (f"{abs(outcome.change)} points {'lower' if outcome.change < 0 else 'higher'}"
+                  if outcome.change else "no change")
+        pdf.paragraph(
+            f"{outcome.instrument}: baseline {outcome.baseline.total} on "
+            f"{show_date(outcome.baseline.time)}, latest {outcome.latest_total} "
+            f"({outcome.latest_severity}) on {show_date(outcome.latest_time)}: {change}, "
+            f"{outcome.status}.", size=9.5)
+    pdf.set_font(FONT, "", 8.5)
+    pdf.keep_room(20)
+    with pdf.table(col_widths=(33, 17, 12, 28, 24, 30, 36), text_align="LEFT",
+                   line_height=4.4, padding=1) as table:
+        table.row(["When", "Measure", "Total", "Severity", "Change from baseline",
+                   "Reliable change", "Self-harm item"])
+        for row in data.measure_rows:
+            definition = measures.INSTRUMENTS.get(row.instrument)
+            risk = definition is not None and definition.risk_item is not None
+            table.row([
+                show_time(row.at), row.instrument, str(row.total), row.severity,
+                "" if row.change is None else f"{row.change:+d}",
+                row.reliable_change or "",
+                ("answered above 0: follow up" if row.risk_flag else "0") if risk else "n/a",
+            ])
+    pdf.ln(2)
+
+
+def _session(pdf: Document, data: SummaryData) -> None:
+    pdf.heading("Latest session")
+    session = data.latest_session
+    if session is None:
+        pdf.paragraph("No session recorded yet.", muted=True)
+        return
+    record = (f"signed off {_local(data, session.signed_at)}" if session.signed_at
+              else "draft, not signed off yet")
+    pdf.facts([("Date", show_date(session.session_date)), ("Clinician", session.clinician_name),
+               ("Attendance", session.attendance), ("Record", record)])
+    pdf.labelled("Summary:", session.summary)
+    pdf.labelled("Progress acknowledged:", session.progress_acknowledged)
+    pdf.labelled("Changes to the plan:", session.plan_changes)
+    pdf.labelled("Next steps:", session.next_steps)
+    if session.next_session_date is not None:
+        pdf.labelled("Next session:", show_date(session.next_session_date))
+    if session.addenda:
+        pdf.subheading("Addenda")
+        for addendum in session.addenda:
+            pdf.paragraph(f"{addendum.author_name}, {_local(data, addendum.created_at)}",
+                          size=8.5, indent=4, muted=True)
+            pdf.paragraph(addendum.text, indent=4)
+    if data.client_copy:
+        pdf.paragraph("The clinician's own notes of the session are not part of this copy.",
+                      size=9, muted=True)
+
+
+# --- The crisis-plan page -----------------------------------------------------------------------
+
+
+def crisis_plan_pdf(data: SummaryData, generated_at: datetime) -> bytes:
+    """The client's crisis plan on one page, in the largest type that fits (long plans go on
+    to a second page rather than lose a word)."""
+    pdf = None
+    for size in CRISIS_SIZES:
+        pdf = _crisis_page(data, generated_at, size)
+        if pdf.pages_count == 1:
+            break
+    assert pdf is not None
+    return pdf.to_bytes()
+
+
+def _crisis_page(data: SummaryData, generated_at: datetime, size: float) -> Document:
+    pdf = _document(data, generated_at, "My crisis plan")
+    pdf.add_page()
+    pdf.title_block(f"My crisis plan — {data.client.full_name}", size=size + 8)
+    sections = data.plan.sections if data.plan else {}
+    for title, name in (("Warning signs to look out for", "warning_signs"),
+                        ("What helps me", "what_helps"),
+                        ("What I will do in a crisis", "crisis_plan")):
+        pdf.subheading(title, size=size + 2)
+        pdf.paragraph(sections.get(name, ""), size=size, empty="Not written yet.")
+    pdf.subheading("Who I can contact", size=size + 2)
+    contacts = data.crisis_contacts
+    if not contacts:
+        pdf.paragraph("Ask your clinician to add your crisis contacts here.", size=size)
+    for contact in contacts:
+        role = f" ({contact.role})" if contact.role else ""
+        pdf.paragraph(f"{contact.name}{role}", size=size, bold=True)
+        if contact.phone:
+            pdf.paragraph(contact.phone, size=size + 3, bold=True, indent=4)
+        pdf.paragraph(contact.when_to_contact, size=size - 2, indent=4)
+    if data.crisis_message:
+        pdf.ln(3)
+        pdf.notice("In an emergency", data.crisis_message, size=size)
+    pdf.set_text_color(*MUTED)
+    return pdf

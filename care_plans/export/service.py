@@ -1,0 +1,200 @@
+"""Exports as use-cases: gather the data (access-checked), write the file, record that it was
+made. The dashboard's download buttons and the `care-plans export-*` commands call these.
+
+Why a module of its own: every file that leaves with a client's record in it is an audit event
+at the moment it is generated, whoever asked for it and however. The event holds ids, options,
+the period and the file's SHA-256 (to recognise the file later), never names or clinical values.
+The generation time is an input, so a fixed time gives byte-identical files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import zipfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from care_plans import audit
+from care_plans.access import Actor, client_for_read
+from care_plans.config import Settings
+from care_plans.db import Database
+from care_plans.errors import ValidationError
+from care_plans.export import data as export_data
+from care_plans.export import fhir, pdf
+
+PDF = "application/pdf"
+JSON = "application/fhir+json"
+ZIP = "application/zip"
+MAX_BATCH = 200
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    file_name: str
+    mime: str
+    content: bytes
+
+
+def _now(generated_at: datetime | None) -> datetime:
+    if generated_at is None:
+        return datetime.now(UTC).replace(microsecond=0)
+    if generated_at.tzinfo is None:
+        raise ValueError("generated_at must be timezone-aware")
+    return generated_at
+
+
+def _record(db: Database, actor: Actor, action: str, client_id: int, content: bytes,
+            detail: dict[str, Any]) -> None:
+    with db.uow() as uow:
+        client_for_read(uow.session, actor, client_id)
+        audit.record(uow.session, actor, action, "client", client_id, client_id=client_id,
+                     detail={**detail, "bytes": len(content),
+                             "sha256": hashlib.sha256(content).hexdigest()})
+        uow.commit()
+
+
+def summary_file_name(ref: str, period: export_data.Period, client_copy: bool) -> str:
+    copy = "-client-copy" if client_copy else ""
+    return f"{ref}-session-summary-{period.since}-to-{period.until}{copy}.pdf"
+
+
+def crisis_file_name(ref: str) -> str:
+    return f"{ref}-crisis-plan.pdf"
+
+
+def fhir_file_name(ref: str) -> str:
+    return f"{ref}-fhir-r4.json"
+
+
+def planned_summary(db: Database, actor: Actor, client_id: int, *, settings: Settings,
+                    since: date | None = None, until: date | None = None,
+                    client_copy: bool = False, today: date | None = None,
+                    ) -> tuple[export_data.Period, str]:
+    """The period a summary made now would cover and its file name, without making it (for
+    the page to show, and to refuse a file name before anything is generated)."""
+    today = today or datetime.now(settings.tz).date()
+    ref, period = export_data.plan_period(db, actor, client_id, today=today, since=since,
+                                          until=until)
+    return period, summary_file_name(ref, period, client_copy)
+
+
+def _summary(db: Database, actor: Actor, client_id: int, settings: Settings, at: datetime, *,
+             since: date | None = None, until: date | None = None, client_copy: bool = False,
+             include_unconsented: bool = False) -> export_data.SummaryData:
+    return export_data.summary_data(
+        db, actor, client_id, since=since, until=until, include_unconsented=include_unconsented,
+        client_copy=client_copy, tz=settings.tz, today=at.astimezone(settings.tz).date(),
+        clinic_name=settings.clinic_name, crisis_message=settings.crisis_message)
+
+
+def export_pdf(
+    db: Database,
+    actor: Actor,
+    client_id: int,
+    *,
+    settings: Settings,
+    since: date | None = None,
+    until: date | None = None,
+    client_copy: bool = False,
+    include_unconsented: bool = False,
+    generated_at: datetime | None = None,
+) -> ExportFile:
+    """The session summary PDF of one client (default period: since the session before the
+    most recent one), audited as "export.pdf"."""
+    at = _now(generated_at)
+    summary = _summary(db, actor, client_id, settings, at, since=since, until=until,
+                       client_copy=client_copy, include_unconsented=include_unconsented)
+    content = pdf.session_summary_pdf(summary, at)
+    _record(db, actor, "export.pdf", client_id, content, {
+        "since": summary.period.since.isoformat(), "until": summary.period.until.isoformat(),
+        "client_copy": client_copy, "include_unconsented": include_unconsented,
+    })
+    return ExportFile(summary_file_name(summary.client.ref, summary.period, client_copy), PDF,
+                      content)
+
+
+def export_crisis_plan(
+    db: Database,
+    actor: Actor,
+    client_id: int,
+    *,
+    settings: Settings,
+    generated_at: datetime | None = None,
+) -> ExportFile:
+    """The client's one-page crisis plan, audited as "export.crisis_pdf".
+
+    It lists every crisis contact, consent to share or not: the page is the client's own, for
+    them to keep, and a crisis plan must never lose the number to ring (consent governs
+    sharing a contact's details with others: the summary and the FHIR export honour it)."""
+    at = _now(generated_at)
+    summary = _summary(db, actor, client_id, settings, at, client_copy=True,
+                       include_unconsented=True)
+    content = pdf.crisis_plan_pdf(summary, at)
+    _record(db, actor, "export.crisis_pdf", client_id, content,
+            {"crisis_contacts": len(summary.crisis_contacts)})
+    return ExportFile(crisis_file_name(summary.client.ref), PDF, content)
+
+
+def export_fhir(
+    db: Database,
+    actor: Actor,
+    client_id: int,
+    *,
+    include_unconsented: bool = False,
+    generated_at: datetime | None = None,
+) -> ExportFile:
+    """The client's record as a FHIR R4 collection Bundle (UTF-8 JSON), audited as
+    "export.fhir"."""
+    at = _now(generated_at)
+    record = export_data.record_data(db, actor, client_id,
+                                     include_unconsented=include_unconsented)
+    bundle = fhir.client_bundle(record, generated_at=at)
+    content = (json.dumps(bundle, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    _record(db, actor, "export.fhir", client_id, content, {
+        "include_unconsented": include_unconsented, "entries": len(bundle["entry"])})
+    return ExportFile(fhir_file_name(record.client.ref), JSON, content)
+
+
+def export_batch_zip(
+    db: Database,
+    actor: Actor,
+    client_ids: Sequence[int],
+    *,
+    settings: Settings,
+    client_copy: bool = False,
+    generated_at: datetime | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> ExportFile:
+    """One session summary per client (each with its default period) in a zip file.
+
+    Access to every client is checked before anything is generated; each PDF is audited as it
+    is made. `progress(done, total)` is called after each client.
+    """
+    ids = list(dict.fromkeys(client_ids))
+    if not ids:
+        raise ValidationError({"clients": "Choose at least one client."})
+    if len(ids) > MAX_BATCH:
+        raise ValidationError({"clients": f"Export at most {MAX_BATCH} clients at a time."})
+    with db.uow() as uow:
+        for client_id in ids:
+            client_for_read(uow.session, actor, client_id)
+    at = _now(generated_at)
+    stamp = at.astimezone(settings.tz).timetuple()[:6]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for done, client_id in enumerate(ids, start=1):
+            exported = export_pdf(db, actor, client_id, settings=settings,
+                                  client_copy=client_copy, generated_at=at)
+            # A fixed entry time: the same data and time give the same zip.
+            info = zipfile.ZipInfo(exported.file_name, date_time=stamp)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o640 << 16
+            archive.writestr(info, exported.content)
+            if progress is not None:
+                progress(done, len(ids))
+    day = at.astimezone(settings.tz).date()
+    return ExportFile(f"session-summaries-{day}.zip", ZIP, buffer.getvalue())

@@ -1,0 +1,139 @@
+"""Download buttons for a client's exports (session summary PDF, crisis-plan page, FHIR JSON)
+and a zip of several clients' summaries for the caseload page.
+
+Why the files are made only on a click: every generated file is an audit event, and a summary
+with its charts takes a second or two. So each button passes a callable (Streamlit's deferred
+download): opening the tab writes nothing and costs nothing, each click makes one file and one
+audit event. The zip needs a progress bar, so it is made in the script run after its own button,
+then offered for download. Session-state keys start with `export:`.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from functools import partial
+
+import streamlit as st
+
+from care_plans.access import Actor
+from care_plans.config import Settings
+from care_plans.db import Database
+from care_plans.errors import DomainError
+from care_plans.export import service
+from care_plans.export.data import CHOSEN, Period
+from dashboard import deps
+from dashboard.components.feedback import show_error
+
+UNCONSENTED_HELP = ("Contacts who have not agreed to their details being shared are left out "
+                    "unless you include them here.")
+
+
+# The deferred callables run outside the script run, on a thread of their own: they are given
+# everything they use (never reading session state or Streamlit's caches themselves).
+
+
+def _make_summary(db: Database, actor: Actor, settings: Settings, client_id: int, since: date,
+                  until: date, client_copy: bool, include_unconsented: bool) -> bytes:
+    return service.export_pdf(db, actor, client_id, settings=settings, since=since, until=until,
+                              client_copy=client_copy,
+                              include_unconsented=include_unconsented).content
+
+
+def _make_crisis(db: Database, actor: Actor, settings: Settings, client_id: int) -> bytes:
+    return service.export_crisis_plan(db, actor, client_id, settings=settings).content
+
+
+def _make_fhir(db: Database, actor: Actor, client_id: int, include_unconsented: bool) -> bytes:
+    return service.export_fhir(db, actor, client_id,
+                               include_unconsented=include_unconsented).content
+
+
+def render(client_id: int, ref: str) -> None:
+    """The Export tab of the client page."""
+    db, actor, settings = deps.database(), deps.current_actor(), deps.settings()
+    today = datetime.now(settings.tz).date()
+    try:
+        default, _ = service.planned_summary(db, actor, client_id, settings=settings,
+                                             today=today)
+    except DomainError as exc:
+        show_error(exc)
+        return
+
+    st.subheader("Session summary (PDF)")
+    st.caption("The plan in full, goals and steps, the support network, the crisis plan, "
+               "progress charts and measures for the period, the latest session record, and "
+               "signature lines.")
+    c1, c2 = st.columns(2)
+    since = c1.date_input("From", value=default.since, max_value=today, format="DD/MM/YYYY",
+                          key=f"export:since:{client_id}")
+    until = c2.date_input("To", value=default.until, max_value=today, format="DD/MM/YYYY",
+                          key=f"export:until:{client_id}")
+    st.caption(f"Default period: {default.describe()}.")
+    client_copy = st.checkbox("Client copy (leaves out measures and clinician-only notes)",
+                              key=f"export:client_copy:{client_id}")
+    include_unconsented = st.checkbox("Include contacts without consent to share",
+                                      key=f"export:unconsented:{client_id}",
+                                      help=UNCONSENTED_HELP)
+    if include_unconsented:
+        st.warning("The summary and the FHIR bundle will show contacts who have not consented "
+                   "to sharing. Include them only when the client has asked you to.")
+    valid = isinstance(since, date) and isinstance(until, date) and since <= until
+    if not valid:
+        st.error("Choose a period that starts on or before the day it ends.")
+        name = f"{ref}-session-summary.pdf"
+    else:
+        name = service.summary_file_name(ref, Period(since, until, CHOSEN), client_copy)
+    st.download_button(
+        "Download session summary (PDF)",
+        data=partial(_make_summary, db, actor, settings, client_id, since, until, client_copy,
+                     include_unconsented),
+        file_name=name, mime=service.PDF, on_click="ignore", disabled=not valid,
+        icon=":material/picture_as_pdf:", key=f"export:summary:{client_id}")
+
+    st.subheader("Crisis plan (one page, for the client)")
+    st.caption("Warning signs, what helps, the crisis plan and every crisis contact, in large "
+               "type. It is the client's own copy, so it lists crisis contacts whatever their "
+               "consent to share.")
+    st.download_button(
+        "Download crisis-plan page (PDF)",
+        data=partial(_make_crisis, db, actor, settings, client_id),
+        file_name=service.crisis_file_name(ref), mime=service.PDF, on_click="ignore",
+        icon=":material/emergency:", key=f"export:crisis:{client_id}")
+
+    st.subheader("FHIR R4 (JSON)")
+    st.caption("The whole record as a FHIR R4 Bundle, for another clinical system to import.")
+    st.download_button(
+        "Download FHIR bundle (JSON)",
+        data=partial(_make_fhir, db, actor, client_id, include_unconsented),
+        file_name=service.fhir_file_name(ref), mime=service.JSON, on_click="ignore",
+        icon=":material/download:", key=f"export:fhir:{client_id}")
+    st.caption("Each download is recorded in the audit trail.")
+
+
+def render_batch(choices: dict[int, str]) -> None:
+    """Several clients' session summaries (each with its default period) in one zip."""
+    db, actor, settings = deps.database(), deps.current_actor(), deps.settings()
+    picked = st.multiselect("Clients", list(choices), format_func=lambda cid: choices[cid],
+                            key="export:batch:clients",
+                            placeholder="Choose clients from this page of the caseload")
+    client_copy = st.checkbox("Client copies (leave out measures and clinician-only notes)",
+                              key="export:batch:client_copy")
+    st.caption("Each summary covers the time since the session before the client's most recent "
+               "one. Contacts without consent to share are left out.")
+    if not st.button("Make the zip", key="export:batch:make", disabled=not picked):
+        return
+    bar = st.progress(0.0, text=f"0 of {len(picked)} summaries made")
+
+    def tick(done: int, total: int) -> None:
+        bar.progress(done / total, text=f"{done} of {total} summaries made")
+
+    try:
+        exported = service.export_batch_zip(db, actor, picked, settings=settings,
+                                            client_copy=client_copy, progress=tick)
+    except DomainError as exc:
+        bar.empty()
+        show_error(exc)
+        return
+    st.download_button(f"Download {len(picked)} summaries (zip)", data=exported.content,
+                       file_name=exported.file_name, mime=service.ZIP, on_click="ignore",
+                       icon=":material/folder_zip:", key="export:batch:download")

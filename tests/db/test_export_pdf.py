@@ -1,0 +1,355 @@
+"""The session summary PDF and the crisis-plan page, read back with pdftotext: everything the plan
+holds is there in full, consent is honoured, Unicode survives, the same time gives the same
+bytes, the client copy leaves out what it should, and every file made is an audit event.
+
+The engine does not matter to a PDF, so these run on SQLite (a demo caseload seeded once per
+module, copied per test).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from care_plans import demo
+from care_plans.access import Actor
+from care_plans.config import Settings
+from care_plans.db import Database, make_engine
+from care_plans.errors import AccessDenied, ValidationError
+from care_plans.export import data as export_data
+from care_plans.export import document, pdf, service
+from care_plans.models import PLAN_SECTIONS, AuditEvent, Client, ContactKind
+from care_plans.services import contacts, goals, plans, sessions
+from tests.conftest import _sqlite_db
+from tests.factories import make_client, make_user
+
+END = date(2026, 6, 30)
+AT = datetime(2026, 7, 1, 9, 30, tzinfo=UTC)
+LONDON = ZoneInfo("Europe/London")
+SETTINGS = Settings(clinic_name="Northvale Recovery Clinic", clinic_timezone="Europe/London")
+CLI = Actor.cli()
+UNICODE = "Zoë — “quoted” — ąęł — Ελληνικά — Кириллица"
+
+
+def pdf_text(content: bytes, *, body_only: bool = False) -> str:
+    """The PDF's text by pdftotext; `body_only` crops the running header and footer away."""
+    crop = ["-x", "0", "-y", "50", "-W", "600", "-H", "745"] if body_only else []
+    result = subprocess.run(["pdftotext", "-enc", "UTF-8", *crop, "-", "-"], input=content,
+                            capture_output=True, check=True)
+    return result.stdout.decode("utf-8")
+
+
+def flat(text: str) -> str:
+    """Whitespace (line and page breaks included) as single spaces."""
+    return " ".join(text.split())
+
+
+@pytest.fixture(scope="module")
+def demo_template(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    shutil.copy(sqlite_template, path)
+    database = Database(make_engine(f"sqlite:///{path}"))
+    demo.seed_demo(database, clients=3, days=60, end_date=END)
+    database.dispose()
+    return path
+
+
+@pytest.fixture
+def demo_db(demo_template: Path, tmp_path: Path) -> Iterator[Database]:
+    database = _sqlite_db(demo_template, tmp_path)
+    yield database
+    database.dispose()
+
+
+def summary(db: Database, client_id: int = 1, **options: object) -> export_data.SummaryData:
+    settings: dict[str, object] = {"today": AT.date(), "clinic_name": SETTINGS.clinic_name,
+                                   "crisis_message": SETTINGS.crisis_message}
+    return export_data.summary_data(db, CLI, client_id, tz=LONDON,
+                                    **{**settings, **options})  # type: ignore[arg-type]
+
+
+def audit_events(db: Database) -> list[AuditEvent]:
+    """The export events, loaded and detached (read freely after the unit of work)."""
+    with db.uow() as uow:
+        events = list(uow.session.scalars(select(AuditEvent).where(
+            AuditEvent.action.like("export.%")).order_by(AuditEvent.id)))
+        uow.session.expunge_all()
+        return events
+
+
+def test_a_demo_summary_holds_the_whole_plan_and_only_consented_contacts(demo_db) -> None:
+    data = summary(demo_db)
+    plan = plans.get_plan(demo_db, CLI, 1)
+    withheld = [c for c in plan.contacts if not c.consent_to_share]
+    assert withheld and data.withheld_contacts == len(withheld)  # client 1 always has one
+
+    content = pdf.session_summary_pdf(data, AT)
+    assert content.startswith(b"%PDF-")
+    everything = flat(pdf_text(content))
+    body = flat(pdf_text(content, body_only=True))
+    assert "Zoë Ólafsdóttir" in everything and "CP-0001" in everything
+    for name in PLAN_SECTIONS:
+        assert flat(plan.sections[name]) in body, name
+    for goal in plan.goals:
+        assert flat(goal.description) in body
+        assert flat(goal.why_it_matters) in body
+        for step in goal.steps:
+            assert flat(step.description) in body
+    for contact in plan.contacts:
+        if contact.consent_to_share:
+            assert contact.name in body and contact.phone in body
+    for contact in withheld:
+        assert contact.name not in everything and contact.phone not in everything
+    assert f"{len(withheld)} contact" in body and "not shown" in body
+    for heading in ("Session summary", "Care plan", "Goals and steps", "Support network",
+                    "Crisis plan", "Latest session", "Signatures", "Clinician: Priya Raman"):
+        assert heading in body
+    assert "Measures: PHQ-9 and GAD-7" in body and "Reliable change" in body
+    assert data.notes and all(flat(note.text) in body for note in data.notes)
+
+
+def test_every_page_names_the_client_is_confidential_and_numbered(demo_db) -> None:
+    content = pdf.session_summary_pdf(summary(demo_db), AT)
+    pages = pdf_text(content).split("\f")[:-1]
+    assert len(pages) == len(PdfReader(io.BytesIO(content)).pages) >= 3
+    with demo_db.uow() as uow:
+        dob = uow.session.get(Client, 1).date_of_birth
+    for number, page in enumerate(pages, start=1):
+        assert "Zoë Ólafsdóttir · CP-0001 · born" in page
+        assert f"{dob.day} {dob:%b %Y}" in page
+        assert "CONFIDENTIAL" in page
+        assert f"Page {number} of {len(pages)}" in page
+        assert "Northvale Recovery Clinic" in page
+
+
+def test_contacts_without_consent_appear_only_when_included(demo_db) -> None:
+    withheld = [c for c in plans.get_plan(demo_db, CLI, 1).contacts if not c.consent_to_share]
+    text = flat(pdf_text(pdf.session_summary_pdf(
+        summary(demo_db, include_unconsented=True), AT, images=(None, None))))
+    for contact in withheld:
+        assert contact.name in text and contact.phone in text
+    assert "no consent to share: included by the clinician" in text
+
+
+def _client_with_long_unicode_plan(db: Database) -> tuple[Actor, int, str, str]:
+    alice = make_user(db, "alice", full_name="Alice Ærøskøbing")
+    info = make_client(db, alice, "CP-0100", "Zoë Ελένη Кириллова", date_of_birth=date(1990, 2, 3),
+                       today=END)
+    assert info.plan_id is not None
+    sentences, n = [], 0
+    while len(" ".join(sentences)) < 5_000:
+        n += 1
+        sentences.append(f"Sentence {n}: {UNICODE}.")
+    long_text = " ".join(sentences)[:5_000].rsplit(" ", 1)[0]
+    long_text += " " + "x" * (5_000 - len(long_text) - 1)
+    assert len(long_text) == 5_000
+    plan = plans.get_plan(db, alice, info.id)
+    plans.update_plan(db, alice, info.plan_id, expected_version=plan.version,
+                      changes={"what_helps": long_text, "crisis_plan": f"Ring Ana — {UNICODE}"})
+    saved = contacts.add_contact(db, alice, info.id, name="Ana Łukasiewicz", kind="family",
+                                 role="sister — “always there”", phone="07700 900123",
+                                 is_crisis_contact=True, consent_to_share=True,
+                                 consent_date=END)
+    goal = goals.add_goal(db, alice, info.plan_id, domain="staying connected",
+                          description=f"Call Ana weekly — {UNICODE}")
+    goals.add_step(db, alice, goal.id, description="Ελληνικά step with Кириллица",
+                   helper_contact_id=saved.id)
+    return alice, info.id, long_text, "Ana Łukasiewicz"
+
+
+def test_a_5000_character_section_and_unicode_come_back_in_full(sqlite_db) -> None:
+    _alice, client_id, long_text, contact = _client_with_long_unicode_plan(sqlite_db)
+    data = summary(sqlite_db, client_id)
+    body = flat(pdf_text(pdf.session_summary_pdf(data, AT), body_only=True))
+    assert long_text in body
+    assert f"Call Ana weekly — {UNICODE}" in body
+    assert "Ελληνικά step with Кириллица" in body and f"helped by {contact}" in body
+    assert "sister — “always there”" in body
+    assert "Zoë Ελένη Кириллова" in body and "3 Feb 1990" in body
+    assert "No goals yet" not in body
+
+
+def test_the_same_data_and_time_give_byte_identical_files(demo_db) -> None:
+    data = summary(demo_db)
+    images = (pdf.ratings_png(data), pdf.measures_png(data))
+    assert images[0] is not None and images[1] is not None
+    first = pdf.session_summary_pdf(data, AT, images=images)
+    assert pdf.session_summary_pdf(summary(demo_db), AT) == first  # charts drawn again
+    assert pdf.session_summary_pdf(data, AT + timedelta(seconds=1), images=images) != first
+    assert pdf.crisis_plan_pdf(data, AT) == pdf.crisis_plan_pdf(data, AT)
+    one = service.export_pdf(demo_db, CLI, 2, settings=SETTINGS, generated_at=AT)
+    two = service.export_pdf(demo_db, CLI, 2, settings=SETTINGS, generated_at=AT)
+    assert one.content == two.content and one.file_name == two.file_name
+
+
+def test_a_client_copy_leaves_out_measures_and_clinician_notes(demo_db) -> None:
+    full = summary(demo_db)
+    copy = summary(demo_db, client_copy=True)
+    assert full.measure_rows and full.latest_session and full.latest_session.summary
+    assert copy.measure_rows == () and copy.measure_outcomes == ()
+    assert copy.progress.measures.empty and not copy.progress.baselines
+    assert copy.latest_session is not None and copy.latest_session.summary == ""
+    assert copy.latest_session.addenda == ()
+    body = flat(pdf_text(pdf.session_summary_pdf(copy, AT), body_only=True))
+    assert "Client copy" in body
+    for absent in ("Measures: PHQ-9", "Reliable change", "Self-harm item", "baseline",
+                   flat(full.latest_session.summary)):
+        assert absent not in body
+    assert flat(full.latest_session.next_steps) in body
+
+
+def test_the_default_period_runs_from_the_session_before_the_latest(sqlite_db) -> None:
+    alice = make_user(sqlite_db, "alice")
+    info = make_client(sqlite_db, alice, today=date(2026, 3, 1))
+    today = date(2026, 6, 10)
+    for day, attendance in ((date(2026, 5, 1), "attended"), (date(2026, 5, 20), "attended"),
+                            (date(2026, 6, 3), "did not attend"), (today, "attended")):
+        sessions.create_draft(sqlite_db, alice, info.id, session_date=day, attendance=attendance,
+                              summary="Met.", today=today)
+    _ref, period = export_data.plan_period(sqlite_db, alice, info.id, today=today)
+    assert (period.since, period.until, period.basis) == (date(2026, 5, 20), today,
+                                                          export_data.PREVIOUS_SESSION)
+    _ref, period = export_data.plan_period(sqlite_db, alice, info.id, today=today,
+                                           until=date(2026, 5, 31))
+    assert (period.since, period.until) == (date(2026, 5, 1), date(2026, 5, 31))
+    _ref, period = export_data.plan_period(sqlite_db, alice, info.id, today=today,
+                                           since=date(2026, 6, 1))
+    assert (period.since, period.until, period.basis) == (date(2026, 6, 1), today, "chosen")
+    with pytest.raises(ValidationError):
+        export_data.plan_period(sqlite_db, alice, info.id, today=today, since=date(2026, 7, 1))
+    data = summary(sqlite_db, info.id, today=today)
+    assert data.latest_session is not None and data.latest_session.session_date == today
+    other = make_client(sqlite_db, alice, ref="CP-0002", today=date(2026, 3, 1))
+    _ref, period = export_data.plan_period(sqlite_db, alice, other.id, today=today)
+    assert (period.since, period.basis) == (date(2026, 3, 1), export_data.PLAN_START)
+
+
+def test_each_generated_file_is_an_audit_event_at_that_moment(demo_db) -> None:
+    before = datetime.now(UTC)
+    exported = service.export_pdf(demo_db, CLI, 1, settings=SETTINGS, client_copy=True,
+                                  generated_at=AT)
+    crisis = service.export_crisis_plan(demo_db, CLI, 1, settings=SETTINGS, generated_at=AT)
+    after = datetime.now(UTC)
+    assert exported.file_name.startswith("CP-0001-session-summary-")
+    assert exported.file_name.endswith("-to-2026-07-01-client-copy.pdf")
+    assert crisis.file_name == "CP-0001-crisis-plan.pdf"
+    events = audit_events(demo_db)
+    assert [e.action for e in events] == ["export.pdf", "export.crisis_pdf"]
+    for event in events:
+        assert before <= event.at <= after  # when it was made, not the time printed on it
+        assert (event.actor, event.entity, event.entity_id, event.client_id) == (
+            "cli", "client", 1, 1)
+        assert "Zoë" not in str(event.detail) and len(event.detail["sha256"]) == 64
+    assert events[0].detail["client_copy"] is True
+    assert events[0].detail["bytes"] == len(exported.content)
+
+
+def test_an_admin_or_another_clinician_cannot_export(demo_db) -> None:
+    admin = make_user(demo_db, "root.admin", "admin")
+    stranger = make_user(demo_db, "stranger")
+    for actor in (admin, stranger):
+        with pytest.raises(AccessDenied):
+            service.export_pdf(demo_db, actor, 1, settings=SETTINGS, generated_at=AT)
+        with pytest.raises(AccessDenied):
+            service.export_batch_zip(demo_db, actor, [1], settings=SETTINGS, generated_at=AT)
+    assert audit_events(demo_db) == []
+
+
+def test_the_crisis_plan_page_is_one_page_in_large_type(demo_db) -> None:
+    # A crisis contact without consent to share still belongs on the client's own page; a
+    # contact who is not a crisis contact does not.
+    contacts.add_contact(demo_db, CLI, 1, name="Ingrid Nightline", kind="crisis service",
+                         phone="0808 157 0999", is_crisis_contact=True)
+    contacts.add_contact(demo_db, CLI, 1, name="Olek Neighbour", kind="friend",
+                         phone="07700 900999")
+    exported = service.export_crisis_plan(demo_db, CLI, 1, settings=SETTINGS, generated_at=AT)
+    content = exported.content
+    assert len(PdfReader(io.BytesIO(content)).pages) == 1
+    body = flat(pdf_text(content, body_only=True))
+    assert "My crisis plan — Zoë Ólafsdóttir" in body
+    data = summary(demo_db, include_unconsented=True)
+    for name in ("warning_signs", "what_helps", "crisis_plan"):
+        assert flat(data.plan.sections[name]) in body
+    assert len(data.crisis_contacts) >= 2
+    for contact in data.crisis_contacts:
+        assert contact.name in body and contact.phone in body
+    assert "Ingrid Nightline" in body and "Olek Neighbour" not in body
+    assert flat(SETTINGS.crisis_message) in body
+    sizes = {float(m) for m in re.findall(rb"/F\d+ ([\d.]+) Tf", _inflated(content))}
+    assert max(sizes) >= 20  # the largest type that fits: this plan is short
+    # The summary keeps to the consent rule.
+    assert "Ingrid Nightline" not in pdf_text(pdf.session_summary_pdf(
+        summary(demo_db), AT, images=(None, None)))
+
+
+def _inflated(content: bytes) -> bytes:
+    reader = PdfReader(io.BytesIO(content))
+    return reader.pages[0].get_contents().get_data()  # type: ignore[union-attr]
+
+
+def test_a_long_crisis_plan_keeps_every_word(sqlite_db) -> None:
+    alice, client_id, _long, _contact = _client_with_long_unicode_plan(sqlite_db)
+    plan = plans.get_plan(sqlite_db, alice, client_id)
+    huge = " ".join(f"Step {n}: breathe, ring Ana, go outside." for n in range(300))
+    plans.update_plan(sqlite_db, alice, plan.id, expected_version=plan.version,
+                      changes={"crisis_plan": huge})
+    content = pdf.crisis_plan_pdf(summary(sqlite_db, client_id), AT)
+    assert huge in flat(pdf_text(content, body_only=True))
+    assert len(PdfReader(io.BytesIO(content)).pages) >= 2
+
+
+def test_a_batch_zip_holds_one_summary_per_client_with_progress(demo_db) -> None:
+    ticks: list[tuple[int, int]] = []
+    exported = service.export_batch_zip(demo_db, CLI, [1, 2, 1], settings=SETTINGS,
+                                        client_copy=True, generated_at=AT,
+                                        progress=lambda done, total: ticks.append((done, total)))
+    assert ticks == [(1, 2), (2, 2)]
+    assert exported.file_name == "session-summaries-2026-07-01.zip"
+    with zipfile.ZipFile(io.BytesIO(exported.content)) as archive:
+        names = archive.namelist()
+        assert [n.split("-session-summary-")[0] for n in names] == ["CP-0001", "CP-0002"]
+        assert all(n.endswith("-client-copy.pdf") for n in names)
+        assert "José Núñez" in pdf_text(archive.read(names[1]))
+    again = service.export_batch_zip(demo_db, CLI, [1, 2], settings=SETTINGS, client_copy=True,
+                                     generated_at=AT)
+    assert again.content == exported.content
+    assert [(e.action, e.client_id) for e in audit_events(demo_db)] == [
+        ("export.pdf", 1), ("export.pdf", 2), ("export.pdf", 1), ("export.pdf", 2)]
+    with pytest.raises(ValidationError):
+        service.export_batch_zip(demo_db, CLI, [], settings=SETTINGS)
+
+
+def test_a_missing_font_is_a_clear_error(demo_db, monkeypatch, tmp_path) -> None:
+    monkeypatch.setattr(document, "FONT_DIR", tmp_path)
+    with pytest.raises(document.FontMissing, match="fonts-dejavu-core"):
+        pdf.crisis_plan_pdf(summary(demo_db), AT)
+
+
+def test_a_client_without_a_plan_or_sessions_still_exports(sqlite_db) -> None:
+    alice = make_user(sqlite_db, "alice")
+    info = make_client(sqlite_db, alice, full_name="Sam Empty", today=END)
+    contacts.add_contact(sqlite_db, alice, info.id, name="Crisis Team",
+                         kind=ContactKind.CRISIS_SERVICE, phone="0808 157 0000",
+                         is_crisis_contact=True, consent_to_share=True, consent_date=END)
+    body = flat(pdf_text(pdf.session_summary_pdf(summary(sqlite_db, info.id), AT)))
+    for words in ("Not written yet.", "No goals yet.", "No session recorded yet.",
+                  "0 check-ins in this period.", "No self-ratings", "Crisis Team: 0808 157 0000"):
+        assert words in body
+
+
+def test_the_export_package_never_imports_streamlit() -> None:
+    code = ("import sys, care_plans.export, care_plans.export.pdf, care_plans.export.fhir; "
+            "assert 'streamlit' not in sys.modules")
+    subprocess.run([sys.executable, "-c", code], check=True)
