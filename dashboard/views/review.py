@@ -20,7 +20,7 @@ from care_plans.models import Attendance, CheckinSource
 from care_plans.rules import RATING_LABELS
 from care_plans.services import checkins, clients, plans, sessions
 from dashboard import deps
-from dashboard.components import sessions_list
+from dashboard.components import progress, sessions_list
 from dashboard.components.feedback import flash, show_error, show_flash
 from dashboard.components.signin import DRAFT_PREFIX
 
@@ -147,6 +147,9 @@ for col, title, words in ((left, "What was hard", data.setbacks),
         col.text(f"{_day(item.day)}: {item.text}")
     if not words:
         col.caption("Nothing noted in this period.")
+
+with st.expander("Charts: self-ratings, PHQ-9 / GAD-7, goals"):
+    progress.render(client_id)
 
 # --- The plan at a glance ------------------------------------------------------------------------
 

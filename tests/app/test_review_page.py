@@ -3,6 +3,7 @@ known deltas, the session record's draft, sign-off and addendum, and a check-in 
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -57,6 +58,8 @@ def test_since_last_session_figures_are_right_for_known_data(clinic):
     assert shown["PHQ-9"] == ("9 mild", "-9")
     assert shown["GAD-7"] == ("12 moderate", "+2")
     assert shown["Steps done"] == ("2", "")
+    charts = [json.loads(e.proto.spec) for e in at.get("vega_lite_chart")]
+    assert charts, "the review page shows the progress charts"
     colours = {m.label: Metric.MetricColor.Name(m.proto.color) for m in at.metric}
     # Lower is better on PHQ-9 and GAD-7: a fall is shown green, a rise red.
     assert (colours["PHQ-9"], colours["GAD-7"]) == ("GREEN", "RED")
