@@ -168,6 +168,7 @@ def _goals(pdf: Document, data: SummaryData) -> None:
                 due = f", due {show_date(step.due_date)}" if step.due_date else ""
                 mark, state = OPEN_MARK, f"open{due}"
             helper = f" · helped by {step.helper_name}" if step.helper_name else ""
+            pdf.keep_room(10)  # a step and its state on the same page
             pdf.paragraph(f"{mark} {step.description}", size=9.5, indent=4)
             pdf.paragraph(f"{state}{helper}", size=8.5, indent=8.5, muted=True)
 

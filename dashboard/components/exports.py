@@ -21,6 +21,7 @@ from care_plans.db import Database
 from care_plans.errors import DomainError
 from care_plans.export import service
 from care_plans.export.data import CHOSEN, Period
+from care_plans.export.document import FontMissing, font_paths
 from dashboard import deps
 from dashboard.components.feedback import show_error
 
@@ -58,6 +59,12 @@ def render(client_id: int, ref: str) -> None:
     except DomainError as exc:
         show_error(exc)
         return
+    try:  # said here, on the page: a failure inside a deferred download shows no message
+        font_paths()
+        pdf_ready = True
+    except FontMissing as exc:
+        show_error(exc)
+        pdf_ready = False
 
     st.subheader("Session summary (PDF)")
     st.caption("The plan in full, goals and steps, the support network, the crisis plan, "
@@ -87,7 +94,7 @@ def render(client_id: int, ref: str) -> None:
         "Download session summary (PDF)",
         data=partial(_make_summary, db, actor, settings, client_id, since, until, client_copy,
                      include_unconsented),
-        file_name=name, mime=service.PDF, on_click="ignore", disabled=not valid,
+        file_name=name, mime=service.PDF, on_click="ignore", disabled=not (valid and pdf_ready),
         icon=":material/picture_as_pdf:", key=f"export:summary:{client_id}")
 
     st.subheader("Crisis plan (one page, for the client)")
@@ -98,7 +105,7 @@ def render(client_id: int, ref: str) -> None:
         "Download crisis-plan page (PDF)",
         data=partial(_make_crisis, db, actor, settings, client_id),
         file_name=service.crisis_file_name(ref), mime=service.PDF, on_click="ignore",
-        icon=":material/emergency:", key=f"export:crisis:{client_id}")
+        disabled=not pdf_ready, icon=":material/emergency:", key=f"export:crisis:{client_id}")
 
     st.subheader("FHIR R4 (JSON)")
     st.caption("The whole record as a FHIR R4 Bundle, for another clinical system to import.")
