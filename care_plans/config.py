@@ -13,7 +13,7 @@ DEFAULT_CRISIS_MESSAGE = (
 )
 
 
-def _int(env: dict[str, str], name: str, default: int) -> int:
+def _int(env: dict[str, str], name: str, default: int, minimum: int = 1) -> int:
     raw = env.get(name)
     if raw is None or raw == "":
         return default
@@ -21,8 +21,8 @@ def _int(env: dict[str, str], name: str, default: int) -> int:
         value = int(raw)
     except ValueError:
         raise ValueError(f"{name} must be a whole number, got {raw!r}") from None
-    if value <= 0:
-        raise ValueError(f"{name} must be greater than 0, got {value}")
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, got {value}")
     return value
 
 
@@ -38,11 +38,27 @@ class Settings:
     lockout_minutes: int = 15
     checkin_link_days: int = 30
     measure_interval_days: int = 14
+    #: Reverse proxies in front of the app that append to X-Forwarded-For (0: none, use the
+    #: connection's own address). Behind one trusted proxy, set 1.
+    trusted_proxy_hops: int = 0
     extra: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.clinic_timezone)
+
+    def client_address(self, peer: str | None, forwarded_for: str | None) -> str | None:
+        """The requester's address: the peer, or the one a trusted proxy recorded for it.
+
+        Only the entries the trusted proxies appended are believed; anything further left in
+        X-Forwarded-For was written by the requester and could be forged.
+        """
+        if self.trusted_proxy_hops == 0 or not forwarded_for:
+            return peer
+        hops = [h.strip() for h in forwarded_for.split(",") if h.strip()]
+        if len(hops) < self.trusted_proxy_hops:
+            return peer
+        return hops[-self.trusted_proxy_hops]
 
     @property
     def database_is_default(self) -> bool:
@@ -67,4 +83,5 @@ class Settings:
             lockout_minutes=_int(env, "CARE_PLANS_LOCKOUT_MINUTES", 15),
             checkin_link_days=_int(env, "CARE_PLANS_CHECKIN_LINK_DAYS", 30),
             measure_interval_days=_int(env, "CARE_PLANS_MEASURE_INTERVAL_DAYS", 14),
+            trusted_proxy_hops=_int(env, "CARE_PLANS_TRUSTED_PROXY_HOPS", 0, minimum=0),
         )

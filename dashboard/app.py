@@ -13,6 +13,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from dashboard import deps  # noqa: E402
 from dashboard.components import signin  # noqa: E402
+from dashboard.components.text import plain  # noqa: E402
 
 st.set_page_config(page_title="Care plans", page_icon="🌱", layout="wide")
 
@@ -58,7 +59,7 @@ if actor is None:
 
 pages = ADMIN if actor.role == "admin" else CLINICAL
 with st.sidebar:
-    st.markdown(f"**{actor.full_name}**")
+    st.markdown(f"**{plain(actor.full_name)}**")
     st.caption(f"{actor.role.capitalize()} · {deps.settings().clinic_name}")
     st.button("Sign out", on_click=signin.request_sign_out, key="sign_out",
               width="stretch")

@@ -10,6 +10,7 @@ from care_plans.models import ContactKind
 from care_plans.services import contacts, plans
 from dashboard import deps
 from dashboard.components.feedback import forget_form, opened_version, run_action
+from dashboard.components.text import plain
 
 KINDS = [k.value for k in ContactKind]
 
@@ -66,7 +67,8 @@ def render(plan: plans.PlanView, client_id: int, can_write: bool) -> None:
         badge = "🚨 crisis · " if c.is_crisis_contact else ""
         consent = ("consent to share" + (f" ({c.consent_date:%d %b %Y})" if c.consent_date
                                          else "")) if c.consent_to_share else "no consent to share"
-        with st.expander(f"{badge}{c.name} — {c.kind}" + (f", {c.role}" if c.role else "")):
+        with st.expander(f"{badge}{plain(c.name)} — {c.kind}"
+                         + (f", {plain(c.role)}" if c.role else "")):
             st.text(f"Phone: {c.phone or '—'}    Email: {c.email or '—'}")
             if c.when_to_contact:
                 st.text(f"When to reach out: {c.when_to_contact}")

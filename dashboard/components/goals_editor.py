@@ -17,6 +17,7 @@ from dashboard.components.feedback import (
     run_action,
     show_error,
 )
+from dashboard.components.text import plain
 
 DOMAINS = [d.value for d in RecoveryDomain]
 LIFECYCLE = [s.value for s in GoalLifecycle]
@@ -121,7 +122,7 @@ def _steps(goal: plans.GoalView, contacts: tuple[plans.ContactView, ...],
         if step.done_on:
             text += f" · done {step.done_on:%d %b %Y}"
         cols[1].text(text)
-        cols[2].caption(f"Helps: {step.helper_name}" if step.helper_name else "")
+        cols[2].caption(f"Helps: {plain(step.helper_name)}" if step.helper_name else "")
         if error is not None:
             show_error(error)
     if not can_write:
@@ -144,11 +145,11 @@ def render(plan: plans.PlanView, can_write: bool) -> None:
     db, actor, tz = deps.database(), deps.current_actor(), deps.settings().tz
     for i, goal in enumerate(plan.goals):
         done = sum(1 for s in goal.steps if s.done_on)
-        label = (f"{goal.description[:80]} — {goal.domain} · {goal.lifecycle_status} · "
+        label = (f"{plain(goal.description[:80])} — {goal.domain} · {goal.lifecycle_status} · "
                  f"{done}/{len(goal.steps)} steps done")
         with st.expander(label, expanded=False):
             if goal.why_it_matters:
-                st.caption(f"Why it matters: {goal.why_it_matters}")
+                st.caption(f"Why it matters: {plain(goal.why_it_matters)}")
             if goal.target_date:
                 st.caption(f"Target: {goal.target_date:%d %b %Y}")
             _steps(goal, plan.contacts, can_write)

@@ -10,6 +10,7 @@ from care_plans.errors import DomainError
 from care_plans.services import plans
 from dashboard import deps
 from dashboard.components.feedback import flash, show_error
+from dashboard.components.text import plain
 
 
 def render(plan: plans.PlanView, can_write: bool) -> None:
@@ -40,7 +41,7 @@ def render(plan: plans.PlanView, can_write: bool) -> None:
         if not changes:
             st.caption("These two revisions are the same.")
         for change in changes:
-            st.markdown(f"**{change.where}**")
+            st.markdown(f"**{plain(change.where)}**")
             c1, c2 = st.columns(2)
             c1.text(change.before or "—")
             c2.text(change.after or "—")

@@ -19,6 +19,7 @@ import streamlit_authenticator as stauth
 from care_plans.access import Actor
 from care_plans.services import auth
 from dashboard import deps
+from dashboard.components.text import plain
 
 COOKIE_NAME = "care_plans_signin"
 COOKIE_DAYS = 1.0
@@ -168,7 +169,7 @@ def current_user() -> Actor | None:
             return None
         st.session_state[SIGNIN_ID] = signed.session_id
         _restore_drafts(username)
-        st.success(f"Signed in as {signed.actor.full_name}. Opening…")
+        st.success(f"Signed in as {plain(signed.actor.full_name)}. Opening…")
         _rerun_shortly()
         st.stop()
     if status is False:

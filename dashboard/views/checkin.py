@@ -19,6 +19,7 @@ from care_plans.errors import DomainError, ValidationError
 from care_plans.services import checkin_links
 from care_plans.services.checkin_links import CrisisContact, LinkForm
 from dashboard import deps
+from dashboard.components.text import plain
 
 st.set_page_config(page_title="Your check-in", page_icon="🌱", layout="centered",
                    initial_sidebar_state="collapsed")
@@ -50,14 +51,6 @@ QUESTIONS: dict[str, tuple[str, str]] = {
     "hope": ("How hopeful do you feel about the days ahead?",
              "0 is no hope at all, 10 is very hopeful"),
 }
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$])")
-
-
-def plain(text: str) -> str:
-    """User-written text, shown as written: every Markdown character escaped."""
-    return _MARKDOWN.sub(r"\\\1", text)
-
-
 def crisis_box(lead: str = "**This form is not watched in real time.** Your care team reads "
                            "it later, not as you send it.") -> None:
     st.info(f"{lead}\n\n{plain(deps.settings().crisis_message)}", icon=":material/support:")
@@ -145,7 +138,11 @@ def self_harm_endorsed(given: dict[str, list[int | None]]) -> bool:
 
 token = st.query_params.get("checkin", "")
 ip_address = st.context.ip_address
-address = ip_address if isinstance(ip_address, str) else None  # None on localhost and in tests
+forwarded = st.context.headers.get("X-Forwarded-For")
+address = deps.settings().client_address(
+    ip_address if isinstance(ip_address, str) else None,  # None on localhost and in tests
+    forwarded if isinstance(forwarded, str) else None,
+)
 db = deps.database()
 
 try:

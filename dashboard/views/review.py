@@ -23,6 +23,7 @@ from dashboard import deps
 from dashboard.components import progress, sessions_list
 from dashboard.components.feedback import flash, show_error, show_flash
 from dashboard.components.signin import DRAFT_PREFIX
+from dashboard.components.text import plain
 
 db, actor, tz = deps.database(), deps.current_actor(), deps.settings().tz
 today = datetime.now(tz).date()
@@ -69,7 +70,7 @@ def _delta(value: float | None) -> str | int | None:
 
 # --- Header --------------------------------------------------------------------------------------
 
-st.title(f"Session review: {client.full_name}")
+st.title(f"Session review: {plain(client.full_name)}")
 since = ("the last session" if period.since == "last session" else "the plan started")
 st.caption(f"{client.ref} · since {since} on {_day(period.start)} · {period.days} days, "
            f"compared with the {period.days} days before")
@@ -214,7 +215,7 @@ def _checkin_form() -> None:
         goal_cols = st.columns(2)
         for i, goal in enumerate(active):
             goal_cols[i % 2].number_input(
-                f"Progress on: {goal.description[:60]} (0–10)", min_value=0, max_value=10,
+                f"Progress on: {plain(goal.description[:60])} (0–10)", min_value=0, max_value=10,
                 value=None, step=1, key=f"{CHECKIN}goal:{goal.id}")
         c1, c2 = st.columns(2)
         c1.text_input("What went well", key=f"{CHECKIN}went_well")
