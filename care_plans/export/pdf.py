@@ -18,7 +18,6 @@ from care_plans import charts, measures, progress
 from care_plans.export.data import SummaryData
 from care_plans.export.document import (
     FONT,
-    MUTED,
     Document,
     chart_png,
     show_date,
@@ -29,7 +28,8 @@ from care_plans.services.plan_views import ContactView
 
 DONE_MARK = "✓"
 OPEN_MARK = "○"
-#: Largest and smallest body type of the crisis-plan page (points): the largest that fits one page.
+#: Body type sizes of the crisis-plan page (points), largest first: the largest that fits one
+#: page is used.
 CRISIS_SIZES = tuple(x / 2 for x in range(30, 17, -1))
 
 
@@ -304,13 +304,20 @@ def _session(pdf: Document, data: SummaryData) -> None:
 def crisis_plan_pdf(data: SummaryData, generated_at: datetime) -> bytes:
     """The client's crisis plan on one page, in the largest type that fits (long plans go on
     to a second page rather than lose a word)."""
-    pdf = None
-    for size in CRISIS_SIZES:
-        pdf = _crisis_page(data, generated_at, size)
-        if pdf.pages_count == 1:
-            break
-    assert pdf is not None
-    return pdf.to_bytes()
+    # Smaller type never takes more pages, so a binary search over the sizes finds the largest
+    # that fits in a few layouts.
+    low, high = 0, len(CRISIS_SIZES) - 1  # CRISIS_SIZES runs from largest to smallest
+    best = _crisis_page(data, generated_at, CRISIS_SIZES[high])
+    if best.pages_count > 1:
+        return best.to_bytes()
+    while low < high:
+        middle = (low + high) // 2
+        page = _crisis_page(data, generated_at, CRISIS_SIZES[middle])
+        if page.pages_count == 1:
+            best, high = page, middle
+        else:
+            low = middle + 1
+    return best.to_bytes()
 
 
 def _crisis_page(data: SummaryData, generated_at: datetime, size: float) -> Document:
@@ -336,5 +343,4 @@ def _crisis_page(data: SummaryData, generated_at: datetime, size: float) -> Docu
     if data.crisis_message:
         pdf.ln(3)
         pdf.notice("In an emergency", data.crisis_message, size=size)
-    pdf.set_text_color(*MUTED)
     return pdf

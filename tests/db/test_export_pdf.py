@@ -236,6 +236,28 @@ def test_the_default_period_runs_from_the_session_before_the_latest(sqlite_db) -
     assert (period.since, period.basis) == (date(2026, 3, 1), export_data.PLAN_START)
 
 
+def test_the_latest_session_comes_with_its_addenda_except_in_a_client_copy(sqlite_db) -> None:
+    alice = make_user(sqlite_db, "alice", full_name="Alice Example")
+    info = make_client(sqlite_db, alice, today=date(2026, 6, 1))
+    draft = sessions.create_draft(
+        sqlite_db, alice, info.id, session_date=END, summary="Talked through the setback — calmly.",
+        progress_acknowledged="Kept every appointment.", next_steps="Walk twice this week.",
+        next_session_date=date(2026, 7, 14), today=END)
+    sessions.sign_off(sqlite_db, alice, draft.id, expected_version=draft.version, today=END)
+    sessions.add_addendum(sqlite_db, alice, draft.id, text="GP letter arrived: “no change”.")
+    body = flat(pdf_text(pdf.session_summary_pdf(summary(sqlite_db, info.id), AT),
+                         body_only=True))
+    for words in ("Talked through the setback — calmly.", "Kept every appointment.",
+                  "Walk twice this week.", "14 Jul 2026", "Addenda", "Alice Example",
+                  "GP letter arrived: “no change”.", "signed off"):
+        assert words in body
+    copy = flat(pdf_text(pdf.session_summary_pdf(summary(sqlite_db, info.id, client_copy=True),
+                                                 AT), body_only=True))
+    assert "Kept every appointment." in copy and "Walk twice this week." in copy
+    for words in ("Talked through the setback", "GP letter arrived", "Addenda"):
+        assert words not in copy
+
+
 def test_each_generated_file_is_an_audit_event_at_that_moment(demo_db) -> None:
     before = datetime.now(UTC)
     exported = service.export_pdf(demo_db, CLI, 1, settings=SETTINGS, client_copy=True,
