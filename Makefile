@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8501
 PYTEST_ARGS ?=
 
-.PHONY: install run test e2e bench lint apt-deps clean
+.PHONY: install run test e2e bench lint apt-deps apt-deps-run clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,9 +18,12 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 apt-deps:
-	@bash scripts/apt-deps.sh
+	@bash scripts/apt-deps.sh test
 
-run: install
+apt-deps-run:
+	@bash scripts/apt-deps.sh run
+
+run: install apt-deps-run
 	$(BIN)/care-plans init-db
 	$(BIN)/care-plans prepare-local
 	$(BIN)/streamlit run dashboard/app.py --server.address $(HOST) --server.port $(PORT) \

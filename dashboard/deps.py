@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import date, datetime
 
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
@@ -61,3 +62,8 @@ def current_actor() -> Actor:
 def page(name: str) -> str:
     """The script path of a view, for st.page_link and st.switch_page."""
     return f"views/{name}.py"
+
+
+def today() -> date:
+    """Today in the clinic's time zone (flags, reviews and discharges are about that date)."""
+    return datetime.now(settings().tz).date()

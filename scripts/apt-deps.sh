@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the tests and the PDF export need, skipping what is present.
-#   postgresql      throwaway PostgreSQL servers for the data-layer tests
-#   poppler-utils   pdftotext / pdftoppm to read generated PDFs back
-#   chromium        the real browser for end-to-end tests (never a downloaded build)
-#   fonts-dejavu-core  the Unicode TTF font the PDFs embed
+# Installs the Debian packages care-plans needs, skipping what is present.
+#   `apt-deps.sh run`  what the dashboard needs:  fonts-dejavu-core (the Unicode TTF the PDFs embed)
+#   `apt-deps.sh test` and what the tests need too:
+#     postgresql     throwaway PostgreSQL servers for the data-layer tests
+#     poppler-utils  pdftotext / pdftoppm to read generated PDFs back
+#     chromium       the real browser for end-to-end tests (never a downloaded build)
 set -euo pipefail
-wanted=(postgresql poppler-utils chromium fonts-dejavu-core)
+wanted=(fonts-dejavu-core)
+if [ "${1:-test}" = "test" ]; then
+  wanted+=(postgresql poppler-utils chromium)
+fi
 missing=()
 for pkg in "${wanted[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

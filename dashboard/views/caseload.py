@@ -3,7 +3,8 @@ need attention first. Self-harm answers are pinned above the table until followe
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
+from urllib.parse import quote
 
 import pandas as pd
 import streamlit as st
@@ -15,9 +16,10 @@ from dashboard import deps
 from dashboard.components import exports
 from dashboard.components.feedback import flash, show_error, show_flash
 from dashboard.components.signin import DRAFT_PREFIX
+from dashboard.components.text import plain
 
 db, actor, tz = deps.database(), deps.current_actor(), deps.settings().tz
-today = datetime.now(tz).date()  # the clinic's date, which the flags are about
+today = deps.today()  # the clinic's date, which the flags are about
 PAGE_SIZE = 50
 TREND = {"up": "↑ better", "down": "↓ worse", "steady": "→ steady", None: ""}
 FLAG_CHOICES = ["self-harm item", "reliable deterioration", "review overdue",
@@ -36,7 +38,7 @@ show_flash()
 for alert in caseload.risk_alerts(db, actor, today=today):
     with st.container(border=True):
         st.error(
-            f"⚠️ {alert.name} ({alert.ref}) answered {alert.item9_answer} to the PHQ-9 "
+            f"⚠️ {plain(alert.name)} ({alert.ref}) answered {alert.item9_answer} to the PHQ-9 "
             f"self-harm question on {alert.administered_at.astimezone(tz):%d %b %Y %H:%M} "
             f"(total {alert.total}). Follow up and record what was done."
         )
@@ -98,13 +100,19 @@ else:
             "Next review": [r.next_review_date.strftime("%d %b %Y") if r.next_review_date
                             else "" for r in result.rows],
             "Clinician": [r.primary_clinician or "" for r in result.rows],
+            "Session review": [f"review?client={quote(r.ref)}" for r in result.rows],
         }
     )
     picked = st.dataframe(
         frame, hide_index=True, width="stretch", key="caseload_table", on_select="rerun",
         selection_mode="single-row",
-        column_config={"Mood, last 14": st.column_config.LineChartColumn(
-            "Mood, last 14", y_min=0, y_max=10, help="Daily mood, oldest to newest")},
+        column_config={
+            "Mood, last 14": st.column_config.LineChartColumn(
+                "Mood, last 14", y_min=0, y_max=10, help="Daily mood, oldest to newest"),
+            "Session review": st.column_config.LinkColumn(
+                "Session review", display_text="Open review",
+                help="Everything since the last session, for the hour with the client"),
+        },
     )
     st.caption(f"{result.total} clients · page {result.page} of {result.pages} · "
                "select a row to open the client")

@@ -3,8 +3,6 @@ history. Its address (?client=REF) survives reload and can be bookmarked."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import streamlit as st
 
 from care_plans.errors import AccessDenied, DomainError, NotFound
@@ -22,6 +20,7 @@ from dashboard.components import (
     sessions_list,
 )
 from dashboard.components.feedback import flash, show_error, show_flash
+from dashboard.components.text import plain
 
 db, actor, tz = deps.database(), deps.current_actor(), deps.settings().tz
 ref = st.query_params.get("client", "")
@@ -44,11 +43,11 @@ except (NotFound, AccessDenied):
 st.session_state["client_id"] = client_id
 can_write = clients.can_edit(db, actor, client_id)
 
-st.title(client.full_name)
+st.title(plain(client.full_name))
 facts = [client.ref, f"client {client.status}", f"plan {plan.status}",
          f"started {plan.start_date:%d %b %Y}"]
 if plan.next_review_date:
-    overdue = " (overdue)" if plan.next_review_date < date.today() else ""
+    overdue = " (overdue)" if plan.next_review_date < deps.today() else ""
     facts.append(f"review {plan.next_review_date:%d %b %Y}{overdue}")
 if client.date_of_birth:
     facts.append(f"born {client.date_of_birth:%d %b %Y}")
@@ -98,10 +97,11 @@ with tab_status:
     elif can_write:
         with st.form("discharge"):
             reason = st.text_input("Reason for discharge (required)")
-            on = st.date_input("Discharge date", value=date.today(), format="DD/MM/YYYY")
+            on = st.date_input("Discharge date", value=deps.today(), format="DD/MM/YYYY")
             if st.form_submit_button("Discharge"):
                 try:
-                    clients.discharge(db, actor, client_id=client_id, reason=reason, on=on)
+                    clients.discharge(db, actor, client_id=client_id, reason=reason, on=on,
+                                      today=deps.today())
                 except DomainError as exc:
                     show_error(exc)
                 else:
