@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from care_plans.errors import AccessDenied, DomainError, NotFound
+from care_plans.errors import DomainError
 from care_plans.services import clients, plans
 from dashboard import deps
 from dashboard.components import (
@@ -19,27 +19,14 @@ from dashboard.components import (
     progress,
     sessions_list,
 )
+from dashboard.components.client_ref import client_from_address
 from dashboard.components.feedback import flash, show_error, show_flash
 from dashboard.components.text import plain
 
 db, actor, tz = deps.database(), deps.current_actor(), deps.settings().tz
-ref = st.query_params.get("client", "")
-if not ref:
-    st.title("Client")
-    st.info("Choose a client from your caseload.")
-    st.page_link(deps.page("caseload"), label="Go to the caseload", icon=":material/groups:")
-    st.stop()
-try:
-    client_id = clients.find_client_id(db, actor, ref)
-    client = clients.get_client(db, actor, client_id)
-    plan = plans.get_plan(db, actor, client_id)
-except (NotFound, AccessDenied):
-    # The same words whether the ref is unknown or someone else's client, so the page does not
-    # tell which refs exist; the ref comes from the address, so it is shown as plain text.
-    st.title("Client")
-    st.warning("No client with this ref in your caseload.")
-    st.text(f"Ref: {clients.normalise_ref(ref)}")
-    st.stop()
+client = client_from_address("Client", "Choose a client from your caseload.")
+client_id = client.id
+plan = plans.get_plan(db, actor, client_id)
 st.session_state["client_id"] = client_id
 can_write = clients.can_edit(db, actor, client_id)
 

@@ -8,48 +8,36 @@ what is typed survives an automatic sign-out and stays on screen when a save is 
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
 from care_plans import measures, review
-from care_plans.errors import AccessDenied, DomainError, EditConflict, NotFound
+from care_plans.errors import DomainError, EditConflict
 from care_plans.models import Attendance, CheckinSource
 from care_plans.rules import RATING_LABELS
 from care_plans.services import checkins, clients, plans, sessions
 from dashboard import deps
 from dashboard.components import progress, sessions_list
+from dashboard.components.client_ref import client_from_address
 from dashboard.components.feedback import flash, show_error, show_flash
 from dashboard.components.signin import DRAFT_PREFIX
 from dashboard.components.text import plain
 
 db, actor, tz = deps.database(), deps.current_actor(), deps.settings().tz
-today = datetime.now(tz).date()
+today = deps.today()
 NEW = 0  # the selectbox value of a record not saved yet
 NO_REVISION = 0  # the selectbox shows None as "nothing chosen yet"; this reads "none linked"
 ATTENDANCE = [a.value for a in Attendance]
 CHECKIN = "session_checkin:"  # widget keys of the in-session check-in form
 
-ref = st.query_params.get("client", "")
-if not ref:
-    st.title("Session review")
-    st.info("Choose a client from your caseload, then open their session review.")
-    st.page_link(deps.page("caseload"), label="Go to the caseload", icon=":material/groups:")
-    st.stop()
-try:
-    client_id = clients.find_client_id(db, actor, ref)
-    client = clients.get_client(db, actor, client_id)
-    data = review.since_last_session(db, actor, client_id, today=today, tz=tz)
-    plan = plans.get_plan(db, actor, client_id)
-except (NotFound, AccessDenied):
-    # As on the client page: the same words whether the ref is unknown or someone else's
-    # client, and the ref (from the address) shown as plain text.
-    st.title("Session review")
-    st.warning("No client with this ref in your caseload.")
-    st.text(f"Ref: {clients.normalise_ref(ref)}")
-    st.stop()
+client = client_from_address(
+    "Session review", "Choose a client from your caseload, then open their session review.")
+client_id = client.id
+data = review.since_last_session(db, actor, client_id, today=today, tz=tz)
+plan = plans.get_plan(db, actor, client_id)
 can_write = clients.can_edit(db, actor, client_id)
 period = data.period
 
