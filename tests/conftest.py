@@ -97,3 +97,20 @@ def sqlite_db(sqlite_template: Path, tmp_path: Path) -> Iterator[Database]:
     database = _sqlite_db(sqlite_template, tmp_path)
     yield database
     database.dispose()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say how many data-layer tests ran on each engine, so CI shows PostgreSQL really ran."""
+    counts: dict[str, dict[str, int]] = {}
+    for outcome in ("passed", "failed", "skipped", "error"):
+        for report in terminalreporter.stats.get(outcome, []):
+            nodeid = getattr(report, "nodeid", "")
+            for engine in ("sqlite", "postgresql"):
+                if f"[{engine}" in nodeid or f"-{engine}]" in nodeid or f"-{engine}-" in nodeid:
+                    bucket = counts.setdefault(engine, {})
+                    bucket[outcome] = bucket.get(outcome, 0) + 1
+    if counts:
+        terminalreporter.section("tests run on each database engine")
+        for engine, by_outcome in sorted(counts.items()):
+            detail = ", ".join(f"{n} {o}" for o, n in sorted(by_outcome.items()))
+            terminalreporter.write_line(f"{engine}: {detail}")
