@@ -23,7 +23,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import Date, Select, and_, case, cast, func, select
@@ -111,12 +111,14 @@ class RiskAlert:
 # -- Pure rules ----------------------------------------------------------------------------------
 
 
-def utc_day(moment: datetime) -> date:
-    return moment.astimezone(UTC).date()
+def clinic_day(moment: datetime, tz: tzinfo = UTC) -> date:
+    """The calendar day of a moment in the clinic's time zone (what 'today' and a plan's start
+    date mean to a clinician)."""
+    return moment.astimezone(tz).date()
 
 
 def baseline_and_latest(
-    scores: Iterable[TimedScore], plan_start: date | None
+    scores: Iterable[TimedScore], plan_start: date | None, tz: tzinfo = UTC
 ) -> tuple[TimedScore | None, TimedScore | None]:
     """The first score on or after the plan's start (earlier ones belong to an earlier episode)
     and the newest score; either is None when there is none."""
@@ -124,7 +126,7 @@ def baseline_and_latest(
     latest = ordered[-1] if ordered else None
     if plan_start is None:
         return None, latest
-    baseline = next((s for s in ordered if utc_day(s[0]) >= plan_start), None)
+    baseline = next((s for s in ordered if clinic_day(s[0], tz) >= plan_start), None)
     return baseline, latest
 
 
@@ -138,6 +140,7 @@ def caseload_flags(
     scores: Mapping[str, Iterable[TimedScore]] | None = None,
     self_harm_pending: bool = False,
     discharged: bool = False,
+    tz: tzinfo = UTC,
 ) -> tuple[str, ...]:
     """The flag codes of one client, in :data:`FLAGS` order. Inputs exclude entered-in-error.
 
@@ -159,7 +162,7 @@ def caseload_flags(
     for instrument, timed in (scores or {}).items():
         if instrument not in FLAGGED_INSTRUMENTS:
             continue
-        baseline, latest = baseline_and_latest(timed, plan_start)
+        baseline, latest = baseline_and_latest(timed, plan_start, tz)
         if baseline is not None and latest is not None and (
             measures.reliable_change(instrument, baseline[1], latest[1]) == measures.DETERIORATED
         ):
@@ -169,7 +172,7 @@ def caseload_flags(
         raised.add(REVIEW_OVERDUE)
     cutoff = today - CHECKIN_GAP
     if last_checkin is not None:
-        if utc_day(last_checkin) < cutoff:
+        if clinic_day(last_checkin, tz) < cutoff:
             raised.add(NO_RECENT_CHECKIN)
     elif plan_start is not None and plan_start < cutoff:
         raised.add(NO_RECENT_CHECKIN)
@@ -225,12 +228,18 @@ class _Measures:
     self_harm: set[int]
 
 
-def _day_column(column: Any, dialect: str) -> ColumnElement[date]:
-    """The UTC calendar day of a UTC timestamp column, on SQLite (naive UTC text) and
-    PostgreSQL (timestamptz, whose plain cast to date would use the session's time zone)."""
+def _day_column(column: Any, dialect: str, tz: tzinfo, today: date) -> ColumnElement[date]:
+    """The clinic's calendar day of a UTC timestamp column.
+
+    PostgreSQL converts each timestamp exactly. SQLite (naive UTC text) has no time-zone data,
+    so it shifts by the clinic's offset on `today`: across a daylight-saving change a moment
+    in the hour between the two offsets can land on the neighbouring day there.
+    """
     if dialect == "postgresql":
-        return cast(func.timezone("UTC", column), Date)
-    return func.date(column, type_=Date)
+        return cast(func.timezone(getattr(tz, "key", "UTC"), column), Date)
+    moment = datetime.combine(today, time(12), tz)
+    minutes = int((moment.utcoffset() or timedelta(0)).total_seconds() // 60)
+    return func.date(column, f"{minutes:+d} minutes", type_=Date)
 
 
 def _current_plans() -> Any:
@@ -288,7 +297,7 @@ def _base_rows(s: Session, scope: Select[tuple[int]]) -> list[_Base]:
 
 
 def _measure_facts(s: Session, ids: Select[tuple[int]] | Sequence[int],
-                   dialect: str) -> _Measures:
+                   dialect: str, tz: tzinfo, today: date) -> _Measures:
     """Per client: baseline and newest PHQ-9/GAD-7, and whether a self-harm item is pending.
 
     A GROUP BY finds, per client and instrument, when the baseline (first on or after the
@@ -297,7 +306,7 @@ def _measure_facts(s: Session, ids: Select[tuple[int]] | Sequence[int],
     """
     m, valid = MeasureResponse, CheckIn.entered_in_error.is_(False)
     plan = _current_plans()
-    in_plan = _day_column(m.administered_at, dialect) >= plan.c.start_date
+    in_plan = _day_column(m.administered_at, dialect, tz, today) >= plan.c.start_date
     moments = (
         select(m.client_id, m.instrument,
                func.min(case((in_plan, m.administered_at))).label("baseline_at"),
@@ -333,10 +342,10 @@ def _measure_facts(s: Session, ids: Select[tuple[int]] | Sequence[int],
 
 
 def _daily_moods(s: Session, ids: Sequence[int], today: date,
-                 dialect: str) -> dict[int, dict[date, int]]:
+                 dialect: str, tz: tzinfo) -> dict[int, dict[date, int]]:
     """The last mood of each day, for the 14 most recent days with one up to `today`."""
-    day = _day_column(CheckIn.submitted_at, dialect)
-    end = datetime.combine(today + timedelta(days=1), time(), UTC)
+    day = _day_column(CheckIn.submitted_at, dialect, tz, today)
+    end = datetime.combine(today + timedelta(days=1), time(), tz)
     per_day = (
         select(CheckIn.client_id, day.label("day"), CheckIn.mood,
                func.row_number().over(partition_by=(CheckIn.client_id, day),
@@ -361,8 +370,8 @@ def _daily_moods(s: Session, ids: Sequence[int], today: date,
     return moods
 
 
-def _flags_of(base: _Base, facts: _Measures, today: date) -> tuple[str, ...]:
-    return caseload_flags(
+def _flags_of(base: _Base, facts: _Measures, today: date, tz: tzinfo) -> tuple[str, ...]:
+    return caseload_flags(tz=tz,
         today=today, plan_status=base.plan_status, plan_start=base.plan_start,
         next_review_date=base.next_review_date, last_checkin=base.last_checkin,
         scores=facts.scores.get(base.client_id, {}),
@@ -411,6 +420,7 @@ def caseload_page(
     page: int = 1,
     page_size: int = 50,
     include_discharged: bool = False,
+    tz: tzinfo = UTC,
 ) -> CaseloadPage:
     """One page of the actor's caseload, searched, filtered, sorted; ties go by ref.
 
@@ -430,9 +440,9 @@ def caseload_page(
             bases = [b for b in bases if needle in fold(b.name) or needle in fold(b.ref)]
         every_flag = flag is not None or sort == "flags"
         if every_flag:
-            facts = _measure_facts(s, scope, dialect)
+            facts = _measure_facts(s, scope, dialect, tz, today)
             for b in bases:
-                b.flags = _flags_of(b, facts, today)
+                b.flags = _flags_of(b, facts, today, tz)
             if flag is not None:
                 bases = [b for b in bases if flag in b.flags]
         bases.sort(key=_SORTS["ref"])
@@ -443,10 +453,10 @@ def caseload_page(
         shown = bases[(page - 1) * page_size: page * page_size]
         ids = [b.client_id for b in shown]
         if not every_flag:
-            facts = _measure_facts(s, ids, dialect)
+            facts = _measure_facts(s, ids, dialect, tz, today)
             for b in shown:
-                b.flags = _flags_of(b, facts, today)
-        moods = _daily_moods(s, ids, today, dialect) if ids else {}
+                b.flags = _flags_of(b, facts, today, tz)
+        moods = _daily_moods(s, ids, today, dialect, tz) if ids else {}
     return CaseloadPage(tuple(_row(b, facts, moods.get(b.client_id, {}), today) for b in shown),
                         total, page, pages)
 

@@ -7,6 +7,8 @@ contains it, and a short list of passwords attackers try first.
 
 from __future__ import annotations
 
+import secrets
+
 import bcrypt
 
 from care_plans.errors import ValidationError
@@ -68,7 +70,7 @@ def hash_password(password: str) -> str:
 def verify_password(password: str, password_hash: str | None) -> bool:
     """Check a password; with no hash, still spend bcrypt's time so timing reveals nothing."""
     if not password_hash:
-        bcrypt.checkpw(b"timing-equaliser", dummy_hash())
+        bcrypt.checkpw(password.encode("utf-8")[:MAX_BYTES], dummy_hash())
         return False
     try:
         return bcrypt.checkpw(password.encode("utf-8")[:MAX_BYTES], password_hash.encode("ascii"))
@@ -80,7 +82,9 @@ _dummy: dict[int, bytes] = {}
 
 
 def dummy_hash() -> bytes:
-    """A hash at the current work factor, so an unknown user costs what a wrong password does."""
+    """A hash of a random secret at the current work factor: checking any password against it
+    costs what a real check costs and never succeeds (nobody knows the secret)."""
     if BCRYPT_ROUNDS not in _dummy:
-        _dummy[BCRYPT_ROUNDS] = bcrypt.hashpw(b"timing-equaliser", bcrypt.gensalt(BCRYPT_ROUNDS))
+        secret = secrets.token_urlsafe(32).encode("ascii")
+        _dummy[BCRYPT_ROUNDS] = bcrypt.hashpw(secret, bcrypt.gensalt(BCRYPT_ROUNDS))
     return _dummy[BCRYPT_ROUNDS]

@@ -242,7 +242,7 @@ def progress_data(
     for instrument in sorted({row.instrument for row in scored}):
         timed = [(row.administered_at, row.total) for row in scored
                  if row.instrument == instrument]
-        first, _latest = baseline_and_latest(timed, plan_start)
+        first, _latest = baseline_and_latest(timed, plan_start, tz)
         if first is not None:
             baselines[instrument] = Baseline(_wall_clock(first[0], tz), first[1])
     start_utc = _utc_start_of(since, tz) if since is not None else None

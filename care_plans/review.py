@@ -363,7 +363,7 @@ def _summaries(s: Session, client_id: int, plan_start: date | None, period: Peri
         if not mine:
             continue
         baseline, _ = baseline_and_latest([(r.administered_at, r.total) for r in mine],
-                                          plan_start)
+                                          plan_start, tz)
         newest = mine[-1]  # ordered by time then id: a tie ends on the newest row
         on = newest.administered_at.astimezone(tz).date()
         change = reliable = recovery = None

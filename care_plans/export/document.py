@@ -12,6 +12,7 @@ fpdf2's core fonts are Latin-1 only, so DejaVu Sans (Debian's fonts-dejavu-core,
 from __future__ import annotations
 
 import io
+import logging
 from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
@@ -21,6 +22,10 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from care_plans.errors import DomainError
+
+# fpdf2 warns about characters the font lacks by quoting them: that would put fragments of
+# client names and plan text into the logs. Only its errors are let through.
+logging.getLogger("fpdf").setLevel(logging.ERROR)
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}

@@ -28,6 +28,9 @@ SIGN_IN_REFUSED = (
     "inactive. After {n} failed attempts an account is locked for {m} minutes."
 )
 UNKNOWN = Actor(user_id=None, username="unknown", role="none")
+#: However active, a sign-in ends after this long (a working day); the cookie lasts a day, and a
+#: copied cookie kept alive by use must not work for ever.
+MAX_SESSION_AGE = timedelta(hours=12)
 
 
 def refusal_message(settings: Settings) -> str:
@@ -163,6 +166,9 @@ def _check(s: Session, row: SigninSession | None, now: datetime, idle_seconds: i
         return None
     if (now - row.last_seen_at).total_seconds() > idle_seconds:
         _end(s, row, "idle", now)
+        return None
+    if now - row.created_at > MAX_SESSION_AGE:
+        _end(s, row, "expired", now)
         return None
     if touch:
         row.last_seen_at = now

@@ -18,7 +18,8 @@ KINDS = [k.value for k in ContactKind]
 def _form(contact: plans.ContactView | None, client_id: int) -> None:
     key = f"contact_form:{contact.id if contact else 'new'}"
     expected = opened_version(key, contact.version) if contact else 0
-    with st.form(key, clear_on_submit=contact is None):
+    # Never clear on submit: a refused save must leave the typed details in place.
+    with st.form(key):
         # Keyed widgets keep what was typed when the stored contact changes underneath them.
         c1, c2 = st.columns(2)
         name = c1.text_input("Name", value=contact.name if contact else "", key=f"{key}:name")
@@ -48,7 +49,8 @@ def _form(contact: plans.ContactView | None, client_id: int) -> None:
               "consent_to_share": consent, "consent_date": consent_date}
     db, actor = deps.database(), deps.current_actor()
     if contact is None:
-        run_action(lambda: contacts.add_contact(db, actor, client_id, **values), "Contact added.")
+        run_action(lambda: contacts.add_contact(db, actor, client_id, **values), "Contact added.",
+                   reset=key)
     else:
         saved = run_action(lambda: contacts.update_contact(
             db, actor, contact.id, expected_version=expected, changes=values,

@@ -18,40 +18,55 @@ import streamlit as st
 from care_plans.access import Actor
 from care_plans.config import Settings
 from care_plans.db import Database
-from care_plans.errors import DomainError
+from care_plans.errors import AccessDenied, DomainError
 from care_plans.export import service
 from care_plans.export.data import CHOSEN, Period
 from care_plans.export.document import FontMissing, font_paths
+from care_plans.services import auth
 from dashboard import deps
 from dashboard.components.feedback import show_error
+from dashboard.components.signin import SIGNIN_ID
 
 UNCONSENTED_HELP = ("Contacts who have not agreed to their details being shared are left out "
                     "unless you include them here.")
 
 
 # The deferred callables run outside the script run, on a thread of their own: they are given
-# everything they use (never reading session state or Streamlit's caches themselves).
+# everything they use (never reading session state or Streamlit's caches themselves). A click can
+# come long after the page was drawn, so each first asks whether the sign-in is still live.
 
 
-def _make_summary(db: Database, actor: Actor, settings: Settings, client_id: int, since: date,
+def _live_actor(db: Database, settings: Settings, signin_id: int) -> Actor:
+    signed = auth.resume(db, session_id=signin_id, touch=False,
+                         idle_seconds=settings.idle_timeout_seconds)
+    if signed is None:
+        raise AccessDenied("Your sign-in has ended. Sign in again to export.")
+    return signed.actor
+
+
+def _make_summary(db: Database, signin_id: int, settings: Settings, client_id: int, since: date,
                   until: date, client_copy: bool, include_unconsented: bool) -> bytes:
-    return service.export_pdf(db, actor, client_id, settings=settings, since=since, until=until,
+    return service.export_pdf(db, _live_actor(db, settings, signin_id), client_id,
+                              settings=settings, since=since, until=until,
                               client_copy=client_copy,
                               include_unconsented=include_unconsented).content
 
 
-def _make_crisis(db: Database, actor: Actor, settings: Settings, client_id: int) -> bytes:
-    return service.export_crisis_plan(db, actor, client_id, settings=settings).content
+def _make_crisis(db: Database, signin_id: int, settings: Settings, client_id: int) -> bytes:
+    return service.export_crisis_plan(db, _live_actor(db, settings, signin_id), client_id,
+                                      settings=settings).content
 
 
-def _make_fhir(db: Database, actor: Actor, client_id: int, include_unconsented: bool) -> bytes:
-    return service.export_fhir(db, actor, client_id,
+def _make_fhir(db: Database, signin_id: int, settings: Settings, client_id: int,
+               include_unconsented: bool) -> bytes:
+    return service.export_fhir(db, _live_actor(db, settings, signin_id), client_id,
                                include_unconsented=include_unconsented).content
 
 
 def render(client_id: int, ref: str) -> None:
     """The Export tab of the client page."""
     db, actor, settings = deps.database(), deps.current_actor(), deps.settings()
+    signin_id = int(st.session_state[SIGNIN_ID])
     today = datetime.now(settings.tz).date()
     try:
         default, _ = service.planned_summary(db, actor, client_id, settings=settings,
@@ -92,7 +107,7 @@ def render(client_id: int, ref: str) -> None:
         name = service.summary_file_name(ref, Period(since, until, CHOSEN), client_copy)
     st.download_button(
         "Download session summary (PDF)",
-        data=partial(_make_summary, db, actor, settings, client_id, since, until, client_copy,
+        data=partial(_make_summary, db, signin_id, settings, client_id, since, until, client_copy,
                      include_unconsented),
         file_name=name, mime=service.PDF, on_click="ignore", disabled=not (valid and pdf_ready),
         icon=":material/picture_as_pdf:", key=f"export:summary:{client_id}")
@@ -103,7 +118,7 @@ def render(client_id: int, ref: str) -> None:
                "consent to share.")
     st.download_button(
         "Download crisis-plan page (PDF)",
-        data=partial(_make_crisis, db, actor, settings, client_id),
+        data=partial(_make_crisis, db, signin_id, settings, client_id),
         file_name=service.crisis_file_name(ref), mime=service.PDF, on_click="ignore",
         disabled=not pdf_ready, icon=":material/emergency:", key=f"export:crisis:{client_id}")
 
@@ -111,7 +126,7 @@ def render(client_id: int, ref: str) -> None:
     st.caption("The whole record as a FHIR R4 Bundle, for another clinical system to import.")
     st.download_button(
         "Download FHIR bundle (JSON)",
-        data=partial(_make_fhir, db, actor, client_id, include_unconsented),
+        data=partial(_make_fhir, db, signin_id, settings, client_id, include_unconsented),
         file_name=service.fhir_file_name(ref), mime=service.JSON, on_click="ignore",
         icon=":material/download:", key=f"export:fhir:{client_id}")
     st.caption("Each download is recorded in the audit trail.")

@@ -31,7 +31,8 @@ GAS_HELP = {"-2": "much less than expected", "-1": "somewhat less than expected"
 def _goal_form(goal: plans.GoalView | None, plan_id: int) -> None:
     key = f"goal_form:{goal.id if goal else 'new'}"
     expected = opened_version(key, goal.version) if goal else 0
-    with st.form(key, clear_on_submit=goal is None):
+    # Never clear on submit: a refused save must leave the typed words in place.
+    with st.form(key):
         # Keyed widgets keep what was typed when the stored goal changes underneath them.
         description = st.text_area("Goal, in the client's words", key=f"{key}:description",
                                    value=goal.description if goal else "", height=70)
@@ -66,7 +67,7 @@ def _goal_form(goal: plans.GoalView | None, plan_id: int) -> None:
         run_action(lambda: goals.add_goal(
             db, actor, plan_id, domain=domain, description=description, why_it_matters=why,
             start_date=start, target_date=target, lifecycle_status=lifecycle,
-            achievement_status=achievement, gas_levels=gas), "Goal added.")
+            achievement_status=achievement, gas_levels=gas), "Goal added.", reset=key)
     else:
         changes = {"description": description, "why_it_matters": why, "domain": domain,
                    "start_date": start, "target_date": target,
@@ -127,16 +128,18 @@ def _steps(goal: plans.GoalView, contacts: tuple[plans.ContactView, ...],
             show_error(error)
     if not can_write:
         return
-    with st.form(f"new_step:{goal.id}", clear_on_submit=True):
+    form = f"new_step:{goal.id}"
+    with st.form(form):
         c1, c2, c3 = st.columns([0.5, 0.2, 0.3])
-        desc = c1.text_input("New small step")
-        due = c2.date_input("Due (optional)", value=None, format="DD/MM/YYYY")
-        helper = c3.selectbox("Who helps (optional)", [None, *names],
+        desc = c1.text_input("New small step", key=f"{form}:description")
+        due = c2.date_input("Due (optional)", value=None, format="DD/MM/YYYY", key=f"{form}:due")
+        helper = c3.selectbox("Who helps (optional)", [None, *names], key=f"{form}:helper",
                               format_func=lambda i: "nobody in particular" if i is None
                               else names[i])
         if st.form_submit_button("Add step"):
             run_action(lambda: goals.add_step(db, actor, goal.id, description=desc, due_date=due,
-                                        helper_contact_id=helper), "Step added.")
+                                              helper_contact_id=helper),
+                       "Step added.", reset=form)
 
 
 def render(plan: plans.PlanView, can_write: bool) -> None:

@@ -71,7 +71,7 @@ page_no = st.session_state.get("caseload_page", 1)
 try:
     result = caseload.caseload_page(
         db, actor, today=today, search=search, flag=flag, clinician=clinician, sort=sort,
-        descending=sort == "flags", page=page_no, page_size=PAGE_SIZE)
+        descending=sort == "flags", page=page_no, page_size=PAGE_SIZE, tz=tz)
 except DomainError as exc:
     show_error(exc)
     st.stop()

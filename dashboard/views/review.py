@@ -311,6 +311,8 @@ def _save(record_key: int, sign: bool) -> None:
         state[ERROR] = DomainError("Tick the box to confirm the record is complete first.")
         return
     try:
+        # A callback runs before the sign-in gate: act only for a sign-in that is still live.
+        actor, today = deps.current_actor(), deps.today()
         if record_key == NEW:
             view = sessions.create_draft(db, actor, client_id, today=today, **typed)
             state[PICK] = view.id

@@ -316,3 +316,29 @@ def test_a_stale_contact_edit_is_refused_not_silently_dropped(record) -> None:
     assert page.text_input(key=f"{form}:phone").value == "01632 960999"
     [stored] = [c for c in contacts.list_contacts(db, alice, client_id) if c.id == contact.id]
     assert stored.phone == "01632 960555"
+
+
+def test_a_refused_new_goal_keeps_what_was_typed(record) -> None:
+    db, _alice, _client_id, plan_id = record
+    page = signed_in("alice")
+    form = "goal_form:new"
+    page.text_area(key=f"{form}:description").input("Walk to the shop and back")
+    page.date_input(key=f"{form}:start").set_value(date(2026, 5, 10))
+    page.date_input(key=f"{form}:target").set_value(date(2026, 5, 1))
+    page.button(key=f"FormSubmitter:{form}-Add goal").click().run()
+    assert not page.exception
+    assert any("Target" in e.value or "target" in e.value for e in page.error)
+    assert page.text_area(key=f"{form}:description").value == "Walk to the shop and back"
+    assert plans_goal_count(db, plan_id) == 0
+    page.date_input(key=f"{form}:target").set_value(date(2026, 6, 1))
+    page.button(key=f"FormSubmitter:{form}-Add goal").click().run()
+    assert page.success[0].value == "Goal added."
+    assert page.text_area(key=f"{form}:description").value == ""
+    assert plans_goal_count(db, plan_id) == 1
+
+
+def plans_goal_count(db: Database, plan_id: int) -> int:
+    from care_plans.models import Goal
+
+    with db.uow() as uow:
+        return uow.session.scalar(select(func.count(Goal.id)).where(Goal.plan_id == plan_id)) or 0

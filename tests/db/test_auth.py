@@ -175,3 +175,17 @@ def test_a_new_password_link_voids_the_previous_one(db):
     first = users.issue_password_link(db, admin, username="newbie")
     users.issue_password_link(db, admin, username="newbie")
     assert users.password_link_user(db, first) is None
+
+
+def test_a_sign_in_kept_busy_still_ends_after_a_working_day(db):
+    make_user(db, "alice")
+    t0 = utcnow()
+    signed = auth.start_session(db, "alice", "copied-cookie", now=t0)
+    moment = t0
+    while moment - t0 < auth.MAX_SESSION_AGE - timedelta(minutes=10):
+        moment += timedelta(minutes=10)
+        assert auth.resume(db, cookie_token="copied-cookie", idle_seconds=IDLE, now=moment)
+    moment += timedelta(minutes=11)
+    assert auth.resume(db, cookie_token="copied-cookie", idle_seconds=IDLE, now=moment) is None
+    assert auth.resume(db, session_id=signed.session_id, idle_seconds=IDLE, now=moment) is None
+    assert actions(db, "signout") == ["signout.ended"]

@@ -335,3 +335,20 @@ def test_sorting_by_flags_ranks_urgency_not_count(team) -> None:
     checkin(db, bob, dan, 1, phq9=phq9(6, item9=1))  # only the self-harm flag
     ordered = refs(page(db, sup, sort="flags", descending=True))
     assert ordered[:2] == ["CP-0101", "CP-0001"]
+
+
+def test_baseline_uses_the_clinics_day_for_the_plan_start(team) -> None:
+    from zoneinfo import ZoneInfo
+
+    db, alice, _bob, _sup, _admin, elise, _zoe, _dan = team
+    sydney = ZoneInfo("Australia/Sydney")
+    start = days_ago(30)
+    set_plan(db, elise, start_date=start, next_review_date=days_ago(-30))
+    first = datetime.combine(start, time(9, 0), sydney)  # the day before `start` in UTC
+    for moment, total in ((first, 5), (first + timedelta(days=20), 12)):
+        checkins.record_checkin(db, alice, client_id=elise, submitted_at=moment,
+                                ratings={"mood": 5}, measure_answers={"PHQ-9": phq9(total)})
+    in_sydney = page(db, alice, tz=sydney).rows[0]
+    assert in_sydney.ref == "CP-0001" and DETERIORATION in in_sydney.flags
+    # read as UTC days, the first score falls before the plan and the change is missed
+    assert DETERIORATION not in page(db, alice).rows[0].flags

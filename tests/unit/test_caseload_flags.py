@@ -83,10 +83,26 @@ def test_last_checkin_15_days_ago_is_flagged() -> None:
     assert flags(last_checkin=at(days_ago(15), 23, 59)) == (NO_RECENT_CHECKIN,)
 
 
-def test_checkin_day_is_its_utc_day() -> None:
-    # 00:30 in UTC+2 on day 14 is 22:30 UTC on day 15: the UTC day decides.
-    plus_two = datetime.combine(days_ago(14), time(0, 30), timezone(timedelta(hours=2)))
-    assert flags(last_checkin=plus_two) == (NO_RECENT_CHECKIN,)
+def test_checkin_day_is_the_clinics_day() -> None:
+    # 00:30 in UTC+2 on day 14 is 22:30 UTC on day 15: the clinic's day decides.
+    plus_two = timezone(timedelta(hours=2))
+    moment = datetime.combine(days_ago(14), time(0, 30), plus_two)
+    assert flags(last_checkin=moment) == (NO_RECENT_CHECKIN,)  # a UTC clinic: day 15
+    assert flags(last_checkin=moment, tz=plus_two) == ()  # a UTC+2 clinic: day 14
+
+
+def test_baseline_is_the_first_score_on_the_clinics_plan_start_day() -> None:
+    from zoneinfo import ZoneInfo
+
+    from care_plans.caseload import baseline_and_latest
+
+    sydney = ZoneInfo("Australia/Sydney")
+    start = date(2026, 3, 2)
+    first = datetime.combine(start, time(9, 0), sydney)  # 1 March in UTC
+    later = first + timedelta(days=28)
+    scores = [(first, 20), (later, 8)]
+    assert baseline_and_latest(scores, start, sydney)[0] == (first, 20)
+    assert baseline_and_latest(scores, start)[0] == (later, 8)  # by UTC day it would be missed
 
 
 def test_never_checked_in_counts_from_the_plan_start() -> None:
