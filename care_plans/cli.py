@@ -159,7 +159,7 @@ ROSTER_FIELDS = ("ref", "name", "clinician", "status", "checkins", "last_checkin
 
 
 def cmd_clients(args: argparse.Namespace, settings: Settings) -> int:
-    from care_plans import queries
+    from care_plans.read import rosters
 
     db = _ready_database(settings)
     rows = [
@@ -172,7 +172,7 @@ def cmd_clients(args: argparse.Namespace, settings: Settings) -> int:
             "last_checkin": r.last_checkin.isoformat().replace("+00:00", "Z")
             if r.last_checkin else None,
         }
-        for r in queries.client_roster(db, CLI)
+        for r in rosters.client_roster(db, CLI)
     ]
     if args.format == "json":
         print(json.dumps(rows, ensure_ascii=False, indent=2))

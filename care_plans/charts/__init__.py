@@ -2,7 +2,7 @@
 
 Why a package of its own: the client page, the session review and the PDF summary must draw the
 very same pictures, so the charts are built here, once, from the frames of
-:mod:`care_plans.progress` (or any frames with the same columns), with no database and no
+:mod:`care_plans.read.progress` (or any frames with the same columns), with no database and no
 streamlit. Every builder returns a chart sized for a 700-pixel page that vl-convert can turn
 into a PNG (``vl_convert.vegalite_to_png(chart.to_json(), scale=2)``), or **None when there is
 nothing to draw**: the caller says so in plain words (the page with ``st.info``, the PDF with a

@@ -24,7 +24,6 @@ from datetime import date, datetime
 from typing import Any
 
 from care_plans import measures
-from care_plans.export.data import CheckinRecord, MeasureRecord, RecordData
 from care_plans.export.fhir_checks import (
     ACHIEVEMENT_SYSTEM,
     ACT_CODE_SYSTEM,
@@ -37,8 +36,9 @@ from care_plans.export.fhir_checks import (
     check_bundle,
 )
 from care_plans.models import PLAN_SECTION_TITLES, PLAN_SECTIONS, Attendance, ContactKind
+from care_plans.read.export_data import CheckinRecord, MeasureRecord, RecordData
+from care_plans.read.plan_views import ContactView, GoalView, PlanView
 from care_plans.rules import RATING_LABELS
-from care_plans.services.plan_views import ContactView, GoalView, PlanView
 
 __all__ = ["NAMESPACE", "InvalidBundle", "check_bundle", "client_bundle", "full_url"]
 

@@ -4,7 +4,7 @@ Why: a summary is read away from the screen, by the client, a GP or a colleague,
 whole plan in full (long text wraps onto the next page, never cut), the progress charts the
 pages draw (the same builders, from `care_plans.charts`), and signature lines. The crisis-plan
 page is for the client to keep on the fridge or in a wallet: one page, large type. Both take
-plain data (`care_plans.export.data`) and a generation time, and nothing else, so the same
+plain data (`care_plans.read.export_data`) and a generation time, and nothing else, so the same
 data and time always give the same bytes.
 """
 
@@ -14,8 +14,7 @@ from datetime import datetime
 
 import altair as alt
 
-from care_plans import charts, measures, progress
-from care_plans.export.data import SummaryData
+from care_plans import charts, measures
 from care_plans.export.document import (
     FONT,
     Document,
@@ -24,7 +23,9 @@ from care_plans.export.document import (
     show_time,
 )
 from care_plans.models import PLAN_SECTION_TITLES, PLAN_SECTIONS
-from care_plans.services.plan_views import ContactView
+from care_plans.read import progress
+from care_plans.read.export_data import SummaryData
+from care_plans.read.plan_views import ContactView
 
 DONE_MARK = "✓"
 OPEN_MARK = "○"

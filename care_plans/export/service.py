@@ -23,8 +23,8 @@ from care_plans.access import Actor, client_for_read
 from care_plans.config import Settings
 from care_plans.db import Database
 from care_plans.errors import ValidationError
-from care_plans.export import data as export_data
 from care_plans.export import fhir, pdf
+from care_plans.read import export_data
 
 PDF = "application/pdf"
 JSON = "application/fhir+json"

@@ -20,7 +20,7 @@ from care_plans.access import Actor, client_for_read, client_for_write
 from care_plans.db import Database
 from care_plans.errors import NotFound, ValidationError
 from care_plans.models import CarePlan, ContactKind, SupportContact
-from care_plans.services.plan_views import ContactView, contact_display_order, contact_view
+from care_plans.read.plan_views import ContactView, contact_display_order, contact_view
 from care_plans.services.plans import (
     MAX_FIELD_TEXT,
     Direction,

@@ -27,7 +27,7 @@ from care_plans.models import (
     Step,
     SupportContact,
 )
-from care_plans.services.plan_views import GAS_LEVELS
+from care_plans.read.plan_views import GAS_LEVELS
 from care_plans.services.plans import (
     MAX_FIELD_TEXT,
     Direction,

@@ -30,7 +30,7 @@ from care_plans.access import Actor, client_for_read, client_for_write
 from care_plans.db import Database
 from care_plans.errors import NotFound, ValidationError
 from care_plans.models import PLAN_SECTIONS, CarePlan, Client, PlanRevision, PlanStatus, utcnow
-from care_plans.services.plan_views import (
+from care_plans.read.plan_views import (
     ADDED,
     CONTACT_FIELD_LABELS,
     EMPTY,

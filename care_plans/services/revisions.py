@@ -42,7 +42,7 @@ from care_plans.models import (
     SupportContact,
     utcnow,
 )
-from care_plans.services.plan_views import (
+from care_plans.read.plan_views import (
     CONTACT_FIELD_LABELS,
     contact_display_order,
     from_iso,

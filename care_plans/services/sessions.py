@@ -34,7 +34,7 @@ from care_plans.models import (
     User,
     utcnow,
 )
-from care_plans.services.plan_views import show_date
+from care_plans.read.plan_views import show_date
 from care_plans.services.plans import (
     choice_value,
     current_plan,

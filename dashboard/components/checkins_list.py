@@ -6,8 +6,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from care_plans import queries
 from care_plans.errors import DomainError
+from care_plans.read import rosters
 from care_plans.rules import RATING_LABELS
 from care_plans.services import checkins
 from dashboard import deps
@@ -16,7 +16,7 @@ from dashboard.components.feedback import flash, show_error
 
 def render(client_id: int, can_write: bool) -> None:
     db, actor, tz = deps.database(), deps.current_actor(), deps.settings().tz
-    rows = queries.client_checkins(db, actor, client_id)
+    rows = rosters.client_checkins(db, actor, client_id)
     if not rows:
         st.info("No check-ins yet. Record one in session, or send the client a check-in link.")
         return

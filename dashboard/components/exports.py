@@ -20,8 +20,8 @@ from care_plans.config import Settings
 from care_plans.db import Database
 from care_plans.errors import AccessDenied, DomainError
 from care_plans.export import service
-from care_plans.export.data import CHOSEN, Period
 from care_plans.export.document import FontMissing, font_paths
+from care_plans.read.export_data import CHOSEN, Period
 from care_plans.services import auth
 from dashboard import deps
 from dashboard.components.feedback import show_error

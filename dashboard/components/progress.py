@@ -1,6 +1,6 @@
 """The client's story at a glance: self-ratings, measures, goals and Goal Attainment Scaling for
 a chosen date range, so a clinician sees in seconds whether the client is moving towards
-recovery. The data comes from `care_plans.progress`, the pictures from `care_plans.charts`
+recovery. The data comes from `care_plans.read.progress`, the pictures from `care_plans.charts`
 (shared with the PDF); this component owns only the range control and the words around them.
 Its session-state keys start with `progress:`.
 """
@@ -12,8 +12,9 @@ from datetime import date, datetime, timedelta
 import altair as alt
 import streamlit as st
 
-from care_plans import charts, measures, progress
+from care_plans import charts, measures
 from care_plans.errors import DomainError
+from care_plans.read import progress
 from dashboard import deps
 from dashboard.components.feedback import show_error
 

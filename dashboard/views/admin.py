@@ -6,8 +6,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from care_plans import queries
 from care_plans.errors import DomainError, ValidationError
+from care_plans.read import rosters
 from care_plans.services import clients, users
 from dashboard import deps
 
@@ -111,7 +111,7 @@ with tab_manage:
             st.code(issued[1], language=None)
 
 with tab_assign:
-    roster = queries.assignment_roster(db, actor)
+    roster = rosters.assignment_roster(db, actor)
     clinicians = [u.username for u in accounts
                   if u.is_active and u.role in ("clinician", "supervisor")]
     if not roster:

@@ -9,8 +9,8 @@ from urllib.parse import quote
 import pandas as pd
 import streamlit as st
 
-from care_plans import caseload
 from care_plans.errors import DomainError
+from care_plans.read import caseload
 from care_plans.services import clients, risk
 from dashboard import deps
 from dashboard.components import exports

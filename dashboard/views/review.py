@@ -14,9 +14,10 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from care_plans import measures, review
+from care_plans import measures
 from care_plans.errors import DomainError, EditConflict
 from care_plans.models import Attendance, CheckinSource
+from care_plans.read import review
 from care_plans.rules import RATING_LABELS
 from care_plans.services import checkins, clients, plans, sessions
 from dashboard import deps

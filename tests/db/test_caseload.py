@@ -13,7 +13,10 @@ import pytest
 from sqlalchemy import select
 
 from care_plans.access import Actor
-from care_plans.caseload import (
+from care_plans.db import Database
+from care_plans.errors import AccessDenied, ValidationError
+from care_plans.models import AuditEvent, CarePlan, MeasureResponse, PlanStatus
+from care_plans.read.caseload import (
     DETERIORATION,
     NO_RECENT_CHECKIN,
     REVIEW_OVERDUE,
@@ -22,9 +25,6 @@ from care_plans.caseload import (
     caseload_page,
     risk_alerts,
 )
-from care_plans.db import Database
-from care_plans.errors import AccessDenied, ValidationError
-from care_plans.models import AuditEvent, CarePlan, MeasureResponse, PlanStatus
 from care_plans.services import checkins, clients
 from care_plans.services.risk import NOTE_REQUIRED, record_risk_follow_up
 from tests.factories import make_client, make_user

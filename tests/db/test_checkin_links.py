@@ -13,7 +13,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select, text, update
 
-from care_plans import caseload
 from care_plans.access import Actor
 from care_plans.db import Database
 from care_plans.errors import AccessDenied, ValidationError
@@ -28,6 +27,7 @@ from care_plans.models import (
     MeasureResponse,
     RateLimitHit,
 )
+from care_plans.read import caseload
 from care_plans.services import checkin_links, checkins, clients, contacts, goals, plans
 from care_plans.services.checkin_links import (
     FAILURE_WINDOW,

@@ -24,10 +24,10 @@ from sqlalchemy import func, select
 from care_plans import demo, measures
 from care_plans.access import Actor
 from care_plans.db import Database
-from care_plans.export import data as export_data
 from care_plans.export import fhir, service
 from care_plans.export.fhir_checks import LOINC, OBSERVATION_CATEGORY, check_bundle, references
 from care_plans.models import AuditEvent, CheckIn, MeasureResponse
+from care_plans.read import export_data
 from care_plans.services import checkins, plans
 from tests.factories import make_client, make_user
 

@@ -28,9 +28,9 @@ from care_plans.access import Actor
 from care_plans.config import Settings
 from care_plans.db import Database, make_engine
 from care_plans.errors import AccessDenied, ValidationError
-from care_plans.export import data as export_data
 from care_plans.export import document, pdf, service
 from care_plans.models import PLAN_SECTIONS, AuditEvent, Client, ContactKind
+from care_plans.read import export_data
 from care_plans.services import contacts, goals, plans, sessions
 from tests.conftest import _sqlite_db
 from tests.factories import make_client, make_user

@@ -13,11 +13,12 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import pytest
 
-from care_plans import charts, progress
+from care_plans import charts
 from care_plans.access import Actor
 from care_plans.db import Database
 from care_plans.errors import AccessDenied
 from care_plans.models import Attendance, ClinicalSession
+from care_plans.read import progress
 from care_plans.services import checkins, goals, plans
 from tests.factories import make_client, make_user
 

@@ -10,11 +10,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from care_plans import measures, review
+from care_plans import measures
 from care_plans.access import Actor
 from care_plans.db import Database
 from care_plans.errors import AccessDenied
 from care_plans.models import CheckinSource
+from care_plans.read import review
 from care_plans.services import checkins, goals, sessions
 from tests.factories import make_client, make_user
 

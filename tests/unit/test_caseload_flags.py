@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from care_plans.caseload import (
+from care_plans.read.caseload import (
     DETERIORATION,
     FLAGS,
     NO_RECENT_CHECKIN,
@@ -94,7 +94,7 @@ def test_checkin_day_is_the_clinics_day() -> None:
 def test_baseline_is_the_first_score_on_the_clinics_plan_start_day() -> None:
     from zoneinfo import ZoneInfo
 
-    from care_plans.caseload import baseline_and_latest
+    from care_plans.read.caseload import baseline_and_latest
 
     sydney = ZoneInfo("Australia/Sydney")
     start = date(2026, 3, 2)

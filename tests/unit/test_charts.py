@@ -13,7 +13,8 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from care_plans import charts, measures, progress
+from care_plans import charts, measures
+from care_plans.read import progress
 
 START = datetime(2026, 3, 2, 9, 0)  # a Monday
 PHQ_BANDS = [(0, 4.5), (4.5, 9.5), (9.5, 14.5), (14.5, 19.5), (19.5, 27)]
@@ -367,7 +368,7 @@ def test_a_chart_converts_to_png_for_the_pdf() -> None:
 
 
 def test_the_chart_code_never_imports_streamlit() -> None:
-    code = ("import sys, care_plans.charts, care_plans.progress; "
+    code = ("import sys, care_plans.charts, care_plans.read.progress; "
             "assert 'streamlit' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True)
 

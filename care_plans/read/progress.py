@@ -3,8 +3,8 @@
 Why a module of its own: the client page, the session review and the PDF summary all draw the
 same charts, so they must read the same data the same way: check-ins entered in error left out,
 the baseline of each measure taken as the caseload's flag takes it (first score on or after the
-plan's start, :func:`care_plans.caseload.baseline_and_latest`), times shown in the clinic's time
-zone. One access check, then a handful of set-based queries (never one per row); the charts in
+plan's start, :func:`care_plans.read.caseload.baseline_and_latest`), times shown in the clinic's
+time zone. One access check, then a handful of set-based queries (never one per row); the charts in
 :mod:`care_plans.charts` turn the frames into pictures without touching the database.
 
 Every time column holds *naive clinic wall-clock* datetimes (``datetime64``): Vega-Lite parses a
@@ -25,7 +25,6 @@ from sqlalchemy import select
 
 from care_plans import measures
 from care_plans.access import Actor, client_for_read
-from care_plans.caseload import baseline_and_latest
 from care_plans.db import Database
 from care_plans.models import (
     RATINGS,
@@ -38,6 +37,7 @@ from care_plans.models import (
     MeasureResponse,
     Step,
 )
+from care_plans.read.caseload import baseline_and_latest
 from care_plans.rules import RATING_LABELS
 from care_plans.services.plans import current_plan
 

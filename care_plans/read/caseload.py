@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from care_plans import measures
-from care_plans.access import Actor
+from care_plans.access import Actor, visible_client_ids
 from care_plans.db import Database
 from care_plans.errors import ValidationError
 from care_plans.models import (
@@ -44,7 +44,6 @@ from care_plans.models import (
     PlanStatus,
     User,
 )
-from care_plans.queries import visible_client_ids
 
 # Flag codes, most urgent first: rows show them in this order.
 SELF_HARM = "self-harm item"

@@ -1,4 +1,4 @@
-"""Read models for the pages and the CLI: plain rows and DataFrames, never live ORM objects.
+"""Rosters and lists for the pages and the CLI: plain rows, never live ORM objects.
 
 Each function takes the acting user and returns only what that user may see: a clinician their
 assigned clients, a supervisor everyone, the command line everything.
@@ -9,9 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import and_, func, select
 
-from care_plans.access import Actor, client_for_read, require_admin, require_clinical
+from care_plans.access import (
+    Actor,
+    client_for_read,
+    require_admin,
+    visible_client_ids,
+)
 from care_plans.db import Database
 from care_plans.models import (
     RATINGS,
@@ -19,7 +24,6 @@ from care_plans.models import (
     Client,
     ClientAssignment,
     MeasureResponse,
-    Role,
     User,
 )
 
@@ -32,14 +36,6 @@ class RosterRow:
     status: str
     checkins: int
     last_checkin: datetime | None
-
-
-def visible_client_ids(actor: Actor) -> Select[tuple[int]] | None:
-    """A subquery of client ids the actor may read, or None for 'all clients'."""
-    require_clinical(actor)
-    if actor.is_system or actor.role == Role.SUPERVISOR.value:
-        return None
-    return select(ClientAssignment.client_id).where(ClientAssignment.user_id == actor.user_id)
 
 
 def client_roster(db: Database, actor: Actor) -> list[RosterRow]:

@@ -37,7 +37,6 @@ from sqlalchemy.orm import Session
 
 from care_plans import measures
 from care_plans.access import Actor, client_for_read
-from care_plans.caseload import baseline_and_latest
 from care_plans.db import Database
 from care_plans.models import (
     RATINGS,
@@ -50,6 +49,7 @@ from care_plans.models import (
     MeasureResponse,
     Step,
 )
+from care_plans.read.caseload import baseline_and_latest
 from care_plans.rules import RATING_LABELS
 from care_plans.services.plans import current_plan
 

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from care_plans import measures, progress
+from care_plans import measures
 from care_plans.access import Actor, client_for_read
 from care_plans.db import Database
 from care_plans.errors import NotFound, ValidationError
@@ -33,8 +33,9 @@ from care_plans.models import (
     MeasureResponse,
     User,
 )
+from care_plans.read import progress
+from care_plans.read.plan_views import ContactView, PlanView
 from care_plans.services import sessions
-from care_plans.services.plan_views import ContactView, PlanView
 from care_plans.services.plans import current_plan, get_plan
 
 #: What a step's helper reads as when that contact is left out for want of consent.
