@@ -102,6 +102,25 @@ class RecoveryDomain(enum.StrEnum):
     MEANING_AND_PURPOSE = "meaning and purpose"
 
 
+#: The five pillars of recovery in the seed text's order: the first five recovery domains. Every
+#: page, prompt and export names them from here (the value is the domain's stored value).
+PILLARS: tuple[RecoveryDomain, ...] = (
+    RecoveryDomain.SEEKING_SUPPORT,
+    RecoveryDomain.SELF_CARE,
+    RecoveryDomain.REALISTIC_GOALS,
+    RecoveryDomain.STAYING_CONNECTED,
+    RecoveryDomain.RESILIENCE,
+)
+#: Each pillar's heading, as the seed text writes it.
+PILLAR_TITLES: dict[RecoveryDomain, str] = {
+    RecoveryDomain.SEEKING_SUPPORT: "Seeking support",
+    RecoveryDomain.SELF_CARE: "Self-care",
+    RecoveryDomain.REALISTIC_GOALS: "Setting realistic goals",
+    RecoveryDomain.STAYING_CONNECTED: "Staying connected",
+    RecoveryDomain.RESILIENCE: "Embracing resilience",
+}
+
+
 class GoalLifecycle(enum.StrEnum):
     PROPOSED = "proposed"
     ACTIVE = "active"

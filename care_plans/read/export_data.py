@@ -34,9 +34,9 @@ from care_plans.models import (
     User,
 )
 from care_plans.read import progress
+from care_plans.read import sessions as read_sessions
 from care_plans.read.plan_views import ContactView, PlanView
-from care_plans.services import sessions
-from care_plans.services.plans import current_plan, get_plan
+from care_plans.read.plans import current_plan, get_plan
 
 #: What a step's helper reads as when that contact is left out for want of consent.
 WITHHELD_HELPER = "a contact not named here (no consent to share)"
@@ -122,7 +122,7 @@ class SummaryData:
     notes: tuple[ClientNote, ...]
     #: The latest session record up to `period.until`; in a client copy without its summary
     #: and addenda (clinician-only notes).
-    latest_session: sessions.SessionView | None
+    latest_session: read_sessions.SessionView | None
 
     @property
     def crisis_contacts(self) -> tuple[ContactView, ...]:
@@ -159,7 +159,7 @@ class RecordData:
     plan: PlanView | None
     contacts: tuple[ContactView, ...]
     withheld_contacts: int
-    sessions: tuple[sessions.SessionView, ...]
+    sessions: tuple[read_sessions.SessionView, ...]
     checkins: tuple[CheckinRecord, ...]
     measures: tuple[MeasureRecord, ...]
 
@@ -199,7 +199,7 @@ def default_period(session_dates: Sequence[date], plan_start: date | None, until
     return Period(days[0] if days else until, until, PLAN_START)
 
 
-def _period(all_sessions: Sequence[sessions.SessionView], plan_start: date | None,
+def _period(all_sessions: Sequence[read_sessions.SessionView], plan_start: date | None,
             since: date | None, until: date | None, today: date) -> Period:
     end = until or today
     attended = [s.session_date for s in all_sessions if s.attendance == Attendance.ATTENDED.value]
@@ -248,7 +248,7 @@ def plan_period(db: Database, actor: Actor, client_id: int, *, today: date,
         ref = client_for_read(uow.session, actor, client_id).ref
         plan = current_plan(uow.session, client_id)
         plan_start = plan.start_date if plan is not None else None
-    return ref, _period(sessions.list_sessions(db, actor, client_id), plan_start, since, until,
+    return ref, _period(read_sessions.list_sessions(db, actor, client_id), plan_start, since, until,
                         today)
 
 
@@ -277,7 +277,7 @@ def summary_data(
         client = _client_facts(client_for_read(s, actor, client_id))
         team = _clinicians(s, client_id)
     plan = _plan(db, actor, client_id)
-    all_sessions = sessions.list_sessions(db, actor, client_id)
+    all_sessions = read_sessions.list_sessions(db, actor, client_id)
     period = _period(all_sessions, plan.start_date if plan else None, since, until, today)
     contacts, plan, withheld = shared_contacts(plan, plan.contacts if plan else (),
                                                include_unconsented)
@@ -360,7 +360,7 @@ def record_data(db: Database, actor: Actor, client_id: int, *,
                                                include_unconsented)
     return RecordData(
         client=client, clinicians=team, plan=plan, contacts=contacts, withheld_contacts=withheld,
-        sessions=tuple(reversed(sessions.list_sessions(db, actor, client_id))),
+        sessions=tuple(reversed(read_sessions.list_sessions(db, actor, client_id))),
         checkins=tuple(_checkin(row) for row in checkin_rows),
         measures=tuple(
             MeasureRecord(row.id, row.checkin_id, row.instrument, row.administered_at,

@@ -1,8 +1,8 @@
 """What clinicians read: frozen views of a care plan built from a snapshot, and the
 differences between two snapshots in words.
 
-A snapshot is the whole plan as JSON-ready dicts (built and stored with every revision by
-`revisions.py`). `plans.get_plan` turns the live plan's snapshot into a `PlanView`, and
+A snapshot is the whole plan as JSON-ready dicts (built by `snapshots.py` and stored with every
+revision). `plans.get_plan` turns the live plan's snapshot into a `PlanView`, and
 `plans.diff_revisions` turns two stored ones into `Change` lines. Nothing here touches the
 database: views are frozen and picklable, never live ORM objects, so pages can cache them.
 """

@@ -38,8 +38,8 @@ from care_plans.models import (
     Step,
 )
 from care_plans.read.caseload import baseline_and_latest
+from care_plans.read.plans import current_plan
 from care_plans.rules import RATING_LABELS
-from care_plans.services.plans import current_plan
 
 WIN = "win"
 SETBACK = "setback"

@@ -39,6 +39,8 @@ from care_plans import measures
 from care_plans.access import Actor, client_for_read
 from care_plans.db import Database
 from care_plans.models import (
+    PILLAR_TITLES,
+    PILLARS,
     RATINGS,
     Attendance,
     CheckIn,
@@ -47,11 +49,12 @@ from care_plans.models import (
     GoalLifecycle,
     GoalProgress,
     MeasureResponse,
+    RecoveryDomain,
     Step,
 )
 from care_plans.read.caseload import baseline_and_latest
+from care_plans.read.plans import current_plan
 from care_plans.rules import RATING_LABELS
-from care_plans.services.plans import current_plan
 
 #: A mean rating that moved by at least this much counts as risen or fallen (as the caseload's
 #: mood trend does).
@@ -147,7 +150,7 @@ class ClientWords:
 
 @dataclass(frozen=True)
 class Prompt:
-    pillar: str
+    pillar: RecoveryDomain
     title: str
     texts: tuple[str, ...]
     #: Why this variant was chosen, in plain words; "" for the usual prompts.
@@ -180,18 +183,10 @@ class ReviewData:
 
 # --- Pillar prompts (pure data) ------------------------------------------------------------------
 
-PILLARS: tuple[str, ...] = ("support", "self_care", "goals", "connection", "resilience")
-PILLAR_TITLES: dict[str, str] = {
-    "support": "Seeking support",
-    "self_care": "Self-care",
-    "goals": "Setting realistic goals",
-    "connection": "Staying connected",
-    "resilience": "Embracing resilience",
-}
 #: pillar -> variant -> one or two questions to ask, in the clinician's voice. "usual" is used
 #: when the figures suggest nothing in particular.
-PILLAR_PROMPTS: dict[str, dict[str, tuple[str, ...]]] = {
-    "support": {
+PILLAR_PROMPTS: dict[RecoveryDomain, dict[str, tuple[str, ...]]] = {
+    RecoveryDomain.SEEKING_SUPPORT: {
         "usual": (
             "Who has been helpful to you since we last met, and how did they help?",
             "Is there anyone you would like to lean on a little more, or add to your network?",
@@ -202,7 +197,7 @@ PILLAR_PROMPTS: dict[str, dict[str, tuple[str, ...]]] = {
             "Shall we look at your crisis plan together and check it still feels right?",
         ),
     },
-    "self_care": {
+    RecoveryDomain.SELF_CARE: {
         "usual": (
             "How have you been looking after yourself lately: sleep, food, moving, resting?",
             "Is there one small thing that brings you joy that we could make room for?",
@@ -217,7 +212,7 @@ PILLAR_PROMPTS: dict[str, dict[str, tuple[str, ...]]] = {
             "possible, and how can we keep it going?",
         ),
     },
-    "goals": {
+    RecoveryDomain.REALISTIC_GOALS: {
         "usual": (
             "Which of your goals feels most important to you right now?",
             "What would be a small, realistic next step, something you feel fairly sure you "
@@ -233,7 +228,7 @@ PILLAR_PROMPTS: dict[str, dict[str, tuple[str, ...]]] = {
             "or to choose a different one for now?",
         ),
     },
-    "connection": {
+    RecoveryDomain.STAYING_CONNECTED: {
         "usual": ("Who have you felt connected to recently?",
                   "Is there someone you would like to spend a little more time with?"),
         "fell": (
@@ -243,7 +238,7 @@ PILLAR_PROMPTS: dict[str, dict[str, tuple[str, ...]]] = {
         ),
         "rose": ("You have been feeling more connected. What has helped with that?",),
     },
-    "resilience": {
+    RecoveryDomain.RESILIENCE: {
         "usual": ("What have you coped with since we last met that you are quietly proud of?",),
         "setback": (
             "Setbacks are a normal part of recovery and do not undo the progress you have "
@@ -283,7 +278,7 @@ def choose_prompts(
             return None
         return f"{by_name[name].label} {'rose' if delta > 0 else 'fell'} by {abs(delta):.1f}"
 
-    def pick(pillar: str, *choices: tuple[str, list[str | None]]) -> Prompt:
+    def pick(pillar: RecoveryDomain, *choices: tuple[str, list[str | None]]) -> Prompt:
         """The first variant with a reason, else the usual prompts."""
         for variant, reasons in choices:
             given = [r for r in reasons if r]
@@ -298,19 +293,18 @@ def choose_prompts(
     better = [f"{m.instrument} reliably better than at baseline" for m in summaries
               if m.reliable_change == measures.IMPROVED]
     slipped = sum(1 for g in goals if g.delta is not None and g.delta < 0)
+    done = _plural(steps_done, "step") + " done" if steps_done else None
+    lower = f"Progress rated lower on {_plural(slipped, 'goal')}" if slipped else None
+    wins_noted = _plural(wins, "win") + " noted" if wins else None
+    support, self_care, goals_pillar, connected, resilience = PILLARS
     return (
-        pick("support", ("harder", [noted, *worse, moved("mood", -1)])),
-        pick("self_care", ("dipped", [moved("self_care", -1), moved("sleep", -1)]),
+        pick(support, ("harder", [noted, *worse, moved("mood", -1)])),
+        pick(self_care, ("dipped", [moved("self_care", -1), moved("sleep", -1)]),
              ("rose", [moved("self_care", +1)])),
-        pick("goals", ("steps_done", [_plural(steps_done, "step") + " done" if steps_done
-                                      else None]),
-             ("stalled", [f"Progress rated lower on {_plural(slipped, 'goal')}" if slipped
-                          else None])),
-        pick("connection", ("fell", [moved("connection", -1)]),
-             ("rose", [moved("connection", +1)])),
-        pick("resilience", ("setback", [noted]),
-             ("progress", [*better, _plural(wins, "win") + " noted" if wins else None,
-                           moved("mood", +1)])),
+        pick(goals_pillar, ("steps_done", [done]), ("stalled", [lower])),
+        pick(connected, ("fell", [moved("connection", -1)]), ("rose", [moved("connection", +1)])),
+        pick(resilience, ("setback", [noted]),
+             ("progress", [*better, wins_noted, moved("mood", +1)])),
     )
 
 

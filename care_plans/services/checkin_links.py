@@ -42,8 +42,8 @@ from care_plans.models import (
     User,
     utcnow,
 )
+from care_plans.read.plans import current_plan
 from care_plans.services import checkins
-from care_plans.services.plans import current_plan
 from care_plans.tokens import new_token, token_hash
 
 __all__ = [

@@ -21,11 +21,12 @@ from care_plans.db import Database
 from care_plans.errors import NotFound, ValidationError
 from care_plans.models import CarePlan, ContactKind, SupportContact
 from care_plans.read.plan_views import ContactView, contact_display_order, contact_view
+from care_plans.read.plans import current_plan
+from care_plans.read.snapshots import contact_record
 from care_plans.services.plans import (
     MAX_FIELD_TEXT,
     Direction,
     choice_value,
-    current_plan,
     date_value,
     lock_plan,
     move_in_order,
@@ -37,7 +38,6 @@ from care_plans.services.plans import (
 from care_plans.services.revisions import (
     Saved,
     check_record,
-    contact_record,
     ensure_initial_revision,
     finish_save,
     save_values,

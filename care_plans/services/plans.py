@@ -1,5 +1,4 @@
-"""The care plan itself: sections, dates and status; reading it, its revisions and their diffs;
-restoring one.
+"""The care plan itself: sections, dates and status; activating, changing and restoring it.
 
 A plan is written together with the client over months, and several clinicians may have it open
 at once. So every save keeps a revision holding a snapshot of the WHOLE plan (plan fields,
@@ -10,10 +9,11 @@ what came after instead. Every kind of save follows the same path:
     access check -> lock the plan -> version check -> validate -> (revision 1) -> change
     -> flush -> new revision -> audit -> commit
 
-This module is the entry for plan-level use-cases, and holds the loading and validation helpers
-every save uses. Goals and steps live in `goals.py`, contacts in `contacts.py`; snapshots and the
-revision machinery (writing, version checks, restore) in `revisions.py`; the frozen views and
-readable diffs in `plan_views.py`. Their public names are importable from here too.
+This module is the entry for plan-level use-cases that change data, and holds the loading and
+validation helpers every save uses. Goals and steps live in `goals.py`, contacts in
+`contacts.py`; the revision machinery (writing, version checks, restore) in `revisions.py`.
+Reading a plan, its snapshots, views and diffs lives in `care_plans.read` (`plans`,
+`snapshots`, `plan_views`).
 """
 
 from __future__ import annotations
@@ -26,74 +26,20 @@ from typing import Any, Literal, TypeVar
 from sqlalchemy import func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from care_plans.access import Actor, client_for_read, client_for_write
+from care_plans.access import Actor, client_for_write
 from care_plans.db import Database
 from care_plans.errors import NotFound, ValidationError
-from care_plans.models import PLAN_SECTIONS, CarePlan, Client, PlanRevision, PlanStatus, utcnow
-from care_plans.read.plan_views import (
-    ADDED,
-    CONTACT_FIELD_LABELS,
-    EMPTY,
-    GAS_LEVELS,
-    GOAL_FIELD_LABELS,
-    PLAN_FIELD_LABELS,
-    REMOVED,
-    STEP_FIELD_LABELS,
-    Change,
-    ContactView,
-    GasRatingView,
-    GoalView,
-    PlanView,
-    RevisionInfo,
-    StepView,
-    contact_display_order,
-    contact_view,
-    diff_snapshots,
-    plan_view,
-    show_date,
-    show_level,
-)
+from care_plans.models import PLAN_SECTIONS, CarePlan, Client, PlanStatus, utcnow
+from care_plans.read.plan_views import show_date
+from care_plans.read.snapshots import PLAN_DATE_FIELDS, revision_of
 from care_plans.services.revisions import (
-    INITIAL_REASON,
-    PLAN_DATE_FIELDS,
-    SNAPSHOT_FORMAT,
     Saved,
     apply_changes,
     check_record,
-    check_version,
-    commit,
-    contact_record,
     ensure_initial_revision,
     finish_save,
-    goal_record,
-    plan_record,
-    plan_snapshot,
     restore_snapshot,
-    revision_of,
-    save_revision,
-    save_values,
-    step_record,
-    write_revision,
 )
-
-__all__ = [
-    # views and diffs (plan_views.py)
-    "ADDED", "CONTACT_FIELD_LABELS", "EMPTY", "GAS_LEVELS", "GOAL_FIELD_LABELS",
-    "PLAN_FIELD_LABELS", "REMOVED", "STEP_FIELD_LABELS", "Change", "ContactView", "GasRatingView",
-    "GoalView", "PlanView", "RevisionInfo", "StepView", "contact_display_order", "contact_view",
-    "diff_snapshots", "plan_view", "show_date", "show_level",
-    # snapshots and revisions (revisions.py)
-    "INITIAL_REASON", "PLAN_DATE_FIELDS", "SNAPSHOT_FORMAT", "Saved", "apply_changes",
-    "check_record", "check_version", "commit", "contact_record", "ensure_initial_revision",
-    "finish_save", "goal_record", "plan_record", "plan_snapshot", "restore_snapshot",
-    "revision_of", "save_revision", "save_values", "step_record", "write_revision",
-    # defined here
-    "MAX_FIELD_TEXT", "MAX_SECTION_TEXT", "PLAN_SECTIONS", "Direction", "activate_plan",
-    "change_status", "choice_value", "current_plan", "date_value", "diff_revisions",
-    "get_plan", "get_revision", "list_revisions", "lock_plan", "move_in_order", "next_position",
-    "plan_for_write", "refuse_archived", "refuse_unknown", "restore_revision", "set_plan_status",
-    "text_value", "update_plan",
-]
 
 MAX_SECTION_TEXT = 20_000
 MAX_FIELD_TEXT = 5_000
@@ -102,15 +48,6 @@ Direction = Literal["up", "down"]
 
 
 # --- Loading a plan ----------------------------------------------------------------------------
-
-
-def current_plan(session: Session, client_id: int) -> CarePlan | None:
-    """The client's active plan, or else their newest one."""
-    return session.scalar(
-        select(CarePlan).where(CarePlan.client_id == client_id)
-        .order_by((CarePlan.status == PlanStatus.ACTIVE).desc(), CarePlan.id.desc())
-        .limit(1)
-    )
 
 
 def lock_plan(session: Session, plan_id: int) -> CarePlan:
@@ -132,14 +69,6 @@ def plan_for_write(session: Session, actor: Actor, plan_id: int) -> CarePlan:
         raise NotFound("No such care plan.")
     client_for_write(session, actor, client_id)
     return lock_plan(session, plan_id)
-
-
-def _plan_for_read(session: Session, actor: Actor, plan_id: int) -> CarePlan:
-    plan = session.get(CarePlan, plan_id)
-    if plan is None:
-        raise NotFound("No such care plan.")
-    client_for_read(session, actor, plan.client_id)
-    return plan
 
 
 # --- Validation and ordering shared by plans.py, goals.py and contacts.py ----------------------
@@ -370,51 +299,3 @@ def restore_revision(
         return finish_save(uow, actor, plan, plan, reason=f"restored revision {number}",
                            what="plan", action="plan.restore", entity="care_plan",
                            detail={"from_revision": number})
-
-
-# --- Reads -------------------------------------------------------------------------------------
-
-
-def get_plan(db: Database, actor: Actor, client_id: int, plan_id: int | None = None) -> PlanView:
-    """The client's current plan (the active one, else the newest), or the plan `plan_id`."""
-    with db.uow() as uow:
-        s = uow.session
-        client_for_read(s, actor, client_id)
-        plan = current_plan(s, client_id) if plan_id is None else s.get(CarePlan, plan_id)
-        if plan is None or plan.client_id != client_id:
-            raise NotFound("This client has no such care plan.")
-        # Header columns only: the stored snapshots are not needed for a count.
-        count = s.scalar(select(func.count(PlanRevision.id))
-                         .where(PlanRevision.plan_id == plan.id)) or 0
-        last = s.execute(
-            select(PlanRevision.created_at, PlanRevision.created_by_name)
-            .where(PlanRevision.plan_id == plan.id).order_by(PlanRevision.number.desc()).limit(1)
-        ).first()
-        return plan_view(plan_snapshot(s, plan), count, last[0] if last else None,
-                         last[1] if last else None)
-
-
-def list_revisions(db: Database, actor: Actor, plan_id: int) -> list[RevisionInfo]:
-    """Every revision of the plan, newest first."""
-    with db.uow() as uow:
-        _plan_for_read(uow.session, actor, plan_id)
-        rows = uow.session.execute(
-            select(PlanRevision.number, PlanRevision.created_at, PlanRevision.created_by_name,
-                   PlanRevision.reason)
-            .where(PlanRevision.plan_id == plan_id).order_by(PlanRevision.number.desc())
-        ).all()
-        return [RevisionInfo(*row) for row in rows]
-
-
-def get_revision(db: Database, actor: Actor, plan_id: int, number: int) -> dict[str, Any]:
-    with db.uow() as uow:
-        _plan_for_read(uow.session, actor, plan_id)
-        return dict(revision_of(uow.session, plan_id, number).snapshot)
-
-
-def diff_revisions(db: Database, actor: Actor, plan_id: int, a: int, b: int) -> list[Change]:
-    """What changed from revision `a` to revision `b` (pass the older one first)."""
-    with db.uow() as uow:
-        _plan_for_read(uow.session, actor, plan_id)
-        return diff_snapshots(revision_of(uow.session, plan_id, a).snapshot,
-                              revision_of(uow.session, plan_id, b).snapshot)

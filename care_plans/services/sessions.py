@@ -11,16 +11,15 @@ text written.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, tzinfo
+from collections.abc import Mapping
+from datetime import UTC, date, tzinfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from care_plans import audit
-from care_plans.access import Actor, client_for_read, client_for_write
+from care_plans.access import Actor, client_for_write
 from care_plans.db import Database, UnitOfWork
 from care_plans.errors import AccessDenied, DomainError, EditConflict, NotFound, ValidationError
 from care_plans.models import (
@@ -31,29 +30,16 @@ from care_plans.models import (
     PlanRevision,
     SessionAddendum,
     SessionStatus,
-    User,
     utcnow,
 )
 from care_plans.read.plan_views import show_date
-from care_plans.services.plans import (
-    choice_value,
-    current_plan,
-    date_value,
-    refuse_unknown,
-    text_value,
+from care_plans.read.sessions import (
+    SESSION_FIELDS,
+    SessionView,
+    session_view,
 )
+from care_plans.services.plans import choice_value, date_value, refuse_unknown, text_value
 
-__all__ = [
-    "AddendumView", "MAX_ADDENDUM_TEXT", "MAX_SESSION_TEXT", "SESSION_FIELDS", "SESSION_TEXTS",
-    "SIGNED_MESSAGE", "RevisionLink", "SessionView", "SignedOff", "add_addendum", "create_draft",
-    "get_session", "list_sessions", "revision_links", "sign_off", "update_draft",
-]
-
-#: Every field a draft has, in the order the page shows them.
-SESSION_FIELDS: tuple[str, ...] = (
-    "session_date", "attendance", "summary", "progress_acknowledged", "plan_changes",
-    "plan_revision_id", "next_steps", "next_session_date",
-)
 SESSION_TEXTS: tuple[str, ...] = ("summary", "progress_acknowledged", "plan_changes",
                                   "next_steps")
 MAX_SESSION_TEXT = 10_000
@@ -68,85 +54,7 @@ class SignedOff(DomainError):
         super().__init__(message)
 
 
-@dataclass(frozen=True)
-class AddendumView:
-    id: int
-    author_name: str
-    created_at: datetime
-    text: str
-
-
-@dataclass(frozen=True)
-class SessionView:
-    """One session record as the pages read it (never a live ORM object)."""
-
-    id: int
-    client_id: int
-    clinician_id: int
-    clinician_name: str
-    session_date: date
-    attendance: str
-    summary: str
-    progress_acknowledged: str
-    plan_changes: str
-    plan_revision_id: int | None
-    #: The linked revision's number and what it was ("sections edited"), for the link's label.
-    plan_revision_number: int | None
-    plan_revision_reason: str | None
-    next_steps: str
-    next_session_date: date | None
-    status: str
-    signed_at: datetime | None
-    version: int
-    created_at: datetime
-    addenda: tuple[AddendumView, ...]
-
-    @property
-    def is_signed(self) -> bool:
-        return self.status == SessionStatus.SIGNED.value
-
-    def values(self) -> dict[str, object]:
-        """The editable fields, keyed as `update_draft` takes them."""
-        return {name: getattr(self, name) for name in SESSION_FIELDS}
-
-
 # --- Loading and views ---------------------------------------------------------------------------
-
-
-def _views(s: Session, records: Sequence[ClinicalSession]) -> list[SessionView]:
-    """Views of `records`, with clinician names, revision labels and addenda fetched in one
-    query each (a revision's snapshot is not loaded: only its number and reason are shown)."""
-    if not records:
-        return []
-    names = {user_id: name for user_id, name in s.execute(
-        select(User.id, User.full_name).where(User.id.in_({r.clinician_id for r in records})))}
-    revision_ids = {r.plan_revision_id for r in records if r.plan_revision_id is not None}
-    revisions = {row.id: (row.number, row.reason) for row in s.execute(
-        select(PlanRevision.id, PlanRevision.number, PlanRevision.reason)
-        .where(PlanRevision.id.in_(revision_ids)))} if revision_ids else {}
-    addenda: dict[int, list[AddendumView]] = {r.id: [] for r in records}
-    for a in s.scalars(select(SessionAddendum).where(SessionAddendum.session_id.in_(addenda))
-                       .order_by(SessionAddendum.created_at, SessionAddendum.id)):
-        addenda[a.session_id].append(AddendumView(a.id, a.author_name, a.created_at, a.text))
-    views = []
-    for r in records:
-        number, reason = revisions.get(r.plan_revision_id or -1, (None, None))
-        views.append(SessionView(
-            id=r.id, client_id=r.client_id, clinician_id=r.clinician_id,
-            clinician_name=names.get(r.clinician_id, "a former colleague"),
-            session_date=r.session_date, attendance=r.attendance.value, summary=r.summary,
-            progress_acknowledged=r.progress_acknowledged, plan_changes=r.plan_changes,
-            plan_revision_id=r.plan_revision_id, plan_revision_number=number,
-            plan_revision_reason=reason, next_steps=r.next_steps,
-            next_session_date=r.next_session_date, status=r.status.value,
-            signed_at=r.signed_at, version=r.version, created_at=r.created_at,
-            addenda=tuple(addenda[r.id]),
-        ))
-    return views
-
-
-def _view(s: Session, record: ClinicalSession) -> SessionView:
-    return _views(s, [record])[0]
 
 
 def _locked(s: Session, session_id: int) -> ClinicalSession:
@@ -308,7 +216,7 @@ def create_draft(
         audit.record(s, actor, "session.create", "clinical_session", record.id,
                      client_id=client_id,
                      detail={"fields": sorted(k for k in SESSION_TEXTS if values[k])})
-        view = _view(s, record)
+        view = session_view(s, record)
         _commit(uow)
         return view
 
@@ -333,13 +241,13 @@ def update_draft(
         values = _values(s, record.client_id, changes, record, today)
         changed = [name for name, value in values.items() if getattr(record, name) != value]
         if not changed:
-            return _view(s, record)
+            return session_view(s, record)
         for name in changed:
             setattr(record, name, values[name])
         s.flush()
         audit.record(s, actor, "session.update", "clinical_session", record.id,
                      client_id=record.client_id, detail={"fields": sorted(changed)})
-        view = _view(s, record)
+        view = session_view(s, record)
         _commit(uow)
         return view
 
@@ -377,7 +285,7 @@ def sign_off(
         s.flush()
         audit.record(s, actor, "session.sign", "clinical_session", record.id,
                      client_id=record.client_id, detail={"fields": sorted(changed)})
-        view = _view(s, record)
+        view = session_view(s, record)
         _commit(uow)
         return view
 
@@ -402,56 +310,8 @@ def add_addendum(db: Database, actor: Actor, session_id: int, *, text: str) -> S
         s.flush()
         audit.record(s, actor, "session.addendum", "session_addendum", addendum.id,
                      client_id=record.client_id, detail={"session_id": record.id})
-        view = _view(s, record)
+        view = session_view(s, record)
         uow.commit()
         return view
 
 
-def get_session(db: Database, actor: Actor, session_id: int) -> SessionView:
-    with db.uow() as uow:
-        s = uow.session
-        record = s.get(ClinicalSession, session_id)
-        if record is None:
-            raise NotFound("No such session record.")
-        client_for_read(s, actor, record.client_id)
-        return _view(s, record)
-
-
-def list_sessions(db: Database, actor: Actor, client_id: int) -> list[SessionView]:
-    """Every session record of the client, newest first."""
-    with db.uow() as uow:
-        s = uow.session
-        client_for_read(s, actor, client_id)
-        records = s.scalars(
-            select(ClinicalSession).where(ClinicalSession.client_id == client_id)
-            .order_by(ClinicalSession.session_date.desc(), ClinicalSession.id.desc())
-        ).all()
-        return _views(s, records)
-
-
-@dataclass(frozen=True)
-class RevisionLink:
-    """A revision of the client's current plan that a session record can link to."""
-
-    id: int
-    number: int
-    created_at: datetime
-    created_by_name: str
-    reason: str
-
-
-def revision_links(db: Database, actor: Actor, client_id: int) -> list[RevisionLink]:
-    """The revisions of the client's current plan, newest first, with the ids a record stores
-    (`plans.list_revisions` gives numbers, which are only unique within one plan)."""
-    with db.uow() as uow:
-        s = uow.session
-        client_for_read(s, actor, client_id)
-        plan = current_plan(s, client_id)
-        if plan is None:
-            return []
-        rows = s.execute(
-            select(PlanRevision.id, PlanRevision.number, PlanRevision.created_at,
-                   PlanRevision.created_by_name, PlanRevision.reason)
-            .where(PlanRevision.plan_id == plan.id).order_by(PlanRevision.number.desc())
-        ).all()
-        return [RevisionLink(*row) for row in rows]

@@ -7,7 +7,8 @@ from __future__ import annotations
 import streamlit as st
 
 from care_plans.models import ContactKind
-from care_plans.services import contacts, plans
+from care_plans.read import plan_views
+from care_plans.services import contacts
 from dashboard import deps
 from dashboard.components.feedback import forget_form, opened_version, run_action
 from dashboard.components.text import plain
@@ -15,7 +16,7 @@ from dashboard.components.text import plain
 KINDS = [k.value for k in ContactKind]
 
 
-def _form(contact: plans.ContactView | None, client_id: int) -> None:
+def _form(contact: plan_views.ContactView | None, client_id: int) -> None:
     key = f"contact_form:{contact.id if contact else 'new'}"
     expected = opened_version(key, contact.version) if contact else 0
     # Never clear on submit: a refused save must leave the typed details in place.
@@ -60,7 +61,7 @@ def _form(contact: plans.ContactView | None, client_id: int) -> None:
                       on_click=forget_form, args=(key,))
 
 
-def render(plan: plans.PlanView, client_id: int, can_write: bool) -> None:
+def render(plan: plan_views.PlanView, client_id: int, can_write: bool) -> None:
     st.caption("Seeking support and staying connected: the people and services the client "
                "can turn to.")
     if not plan.contacts:

@@ -8,7 +8,8 @@ import streamlit as st
 
 from care_plans.errors import DomainError
 from care_plans.models import GoalAchievement, GoalLifecycle, RecoveryDomain
-from care_plans.services import goals, plans
+from care_plans.read import plan_views
+from care_plans.services import goals
 from dashboard import deps
 from dashboard.components.feedback import (
     flash,
@@ -28,7 +29,7 @@ GAS_HELP = {"-2": "much less than expected", "-1": "somewhat less than expected"
             "2": "much more than expected"}
 
 
-def _goal_form(goal: plans.GoalView | None, plan_id: int) -> None:
+def _goal_form(goal: plan_views.GoalView | None, plan_id: int) -> None:
     key = f"goal_form:{goal.id if goal else 'new'}"
     expected = opened_version(key, goal.version) if goal else 0
     # Never clear on submit: a refused save must leave the typed words in place.
@@ -82,7 +83,7 @@ def _goal_form(goal: plans.GoalView | None, plan_id: int) -> None:
                       on_click=forget_form, args=(key,))
 
 
-def _step_clicked(step: plans.StepView, can_write: bool) -> bool | None:
+def _step_clicked(step: plan_views.StepView, can_write: bool) -> bool | None:
     """What the clinician set this step's box to since the last run, or None if they did not
     touch it. The box is compared with what was drawn, never with what is stored: a box left
     from an earlier run would otherwise be written back over another clinician's change on
@@ -94,7 +95,7 @@ def _step_clicked(step: plans.StepView, can_write: bool) -> bool | None:
     return bool(wanted)
 
 
-def _steps(goal: plans.GoalView, contacts: tuple[plans.ContactView, ...],
+def _steps(goal: plan_views.GoalView, contacts: tuple[plan_views.ContactView, ...],
            can_write: bool) -> None:
     db, actor, tz = deps.database(), deps.current_actor(), deps.settings().tz
     names = {c.id: c.name for c in contacts}
@@ -142,7 +143,7 @@ def _steps(goal: plans.GoalView, contacts: tuple[plans.ContactView, ...],
                        "Step added.", reset=form)
 
 
-def render(plan: plans.PlanView, can_write: bool) -> None:
+def render(plan: plan_views.PlanView, can_write: bool) -> None:
     if not plan.goals:
         st.info("No goals yet. Start with one small, realistic goal the client chooses.")
     db, actor, tz = deps.database(), deps.current_actor(), deps.settings().tz

@@ -7,15 +7,17 @@ import pandas as pd
 import streamlit as st
 
 from care_plans.errors import DomainError
+from care_plans.read import plan_views
+from care_plans.read import plans as read_plans
 from care_plans.services import plans
 from dashboard import deps
 from dashboard.components.feedback import flash, show_error
 from dashboard.components.text import plain
 
 
-def render(plan: plans.PlanView, can_write: bool) -> None:
+def render(plan: plan_views.PlanView, can_write: bool) -> None:
     db, actor, tz = deps.database(), deps.current_actor(), deps.settings().tz
-    revisions = plans.list_revisions(db, actor, plan.id)
+    revisions = read_plans.list_revisions(db, actor, plan.id)
     if not revisions:
         st.info("No revisions yet: the first save of the plan starts its history.")
         return
@@ -37,7 +39,7 @@ def render(plan: plans.PlanView, can_write: bool) -> None:
         c1, c2 = st.columns(2)
         older = c1.selectbox("Compare revision", numbers, index=1, key="diff_a")
         newer = c2.selectbox("with revision", numbers, index=0, key="diff_b")
-        changes = plans.diff_revisions(db, actor, plan.id, older, newer)
+        changes = read_plans.diff_revisions(db, actor, plan.id, older, newer)
         if not changes:
             st.caption("These two revisions are the same.")
         for change in changes:

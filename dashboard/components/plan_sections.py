@@ -14,6 +14,8 @@ import streamlit as st
 
 from care_plans.errors import DomainError, EditConflict
 from care_plans.models import PLAN_SECTION_TITLES, PLAN_SECTIONS
+from care_plans.read import plan_views
+from care_plans.read import plans as read_plans
 from care_plans.services import plans
 from dashboard import deps
 from dashboard.components.feedback import flash, show_error
@@ -38,11 +40,11 @@ def _base_key(plan_id: int) -> str:
     return f"plan_base:{plan_id}"
 
 
-def _saved_values(plan: plans.PlanView) -> dict[str, Any]:
+def _saved_values(plan: plan_views.PlanView) -> dict[str, Any]:
     return {**plan.sections, "next_review_date": plan.next_review_date}
 
 
-def _sync_drafts(plan: plans.PlanView) -> None:
+def _sync_drafts(plan: plan_views.PlanView) -> None:
     """Fill the widgets from the saved plan, unless the user has unsaved edits of their own."""
     base = st.session_state.get(_base_key(plan.id))
     saved = _saved_values(plan)
@@ -80,7 +82,7 @@ def _save(plan_id: int, client_ref: str, force_latest: bool = False) -> None:
                                   expected_version=expected, changes=changes, tz=deps.settings().tz)
     except EditConflict as exc:
         st.session_state[f"plan_error:{plan_id}"] = exc
-        current = plans.get_plan(deps.database(), deps.current_actor(),
+        current = read_plans.get_plan(deps.database(), deps.current_actor(),
                                  client_id=st.session_state["client_id"], plan_id=plan_id)
         st.session_state[f"plan_conflict_version:{plan_id}"] = current.version
         return
@@ -101,7 +103,7 @@ def _discard(plan_id: int) -> None:
         del st.session_state[key]
 
 
-def render(plan: plans.PlanView, client_ref: str, can_write: bool) -> None:
+def render(plan: plan_views.PlanView, client_ref: str, can_write: bool) -> None:
     _sync_drafts(plan)
     st.caption(
         "Written together with the client, in their words. Every save keeps a revision."

@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from care_plans.errors import DomainError
+from care_plans.read import sessions as read_sessions
 from care_plans.services import sessions
 from dashboard import deps
 from dashboard.components.feedback import flash, show_error
@@ -26,11 +27,11 @@ FIELD_TITLES = {
 }
 
 
-def status_label(record: sessions.SessionView) -> str:
+def status_label(record: read_sessions.SessionView) -> str:
     return "signed off" if record.is_signed else "draft"
 
 
-def show_record(record: sessions.SessionView, tz: tzinfo) -> None:
+def show_record(record: read_sessions.SessionView, tz: tzinfo) -> None:
     """The record's fields and addenda, read-only."""
     facts = [f"{record.session_date:%d %b %Y}", record.attendance,
              f"by {record.clinician_name}"]
@@ -72,7 +73,7 @@ def _add_addendum(session_id: int) -> None:
     flash("Addendum added to the signed-off record.")
 
 
-def addendum_form(record: sessions.SessionView) -> None:
+def addendum_form(record: read_sessions.SessionView) -> None:
     """An addendum box and button for a signed record (callers check the user may write)."""
     st.text_area("Add an addendum (dated and in your name; the record itself stays as signed)",
                  key=addendum_key(record.id), height=90)
@@ -87,7 +88,7 @@ def render(client_id: int, client_ref: str, can_write: bool) -> None:
     db, actor, tz = deps.database(), deps.current_actor(), deps.settings().tz
     st.page_link(deps.page("review"), label="Open the session review", icon=":material/forum:",
                  query_params={"client": client_ref})
-    records = sessions.list_sessions(db, actor, client_id)
+    records = read_sessions.list_sessions(db, actor, client_id)
     if not records:
         st.info("No sessions recorded yet. Record one from the session review.")
         return

@@ -6,7 +6,8 @@ from __future__ import annotations
 import streamlit as st
 
 from care_plans.errors import DomainError
-from care_plans.services import clients, plans
+from care_plans.read import plans as read_plans
+from care_plans.services import clients
 from dashboard import deps
 from dashboard.components import (
     checkin_links,
@@ -26,7 +27,7 @@ from dashboard.components.text import plain
 db, actor, tz = deps.database(), deps.current_actor(), deps.settings().tz
 client = client_from_address("Client", "Choose a client from your caseload.")
 client_id = client.id
-plan = plans.get_plan(db, actor, client_id)
+plan = read_plans.get_plan(db, actor, client_id)
 st.session_state["client_id"] = client_id
 can_write = clients.can_edit(db, actor, client_id)
 

@@ -17,9 +17,11 @@ import streamlit as st
 from care_plans import measures
 from care_plans.errors import DomainError, EditConflict
 from care_plans.models import Attendance, CheckinSource
+from care_plans.read import plans as read_plans
 from care_plans.read import review
+from care_plans.read import sessions as read_sessions
 from care_plans.rules import RATING_LABELS
-from care_plans.services import checkins, clients, plans, sessions
+from care_plans.services import checkins, clients, sessions
 from dashboard import deps
 from dashboard.components import progress, sessions_list
 from dashboard.components.client_ref import client_from_address
@@ -38,7 +40,7 @@ client = client_from_address(
     "Session review", "Choose a client from your caseload, then open their session review.")
 client_id = client.id
 data = review.since_last_session(db, actor, client_id, today=today, tz=tz)
-plan = plans.get_plan(db, actor, client_id)
+plan = read_plans.get_plan(db, actor, client_id)
 can_write = clients.can_edit(db, actor, client_id)
 period = data.period
 
@@ -292,7 +294,7 @@ def _sync(record_key: int, version: int, saved: dict[str, Any]) -> None:
 
 
 def _forget(record_key: int) -> None:
-    for field in sessions.SESSION_FIELDS:
+    for field in read_sessions.SESSION_FIELDS:
         st.session_state.pop(_key(record_key, field), None)
     st.session_state.pop(_base_key(record_key), None)
 
@@ -306,7 +308,7 @@ def _save(record_key: int, sign: bool) -> None:
     """Save (and perhaps sign off) callback: runs before the page, so it may reset widgets."""
     state = st.session_state
     state.pop(ERROR, None)
-    typed = {f: state.get(_key(record_key, f)) for f in sessions.SESSION_FIELDS}
+    typed = {f: state.get(_key(record_key, f)) for f in read_sessions.SESSION_FIELDS}
     typed["plan_revision_id"] = typed["plan_revision_id"] or None
     if sign and not state.get(f"session_confirm:{client_id}:{record_key}"):
         state[ERROR] = DomainError("Tick the box to confirm the record is complete first.")
@@ -365,7 +367,7 @@ def _record_form(record_key: int, can_sign: bool) -> None:
     st.text_area("Plan changes agreed", key=_key(record_key, "plan_changes"), height=80)
     links = {r.id: f"Revision {r.number}: {r.reason} ({r.created_by_name}, "
                    f"{r.created_at.astimezone(tz):%d %b %Y %H:%M})"
-             for r in sessions.revision_links(db, actor, client_id)}
+             for r in read_sessions.revision_links(db, actor, client_id)}
     chosen = st.session_state.get(_key(record_key, "plan_revision_id"))
     if chosen and chosen not in links:
         links[chosen] = "A revision of an earlier plan"
@@ -396,7 +398,7 @@ def _record_form(record_key: int, can_sign: bool) -> None:
 
 
 def _session_record() -> None:
-    records = sessions.list_sessions(db, actor, client_id)
+    records = read_sessions.list_sessions(db, actor, client_id)
     drafts = [r for r in records if not r.is_signed]
     signed_today = [r for r in records if r.is_signed and r.session_date == today]
     options = {r.id: r for r in (*drafts, *signed_today)}

@@ -13,6 +13,7 @@ from streamlit.proto.Metric_pb2 import Metric
 from streamlit.testing.v1 import AppTest
 
 from care_plans.models import CheckIn, ClinicalSession, MeasureResponse, SessionAddendum
+from care_plans.read import sessions as read_sessions
 from care_plans.services import plans, sessions
 from tests.app.helpers import new_app, sign_in
 from tests.db.test_review import GAD7, PHQ9, build_known_review
@@ -78,7 +79,7 @@ def test_a_draft_saves_and_sign_off_locks_it(clinic):
     client = make_client(db, alice, ref="CP-0101", today=today)
     plans.update_plan(db, alice, client.plan_id, expected_version=1,
                       changes={"crisis_plan": "Call my sister, then the crisis line."})
-    revision = sessions.revision_links(db, alice, client.id)[0]
+    revision = read_sessions.revision_links(db, alice, client.id)[0]
     at = open_review(client.ref)
     assert not at.exception
     picker = at.selectbox(key=key(client.id, 0, "plan_revision_id"))
@@ -102,7 +103,7 @@ def test_a_draft_saves_and_sign_off_locks_it(clinic):
     at.button(key=f"session_sign:{client.id}").click().run()
     assert not at.exception
     assert "signed off" in at.success[0].value
-    assert sessions.get_session(db, alice, record_id).is_signed
+    assert read_sessions.get_session(db, alice, record_id).is_signed
     # Read-only now: no box to edit the summary, the text shown as text, an addendum box.
     assert not [t for t in at.text_area if t.key == key(client.id, record_id, "summary")]
     assert SUMMARY in [t.value for t in at.text]
@@ -124,7 +125,7 @@ def test_an_edit_after_sign_off_is_refused_while_an_addendum_saves(clinic):
     assert not at.exception
     assert [e.value for e in at.error] == [
         "This session record is signed off; add an addendum instead."]
-    assert sessions.get_session(db, alice, draft.id).summary == SUMMARY
+    assert read_sessions.get_session(db, alice, draft.id).summary == SUMMARY
     box = at.text_area(key=f"draft:addendum:{draft.id}")
     assert box.value == "Rewritten after signing."  # what was typed is not lost
     box.input("Her sister called afterwards: all well.")
@@ -153,7 +154,7 @@ def test_a_draft_saved_in_another_window_is_not_overwritten(clinic):
     assert "Someone else saved this session record after you opened it" in \
         second.error[0].value
     assert second.text_area(key=summary).value == "From the second window."  # not lost
-    assert sessions.get_session(db, alice, draft.id).summary == "From the first window."
+    assert read_sessions.get_session(db, alice, draft.id).summary == "From the first window."
     second.button(key=f"session_discard:{client.id}").click().run()
     assert not second.exception and not second.error
     assert second.text_area(key=summary).value == "From the first window."

@@ -28,7 +28,8 @@ from care_plans.models import (
     RateLimitHit,
 )
 from care_plans.read import caseload
-from care_plans.services import checkin_links, checkins, clients, contacts, goals, plans
+from care_plans.read import plans as read_plans
+from care_plans.services import checkin_links, checkins, clients, contacts, goals
 from care_plans.services.checkin_links import (
     FAILURE_WINDOW,
     MAX_FAILURES,
@@ -61,7 +62,7 @@ def seed_client(db: Database, clinician: Actor, ref: str = "CP-0001",
     """A client with two active goals, one completed and one archived goal, a crisis contact,
     an ordinary contact and an archived crisis contact."""
     info = make_client(db, clinician, ref=ref, full_name=full_name, today=NOW.date())
-    plan = plans.get_plan(db, clinician, info.id)
+    plan = read_plans.get_plan(db, clinician, info.id)
     add = goals.add_goal
     walk = add(db, clinician, plan.id, domain="self-care",
                description="Walk to the park *twice* a week").id

@@ -12,8 +12,9 @@ from sqlalchemy import func, select
 from care_plans.access import Actor
 from care_plans.errors import AccessDenied, EditConflict, ValidationError
 from care_plans.models import AuditEvent, Client, PlanRevision
-from care_plans.services import clients, plans
-from care_plans.services.plans import Change
+from care_plans.read import plans as read_plans
+from care_plans.read.plan_views import Change
+from care_plans.services import clients, plans, revisions
 from tests.factories import make_client, make_user
 
 TODAY = date(2026, 5, 1)
@@ -36,7 +37,7 @@ def _discharge(t, actor=None, reason: str = "Goals met; moving away", on: date =
 
 def _history(t) -> list[tuple[int, str, str]]:
     return [(r.number, r.reason, r.created_by_name)
-            for r in reversed(plans.list_revisions(t.db, t.alice, t.plan_id))]
+            for r in reversed(read_plans.list_revisions(t.db, t.alice, t.plan_id))]
 
 
 def _revision_count(db, plan_id: int) -> int:
@@ -59,12 +60,13 @@ def test_discharge_completes_the_plan_as_a_revision(team):
         client = uow.session.get(Client, t.client_id)
         assert (client.discharged_on, client.discharge_reason) == (LAST_WEEK,
                                                                     "Goals met; moving away")
-    view = plans.get_plan(t.db, t.alice, t.client_id)
+    view = read_plans.get_plan(t.db, t.alice, t.client_id)
     assert (view.status, view.revision_count, view.last_saved_by) == ("completed", 2, "alice")
-    assert _history(t) == [(1, plans.INITIAL_REASON, "alice"), (2, "client discharged", "alice")]
-    assert plans.get_revision(t.db, t.alice, t.plan_id, 1)["plan"]["status"] == "draft"
-    assert plans.get_revision(t.db, t.alice, t.plan_id, 2)["plan"]["status"] == "completed"
-    assert plans.diff_revisions(t.db, t.alice, t.plan_id, 1, 2) == [
+    assert _history(t) == [(1, revisions.INITIAL_REASON, "alice"),
+                           (2, "client discharged", "alice")]
+    assert read_plans.get_revision(t.db, t.alice, t.plan_id, 1)["plan"]["status"] == "draft"
+    assert read_plans.get_revision(t.db, t.alice, t.plan_id, 2)["plan"]["status"] == "completed"
+    assert read_plans.diff_revisions(t.db, t.alice, t.plan_id, 1, 2) == [
         Change("Plan: status", "draft", "completed")]
     assert _audit(t.db, "client.discharge") == [{"plan_id": t.plan_id, "revision": 2}]
 
@@ -88,7 +90,7 @@ def test_a_refused_discharge_writes_nothing(team):
     with pytest.raises(ValidationError):
         _discharge(t, reason="")
     assert clients.get_client(t.db, t.alice, t.client_id).status == "active"
-    assert plans.get_plan(t.db, t.alice, t.client_id).status == "draft"
+    assert read_plans.get_plan(t.db, t.alice, t.client_id).status == "draft"
     assert _revision_count(t.db, t.plan_id) == 0
     assert _audit(t.db, "client.discharge") == []
 
@@ -113,11 +115,11 @@ def test_reopen_makes_client_and_plan_active_again_as_a_revision(team):
     with t.db.uow() as uow:
         client = uow.session.get(Client, t.client_id)
         assert (client.discharged_on, client.discharge_reason) == (None, None)
-    assert plans.get_plan(t.db, t.alice, t.client_id).status == "active"
+    assert read_plans.get_plan(t.db, t.alice, t.client_id).status == "active"
     assert _history(t) == [
-        (1, plans.INITIAL_REASON, "alice"), (2, "status set to active", "alice"),
+        (1, revisions.INITIAL_REASON, "alice"), (2, "status set to active", "alice"),
         (3, "client discharged", "alice"), (4, "client re-opened", "bob")]
-    assert plans.diff_revisions(t.db, t.alice, t.plan_id, 3, 4) == [
+    assert read_plans.diff_revisions(t.db, t.alice, t.plan_id, 3, 4) == [
         Change("Plan: status", "completed", "active")]
     assert _audit(t.db, "client.reopen") == [{"plan_id": t.plan_id, "revision": 4}]
     with pytest.raises(ValidationError, match="not discharged"):
@@ -130,7 +132,7 @@ def test_a_plan_not_left_open_gets_no_revision_on_discharge(team):
     count = _revision_count(t.db, t.plan_id)
     _discharge(t)
     clients.reopen(t.db, t.alice, client_id=t.client_id)
-    assert plans.get_plan(t.db, t.alice, t.client_id).status == "revoked"
+    assert read_plans.get_plan(t.db, t.alice, t.client_id).status == "revoked"
     assert _revision_count(t.db, t.plan_id) == count
     assert _audit(t.db, "client.discharge") == [None]
     assert _audit(t.db, "client.reopen") == [None]
@@ -143,9 +145,9 @@ def test_a_discharged_client_stays_readable_by_its_clinician(team):
     _discharge(t)
     assert clients.get_client(t.db, t.alice, t.client_id).status == "discharged"
     assert clients.find_client_id(t.db, t.alice, "CP-0001") == t.client_id
-    view = plans.get_plan(t.db, t.alice, t.client_id)
+    view = read_plans.get_plan(t.db, t.alice, t.client_id)
     assert (view.status, view.sections["strengths"]) == ("completed", "Kind")
-    assert [r.reason for r in plans.list_revisions(t.db, t.alice, t.plan_id)][0] == (
+    assert [r.reason for r in read_plans.list_revisions(t.db, t.alice, t.plan_id)][0] == (
         "client discharged")
     with pytest.raises(AccessDenied):  # still no one else's to read
         clients.get_client(t.db, t.bob, t.client_id)
@@ -154,14 +156,14 @@ def test_a_discharged_client_stays_readable_by_its_clinician(team):
 def test_a_stale_plan_save_after_a_discharge_names_who_discharged(team):
     t = team
     clients.assign_clinician(t.db, Actor.cli(), client_id=t.client_id, username="bob")
-    opened = plans.get_plan(t.db, t.alice, t.client_id)
+    opened = read_plans.get_plan(t.db, t.alice, t.client_id)
     _discharge(t, actor=t.bob)
     with pytest.raises(EditConflict) as refused:
         plans.update_plan(t.db, t.alice, t.plan_id, expected_version=opened.version,
                           changes={"strengths": "Kind"})
     assert "(bob)" in refused.value.message
     assert refused.value.changed == {"status": ("draft", "completed")}
-    assert plans.get_plan(t.db, t.alice, t.client_id).sections["strengths"] == ""
+    assert read_plans.get_plan(t.db, t.alice, t.client_id).sections["strengths"] == ""
 
 
 def test_only_the_care_team_discharges(team):

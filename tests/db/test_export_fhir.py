@@ -28,6 +28,7 @@ from care_plans.export import fhir, service
 from care_plans.export.fhir_checks import LOINC, OBSERVATION_CATEGORY, check_bundle, references
 from care_plans.models import AuditEvent, CheckIn, MeasureResponse
 from care_plans.read import export_data
+from care_plans.read import plans as read_plans
 from care_plans.services import checkins, plans
 from tests.factories import make_client, make_user
 
@@ -137,7 +138,7 @@ def test_full_urls_are_stable_across_exports(seeded: Database) -> None:
 
 
 def test_contacts_without_consent_are_left_out_unless_included(seeded: Database) -> None:
-    plan = plans.get_plan(seeded, CLI, 1)
+    plan = read_plans.get_plan(seeded, CLI, 1)
     withheld = [c for c in plan.contacts if not c.consent_to_share]
     assert withheld
     text = json.dumps(export(seeded, 1), ensure_ascii=False)
@@ -175,7 +176,7 @@ def test_check_ins_entered_in_error_are_left_out(seeded: Database) -> None:
 def test_narrative_text_is_escaped_and_a_new_client_exports(sqlite_db: Database) -> None:
     alice = make_user(sqlite_db, "alice", full_name="Alice Example")
     info = make_client(sqlite_db, alice, full_name="Zoë <Test> & “Co”", today=END)
-    plan = plans.get_plan(sqlite_db, alice, info.id)
+    plan = read_plans.get_plan(sqlite_db, alice, info.id)
     plans.update_plan(sqlite_db, alice, plan.id, expected_version=plan.version,
                       changes={"what_helps": "Tea & <b>walks</b>\nand music"})
     bundle = json.loads(service.export_fhir(sqlite_db, alice, info.id, generated_at=AT).content)

@@ -31,6 +31,7 @@ from care_plans.errors import AccessDenied, ValidationError
 from care_plans.export import document, pdf, service
 from care_plans.models import PLAN_SECTIONS, AuditEvent, Client, ContactKind
 from care_plans.read import export_data
+from care_plans.read import plans as read_plans
 from care_plans.services import contacts, goals, plans, sessions
 from tests.conftest import _sqlite_db
 from tests.factories import make_client, make_user
@@ -91,7 +92,7 @@ def audit_events(db: Database) -> list[AuditEvent]:
 
 def test_a_demo_summary_holds_the_whole_plan_and_only_consented_contacts(demo_db) -> None:
     data = summary(demo_db)
-    plan = plans.get_plan(demo_db, CLI, 1)
+    plan = read_plans.get_plan(demo_db, CLI, 1)
     withheld = [c for c in plan.contacts if not c.consent_to_share]
     assert withheld and data.withheld_contacts == len(withheld)  # client 1 always has one
 
@@ -135,7 +136,7 @@ def test_every_page_names_the_client_is_confidential_and_numbered(demo_db) -> No
 
 
 def test_contacts_without_consent_appear_only_when_included(demo_db) -> None:
-    withheld = [c for c in plans.get_plan(demo_db, CLI, 1).contacts if not c.consent_to_share]
+    withheld = [c for c in read_plans.get_plan(demo_db, CLI, 1).contacts if not c.consent_to_share]
     text = flat(pdf_text(pdf.session_summary_pdf(
         summary(demo_db, include_unconsented=True), AT, images=(None, None))))
     for contact in withheld:
@@ -155,7 +156,7 @@ def _client_with_long_unicode_plan(db: Database) -> tuple[Actor, int, str, str]:
     long_text = " ".join(sentences)[:5_000].rsplit(" ", 1)[0]
     long_text += " " + "x" * (5_000 - len(long_text) - 1)
     assert len(long_text) == 5_000
-    plan = plans.get_plan(db, alice, info.id)
+    plan = read_plans.get_plan(db, alice, info.id)
     plans.update_plan(db, alice, info.plan_id, expected_version=plan.version,
                       changes={"what_helps": long_text, "crisis_plan": f"Ring Ana — {UNICODE}"})
     saved = contacts.add_contact(db, alice, info.id, name="Ana Łukasiewicz", kind="family",
@@ -323,7 +324,7 @@ def _inflated(content: bytes) -> bytes:
 
 def test_a_long_crisis_plan_keeps_every_word(sqlite_db) -> None:
     alice, client_id, _long, _contact = _client_with_long_unicode_plan(sqlite_db)
-    plan = plans.get_plan(sqlite_db, alice, client_id)
+    plan = read_plans.get_plan(sqlite_db, alice, client_id)
     huge = " ".join(f"Step {n}: breathe, ring Ana, go outside." for n in range(300))
     plans.update_plan(sqlite_db, alice, plan.id, expected_version=plan.version,
                       changes={"crisis_plan": huge})

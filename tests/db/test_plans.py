@@ -11,6 +11,7 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import event, func, select, update
 
+from care_plans import models
 from care_plans.access import Actor
 from care_plans.errors import AccessDenied, EditConflict, NotFound, ValidationError
 from care_plans.models import (
@@ -23,8 +24,10 @@ from care_plans.models import (
     PlanStatus,
     SupportContact,
 )
-from care_plans.services import clients, contacts, goals, plans
-from care_plans.services.plans import Change
+from care_plans.read import plan_views, snapshots
+from care_plans.read import plans as read_plans
+from care_plans.read.plan_views import Change
+from care_plans.services import clients, contacts, goals, plans, revisions
 from tests.factories import make_client, make_user
 
 TODAY = date(2026, 5, 1)
@@ -45,17 +48,17 @@ def _revision_count(db, plan_id: int) -> int:
             select(func.count(PlanRevision.id)).where(PlanRevision.plan_id == plan_id))
 
 
-def _plan(t, actor=None) -> plans.PlanView:
-    return plans.get_plan(t.db, actor or t.alice, t.client_id)
+def _plan(t, actor=None) -> plan_views.PlanView:
+    return read_plans.get_plan(t.db, actor or t.alice, t.client_id)
 
 
-def _edit_sections(t, actor=None, **sections: str) -> plans.Saved:
+def _edit_sections(t, actor=None, **sections: str) -> revisions.Saved:
     return plans.update_plan(t.db, actor or t.alice, t.plan_id, changes=sections,
                              expected_version=_plan(t).version)
 
 
 def _reasons(t) -> list[str]:
-    return [r.reason for r in reversed(plans.list_revisions(t.db, t.alice, t.plan_id))]
+    return [r.reason for r in reversed(read_plans.list_revisions(t.db, t.alice, t.plan_id))]
 
 
 def test_a_sections_edit_is_revision_2_after_the_plan_as_it_was(team):
@@ -63,11 +66,11 @@ def test_a_sections_edit_is_revision_2_after_the_plan_as_it_was(team):
     assert _plan(t).revision_count == 0
     saved = _edit_sections(t, crisis_plan="Call Mum, then the crisis line.")
     assert (saved.revision, saved.version) == (2, 2)
-    history = plans.list_revisions(t.db, t.alice, t.plan_id)
+    history = read_plans.list_revisions(t.db, t.alice, t.plan_id)
     assert [(r.number, r.reason, r.created_by_name) for r in history] == [
-        (2, "sections edited", "alice"), (1, plans.INITIAL_REASON, "alice")]
-    assert plans.get_revision(t.db, t.alice, t.plan_id, 1)["sections"]["crisis_plan"] == ""
-    assert (plans.get_revision(t.db, t.alice, t.plan_id, 2)["sections"]["crisis_plan"]
+        (2, "sections edited", "alice"), (1, revisions.INITIAL_REASON, "alice")]
+    assert read_plans.get_revision(t.db, t.alice, t.plan_id, 1)["sections"]["crisis_plan"] == ""
+    assert (read_plans.get_revision(t.db, t.alice, t.plan_id, 2)["sections"]["crisis_plan"]
             == "Call Mum, then the crisis line.")
     view = _plan(t)
     assert view.sections["crisis_plan"] == "Call Mum, then the crisis line."
@@ -120,7 +123,7 @@ def test_every_kind_of_save_is_a_new_revision(team):
                                           expected_version=_plan(t).version).revision)
     assert numbers == list(range(2, 2 + len(numbers)))
     assert _reasons(t) == [
-        plans.INITIAL_REASON, "sections edited", "plan dates edited", "status set to active",
+        revisions.INITIAL_REASON, "sections edited", "plan dates edited", "status set to active",
         "contact added", "contact edited", "goal added", "goal added", "goal edited",
         "step added", "step edited", "step done", "step marked not done",
         "GAS rating recorded", "goal moved up", "step archived", "goal archived",
@@ -138,12 +141,12 @@ def test_a_revision_holds_the_whole_plan_with_ids(team):
                           gas_levels={"+1": "Walks 5 days a week", 0: "Walks 3 days a week"})
     step = goals.add_step(db, a, walk.id, description="Buy shoes", helper_contact_id=mum.id)
     last = goals.record_gas_rating(db, a, walk.id, score=-1, rated_on=TODAY, today=TODAY)
-    snapshot = plans.get_revision(db, a, t.plan_id, last.revision)
+    snapshot = read_plans.get_revision(db, a, t.plan_id, last.revision)
     json.dumps(snapshot)  # plain JSON, whatever the engine gave back
     assert snapshot["plan"] == {
         "id": t.plan_id, "client_id": t.client_id, "status": "draft",
         "start_date": "2026-05-01", "next_review_date": "2026-07-30", "version": 1}
-    assert set(snapshot["sections"]) == set(plans.PLAN_SECTIONS)
+    assert set(snapshot["sections"]) == set(models.PLAN_SECTIONS)
     [goal] = snapshot["goals"]
     assert (goal["id"], goal["description"], goal["start_date"], goal["target_date"]) == (
         walk.id, "Walk daily", "2026-05-01", "2026-08-01")
@@ -155,7 +158,7 @@ def test_a_revision_holds_the_whole_plan_with_ids(team):
         mum.id, "+44 1234 567890", "2026-05-01")
     with db.uow() as uow:
         plan = uow.session.get(CarePlan, t.plan_id)
-        assert plans.plan_snapshot(uow.session, plan) == snapshot
+        assert snapshots.plan_snapshot(uow.session, plan) == snapshot
     view = _plan(t)
     assert view.goals[0].steps[0].helper_name == "Mum"
     assert pickle.loads(pickle.dumps(view)) == view  # st.cache_data can keep it
@@ -176,15 +179,15 @@ def test_diff_names_exactly_what_changed_in_readable_words(team):
     contacts.update_contact(db, a, mum.id, expected_version=mum.version,
                             changes={"phone": "0456"})
     after = goals.add_step(db, a, walk.id, description="Buy shoes").revision
-    assert plans.diff_revisions(db, a, t.plan_id, before, after) == [
+    assert read_plans.diff_revisions(db, a, t.plan_id, before, after) == [
         Change("Section: Crisis plan", "(empty)", "Ring Mum"),
         Change("Goal 'Walk daily': target date", "1 June 2026", "1 July 2026"),
         Change("Goal 'Walk daily', step 'Buy shoes'", "(not there)", "added"),
         Change("Contact 'Mum': phone", "0123", "0456"),
     ]
-    assert plans.diff_revisions(db, a, t.plan_id, after, after) == []
+    assert read_plans.diff_revisions(db, a, t.plan_id, after, after) == []
     gone = goals.archive_goal(db, a, walk.id, expected_version=walk.version + 1).revision
-    assert plans.diff_revisions(db, a, t.plan_id, after, gone) == [
+    assert read_plans.diff_revisions(db, a, t.plan_id, after, gone) == [
         Change("Goal 'Walk daily'", "(there)", "removed")]
 
 
@@ -211,7 +214,7 @@ def test_restore_brings_back_old_text_as_a_new_revision(team):
         assert uow.session.get(Goal, walk.id).is_archived is True
         assert uow.session.get(SupportContact, mum.id).is_archived is False
         assert uow.session.get(CarePlan, t.plan_id).updated_at > edited_at
-    assert plans.diff_revisions(db, a, t.plan_id, count, saved.revision) == [
+    assert read_plans.diff_revisions(db, a, t.plan_id, count, saved.revision) == [
         Change("Section: Strengths", "Kind and funny", "Kind"),
         Change("Goal 'Walk daily'", "(there)", "removed"),
         Change("Contact 'Mum'", "(not there)", "added"),
@@ -231,7 +234,7 @@ def test_goals_move_up_and_down(team):
     def order() -> list[str]:
         return [g.description for g in _plan(t).goals]
 
-    def move(goal_id: int, direction: str) -> plans.Saved:
+    def move(goal_id: int, direction: str) -> revisions.Saved:
         version = next(g.version for g in _plan(t).goals if g.id == goal_id)
         return goals.move_goal(db, a, goal_id, direction=direction, expected_version=version)
 
@@ -439,10 +442,10 @@ def test_access_by_role(team):
         yield lambda: plans.restore_revision(db, actor, t.plan_id, 1, expected_version=2)
 
     def reads(actor):
-        yield lambda: plans.get_plan(db, actor, t.client_id)
-        yield lambda: plans.list_revisions(db, actor, t.plan_id)
-        yield lambda: plans.get_revision(db, actor, t.plan_id, 1)
-        yield lambda: plans.diff_revisions(db, actor, t.plan_id, 1, 2)
+        yield lambda: read_plans.get_plan(db, actor, t.client_id)
+        yield lambda: read_plans.list_revisions(db, actor, t.plan_id)
+        yield lambda: read_plans.get_revision(db, actor, t.plan_id, 1)
+        yield lambda: read_plans.diff_revisions(db, actor, t.plan_id, 1, 2)
         yield lambda: contacts.list_contacts(db, actor, t.client_id)
 
     count = _revision_count(db, t.plan_id)
@@ -457,7 +460,7 @@ def test_access_by_role(team):
             attempt()
     assert _revision_count(db, t.plan_id) == count
     with pytest.raises(NotFound):
-        plans.list_revisions(db, t.alice, 987_654)
+        read_plans.list_revisions(db, t.alice, 987_654)
 
 
 def test_audit_events_name_fields_never_values(team):

@@ -18,8 +18,9 @@ from care_plans.access import Actor
 from care_plans.db import Database
 from care_plans.errors import AccessDenied
 from care_plans.models import Attendance, ClinicalSession
+from care_plans.read import plans as read_plans
 from care_plans.read import progress
-from care_plans.services import checkins, goals, plans
+from care_plans.services import checkins, goals
 from tests.factories import make_client, make_user
 
 TODAY = datetime.now(UTC).date() - timedelta(days=1)
@@ -49,7 +50,7 @@ class Record:
         self.db = db
         self.clinician = make_user(db, "alice")
         self.client_id = make_client(db, self.clinician, today=days_ago(40)).id
-        plan = plans.get_plan(db, self.clinician, self.client_id)
+        plan = read_plans.get_plan(db, self.clinician, self.client_id)
         self.walk = goals.add_goal(db, self.clinician, plan.id, domain="self-care",
                                    description="Walk to the park").id
         self.friends = goals.add_goal(db, self.clinician, plan.id, domain="staying connected",

@@ -14,7 +14,7 @@ from care_plans import measures
 from care_plans.access import Actor
 from care_plans.db import Database
 from care_plans.errors import AccessDenied
-from care_plans.models import CheckinSource
+from care_plans.models import PILLAR_TITLES, PILLARS, CheckinSource
 from care_plans.read import review
 from care_plans.services import checkins, goals, sessions
 from tests.factories import make_client, make_user
@@ -157,6 +157,9 @@ def test_measures_against_the_baseline_since_the_plan_started(known):
                                                           measures.NO_RELIABLE_CHANGE)
 
 
+SUPPORT, SELF_CARE, GOALS, CONNECTION, RESILIENCE = PILLARS
+
+
 def test_setbacks_and_wins_in_the_clients_words_from_this_period_only(known):
     assert known.data.setbacks == (review.ClientWords(d(10), "Argument with my brother"),)
     assert known.data.wins == (review.ClientWords(d(5), "Went to the allotment"),)
@@ -164,14 +167,14 @@ def test_setbacks_and_wins_in_the_clients_words_from_this_period_only(known):
 
 def test_prompts_follow_the_figures(known):
     chosen = {p.pillar: p for p in known.data.prompts}
-    assert list(chosen) == list(review.PILLARS)
-    assert chosen["connection"].texts == review.PILLAR_PROMPTS["connection"]["fell"]
-    assert chosen["connection"].reason == "Connection fell by 1.5."
-    assert chosen["support"].texts == review.PILLAR_PROMPTS["support"]["harder"]
-    assert chosen["goals"].texts == review.PILLAR_PROMPTS["goals"]["steps_done"]
-    assert chosen["goals"].reason == "2 steps done."
-    assert chosen["resilience"].texts == review.PILLAR_PROMPTS["resilience"]["setback"]
-    assert chosen["self_care"].texts == review.PILLAR_PROMPTS["self_care"]["usual"]
+    assert list(chosen) == list(PILLARS)
+    assert chosen[CONNECTION].texts == review.PILLAR_PROMPTS[CONNECTION]["fell"]
+    assert chosen[CONNECTION].reason == "Connection fell by 1.5."
+    assert chosen[SUPPORT].texts == review.PILLAR_PROMPTS[SUPPORT]["harder"]
+    assert chosen[GOALS].texts == review.PILLAR_PROMPTS[GOALS]["steps_done"]
+    assert chosen[GOALS].reason == "2 steps done."
+    assert chosen[RESILIENCE].texts == review.PILLAR_PROMPTS[RESILIENCE]["setback"]
+    assert chosen[SELF_CARE].texts == review.PILLAR_PROMPTS[SELF_CARE]["usual"]
 
 
 def test_days_follow_the_clinics_time_zone(known):
@@ -192,7 +195,7 @@ def test_without_an_attended_session_the_period_starts_with_the_plan(db):
     assert data.previous_session_id is None
     assert (data.checkins, data.goals, data.steps_done, data.measures) == (0, (), (), ())
     assert [p.texts for p in data.prompts] == [
-        review.PILLAR_PROMPTS[pillar]["usual"] for pillar in review.PILLARS]
+        review.PILLAR_PROMPTS[pillar]["usual"] for pillar in PILLARS]
 
 
 def test_only_the_care_team_and_supervisors_read_the_review(known):
@@ -205,7 +208,7 @@ def test_only_the_care_team_and_supervisors_read_the_review(known):
 
 
 def test_every_pillar_has_warm_usual_prompts_of_one_or_two_questions():
-    assert set(review.PILLAR_PROMPTS) == set(review.PILLARS) == set(review.PILLAR_TITLES)
+    assert set(review.PILLAR_PROMPTS) == set(PILLARS) == set(PILLAR_TITLES)
     for variants in review.PILLAR_PROMPTS.values():
         assert "usual" in variants
         for texts in variants.values():
@@ -226,9 +229,9 @@ def test_rising_ratings_and_a_reliable_improvement_choose_the_encouraging_varian
         ratings=[_change("connection", 7.0, 5.5), _change("self_care", 6.0, 4.0),
                  _change("mood", 6.0, 5.5)],
         goals=[], steps_done=0, summaries=[improved], setbacks=0, wins=0)}
-    assert prompts["connection"].texts == review.PILLAR_PROMPTS["connection"]["rose"]
-    assert prompts["self_care"].texts == review.PILLAR_PROMPTS["self_care"]["rose"]
-    assert prompts["resilience"].texts == review.PILLAR_PROMPTS["resilience"]["progress"]
-    assert prompts["resilience"].reason == "PHQ-9 reliably better than at baseline."
-    assert prompts["support"].texts == review.PILLAR_PROMPTS["support"]["usual"]
-    assert prompts["connection"].reason == "Connection rose by 1.5."
+    assert prompts[CONNECTION].texts == review.PILLAR_PROMPTS[CONNECTION]["rose"]
+    assert prompts[SELF_CARE].texts == review.PILLAR_PROMPTS[SELF_CARE]["rose"]
+    assert prompts[RESILIENCE].texts == review.PILLAR_PROMPTS[RESILIENCE]["progress"]
+    assert prompts[RESILIENCE].reason == "PHQ-9 reliably better than at baseline."
+    assert prompts[SUPPORT].texts == review.PILLAR_PROMPTS[SUPPORT]["usual"]
+    assert prompts[CONNECTION].reason == "Connection rose by 1.5."

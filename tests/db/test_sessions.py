@@ -13,6 +13,8 @@ from sqlalchemy import func, select
 
 from care_plans.errors import AccessDenied, EditConflict, NotFound, ValidationError
 from care_plans.models import AuditEvent, ClinicalSession, PlanRevision
+from care_plans.read import plans as read_plans
+from care_plans.read import sessions as read_sessions
 from care_plans.services import clients, plans, sessions
 from tests.factories import make_client, make_user
 
@@ -29,7 +31,7 @@ def team(db):
                            plan_id=client.plan_id)
 
 
-def _draft(t, **values) -> sessions.SessionView:
+def _draft(t, **values) -> read_sessions.SessionView:
     values.setdefault("session_date", TODAY)
     return sessions.create_draft(t.db, t.alice, t.client_id, today=TODAY, **values)
 
@@ -49,9 +51,9 @@ def test_a_draft_saves_every_field_and_lists_newest_first(team):
     assert draft.status == "draft" and not draft.is_signed
     assert (draft.summary, draft.clinician_name, draft.version) == (SUMMARY, "Alice Example", 1)
     assert draft.values()["next_session_date"] == TODAY + timedelta(days=14)
-    listed = sessions.list_sessions(t.db, t.alice, t.client_id)
+    listed = read_sessions.list_sessions(t.db, t.alice, t.client_id)
     assert [s.id for s in listed] == [draft.id, older.id]
-    assert sessions.get_session(t.db, t.alice, draft.id) == listed[0]
+    assert read_sessions.get_session(t.db, t.alice, draft.id) == listed[0]
 
 
 def test_update_draft_changes_only_what_is_given_and_checks_the_version(team):
@@ -66,7 +68,7 @@ def test_update_draft_changes_only_what_is_given_and_checks_the_version(team):
                               changes={"summary": "Stale window."}, today=TODAY)
     assert "(alice, " in info.value.message
     assert set(info.value.changed) == {"summary"}
-    assert sessions.get_session(t.db, t.alice, draft.id).summary == "Draft one."
+    assert read_sessions.get_session(t.db, t.alice, draft.id).summary == "Draft one."
     same = sessions.update_draft(t.db, t.alice, draft.id, expected_version=2,
                                  changes={"summary": "Draft one. "}, today=TODAY)
     assert same.version == 2  # nothing changed, nothing written
@@ -83,7 +85,7 @@ def test_sign_off_locks_the_record(team):
     assert info.value.message == "This session record is signed off; add an addendum instead."
     with pytest.raises(sessions.SignedOff):
         sessions.sign_off(t.db, t.alice, draft.id, expected_version=signed.version, today=TODAY)
-    assert sessions.get_session(t.db, t.alice, draft.id).summary == SUMMARY
+    assert read_sessions.get_session(t.db, t.alice, draft.id).summary == SUMMARY
 
 
 def test_sign_off_saves_what_is_on_screen_in_the_same_transaction(team):
@@ -161,7 +163,7 @@ def test_the_plan_revision_link_must_be_this_clients_plan(team):
     t = team
     plans.update_plan(t.db, t.alice, t.plan_id, expected_version=1,
                       changes={"strengths": "Kind, funny."})
-    mine = plans.list_revisions(t.db, t.alice, t.plan_id)[0]
+    mine = read_plans.list_revisions(t.db, t.alice, t.plan_id)[0]
     other = make_client(t.db, t.alice, ref="CP-0002", today=TODAY)
     plans.update_plan(t.db, t.alice, other.plan_id, expected_version=1,
                       changes={"strengths": "Patient."})
@@ -181,17 +183,17 @@ def test_access_by_role(team):
     draft = _draft(t, summary=SUMMARY)
     sup = make_user(t.db, "sue", "supervisor")
     admin = make_user(t.db, "ada", "admin")
-    assert sessions.list_sessions(t.db, sup, t.client_id)[0].id == draft.id
+    assert read_sessions.list_sessions(t.db, sup, t.client_id)[0].id == draft.id
     with pytest.raises(AccessDenied):
         _draft(SimpleNamespace(**{**vars(t), "alice": sup}))
     for outsider in (t.bob, admin):
         with pytest.raises(AccessDenied):
-            sessions.get_session(t.db, outsider, draft.id)
+            read_sessions.get_session(t.db, outsider, draft.id)
         with pytest.raises(AccessDenied):
             sessions.update_draft(t.db, outsider, draft.id, expected_version=1,
                                   changes={"summary": "no"}, today=TODAY)
     with pytest.raises(NotFound):
-        sessions.get_session(t.db, t.alice, 424242)
+        read_sessions.get_session(t.db, t.alice, 424242)
 
 
 def test_the_audit_trail_names_fields_never_text(team):
