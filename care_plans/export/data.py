@@ -351,7 +351,10 @@ def record_data(db: Database, actor: Actor, client_id: int, *,
                    MeasureResponse.administered_at, MeasureResponse.answers,
                    MeasureResponse.total, MeasureResponse.severity)
             .join(CheckIn, CheckIn.id == MeasureResponse.checkin_id)
-            .where(MeasureResponse.client_id == client_id, CheckIn.entered_in_error.is_(False))
+            .where(MeasureResponse.client_id == client_id, CheckIn.entered_in_error.is_(False),
+                   # Partial responses (no total) are exported by the FHIR work that gives
+                   # them QuestionnaireResponse.status "in-progress"; until then, left out.
+                   MeasureResponse.is_partial.is_(False))
             .order_by(MeasureResponse.administered_at, MeasureResponse.id)
         ).all()
     plan = _plan(db, actor, client_id)
