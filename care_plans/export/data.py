@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from care_plans import measures, progress
+from care_plans import measures, progress, safety
 from care_plans.access import Actor, client_for_read
 from care_plans.db import Database
 from care_plans.errors import NotFound, ValidationError
@@ -122,6 +122,12 @@ class SummaryData:
     #: The latest session record up to `period.until`; in a client copy without its summary
     #: and addenda (clinician-only notes).
     latest_session: sessions.SessionView | None
+    #: Open risk and followed-up self-harm answers, as of the export day; None in a client
+    #: copy (which leaves measures out).
+    safety: safety.SafetySummary | None = None
+    #: Paired recovery over PHQ-9 and GAD-7 (NHS Talking Therapies); None unless both were
+    #: measured since the plan started.
+    paired_recovery: str | None = None
 
     @property
     def crisis_contacts(self) -> tuple[ContactView, ...]:
@@ -291,6 +297,8 @@ def summary_data(
         ) or 0
 
     latest = next((r for r in all_sessions if r.session_date <= period.until), None)
+    risk = None if client_copy else safety.safety_summary(db, actor, client_id, today=today,
+                                                           tz=tz)
     if client_copy:
         data = replace(data, measures=data.measures.iloc[0:0], baselines={})
         if latest is not None:
@@ -309,8 +317,21 @@ def summary_data(
             if (summary := progress.measure_summary(data, code)) is not None),
         notes=tuple(ClientNote(row.time.to_pydatetime(), row.kind, row.text)
                     for row in data.notes.sort_values("time", kind="stable").itertuples()),
-        latest_session=latest,
+        latest_session=latest, safety=risk,
+        paired_recovery=None if client_copy else _paired_recovery(data),
     )
+
+
+def _paired_recovery(data: progress.ProgressData) -> str | None:
+    """Paired recovery from each instrument's baseline to its latest total in the data."""
+    baseline: dict[str, int] = {}
+    latest: dict[str, int] = {}
+    for code in measures.PAIRED_CASENESS_INSTRUMENTS:
+        summary = progress.measure_summary(data, code)
+        if summary is not None:
+            baseline[code] = int(summary.baseline.total)
+            latest[code] = int(summary.latest_total)
+    return measures.paired_recovery_status(baseline, latest)
 
 
 def _measure_rows(data: progress.ProgressData) -> tuple[MeasureRow, ...]:
