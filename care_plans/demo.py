@@ -801,7 +801,8 @@ def _add_checkins(run: _Run, rng: random.Random, client_id: int, clinician_id: i
                 w.add(MeasureResponse, {
                     "id": w.new_id(MeasureResponse), "client_id": client_id,
                     "checkin_id": checkin_id, "instrument": code, "administered_at": submitted,
-                    "answers": answers, "total": scored.total, "severity": scored.severity,
+                    "answers": answers, "is_partial": False, "total": scored.total,
+                    "severity": scored.severity, "difficulty": None,
                     "risk_flag": scored.risk_flag,
                     "risk_followed_up_at": submitted + timedelta(hours=rng.randint(1, 20))
                     if followed_up else None,

@@ -31,6 +31,8 @@ from dataclasses import dataclass
 
 __all__ = [
     "ANSWER_OPTIONS_0_TO_3",
+    "DIFFICULTY_OPTIONS",
+    "PAIRED_CASENESS_INSTRUMENTS",
     "GAD_7",
     "GAS_MAX",
     "GAS_MIN",
@@ -51,9 +53,13 @@ __all__ = [
     "RELIABLE_RECOVERY",
     "SEVERITY_LABELS",
     "Score",
+    "describe_unanswered",
     "gas_t_score",
     "get_instrument",
     "is_case",
+    "paired_recovery_status",
+    "risk_endorsed",
+    "score_answers",
     "is_reliable_rci",
     "jacobson_truax_rci",
     "recovery_status",
@@ -144,6 +150,10 @@ class Instrument:
     loinc_total_display: str
     sd: float | None = None
     reliability: float | None = None
+    #: An unscored question asked after the items (the PHQ-9's 10th, "how difficult…"), with
+    #: its own answer options; stored and shown, never added to the total.
+    difficulty_question: str | None = None
+    difficulty_options: tuple[tuple[int, str], ...] = ()
 
     def __post_init__(self) -> None:
         # Checked here so that a mistyped registry entry fails at import, not in a clinic.
@@ -170,6 +180,13 @@ class Instrument:
     @property
     def max_total(self) -> int:
         return self.max_answer * self.item_count
+
+    def difficulty_label(self, value: int) -> str:
+        """The wording of an answer to the unscored difficulty question."""
+        for option_value, label in self.difficulty_options:
+            if _is_whole_number(value) and option_value == value:
+                return label
+        raise ValueError(f"{self.code}: {value!r} is not an answer to the difficulty question")
 
     def answer_label(self, value: int) -> str:
         """The wording shown for an answer value, e.g. 2 -> "More than half the days"."""
@@ -226,6 +243,8 @@ def _instrument_problems(instrument: Instrument) -> list[str]:
         problems.append(
             f"caseness threshold {instrument.caseness_threshold} is outside the possible totals"
         )
+    if (instrument.difficulty_question is None) != (not instrument.difficulty_options):
+        problems.append("a difficulty question needs its answer options, and options a question")
     if (instrument.sd is None) != (instrument.reliability is None):
         problems.append("sd and reliability must be given together")
     if instrument.sd is not None and not instrument.sd > 0:
@@ -237,6 +256,19 @@ def _instrument_problems(instrument: Instrument) -> list[str]:
 
 _LAST_TWO_WEEKS = (
     "Over the last 2 weeks, how often have you been bothered by any of the following problems?"
+)
+# The GAD-7 as published (Spitzer, Kroenke, Williams & Löwe 2006, and the form Pfizer
+# distributes): its stem says "by the following problems", and its items carry their commas.
+_GAD_7_STEM = (
+    "Over the last 2 weeks, how often have you been bothered by the following problems?"
+)
+
+#: The answers to the PHQ-9's unscored 10th question, as published.
+DIFFICULTY_OPTIONS: tuple[tuple[int, str], ...] = (
+    (0, "Not difficult at all"),
+    (1, "Somewhat difficult"),
+    (2, "Very difficult"),
+    (3, "Extremely difficult"),
 )
 
 PHQ_9 = Instrument(
@@ -270,21 +302,26 @@ PHQ_9 = Instrument(
     risk_item=8,
     loinc_total_code="44261-6",
     loinc_total_display="Patient Health Questionnaire 9 item (PHQ-9) total score [Reported]",
+    difficulty_question=(
+        "If you checked off any problems, how difficult have these problems made it for you "
+        "to do your work, take care of things at home, or get along with other people?"
+    ),
+    difficulty_options=DIFFICULTY_OPTIONS,
 )
 
 GAD_7 = Instrument(
     code="GAD-7",
     name="Generalized Anxiety Disorder (GAD-7)",
     citation="Spitzer, Kroenke, Williams & Löwe 2006",
-    preamble=_LAST_TWO_WEEKS,
+    preamble=_GAD_7_STEM,
     items=(
-        "Feeling nervous, anxious or on edge",
+        "Feeling nervous, anxious, or on edge",
         "Not being able to stop or control worrying",
         "Worrying too much about different things",
         "Trouble relaxing",
         "Being so restless that it is hard to sit still",
         "Becoming easily annoyed or irritable",
-        "Feeling afraid as if something awful might happen",
+        "Feeling afraid, as if something awful might happen",
     ),
     answer_options=ANSWER_OPTIONS_0_TO_3,
     bands=(
@@ -305,11 +342,23 @@ INSTRUMENTS: dict[str, Instrument] = {instrument.code: instrument for instrument
 
 @dataclass(frozen=True)
 class Score:
-    """A scored administration: the total, its severity band and the risk-item flag."""
+    """A scored administration: the total, its severity band and the risk-item flag.
 
-    total: int
-    severity: str
+    A *partial* administration (some items unanswered) has no total and no band: a sum of
+    the answered items would read as a lower, falsely reassuring score. Its risk flag is
+    still computed from the risk item when that was answered, because a self-harm answer
+    matters whatever else was skipped. ``unanswered`` holds the 1-based item numbers left
+    blank; it is empty exactly when the administration is complete.
+    """
+
+    total: int | None
+    severity: str | None
     risk_flag: bool
+    unanswered: tuple[int, ...] = ()
+
+    @property
+    def is_partial(self) -> bool:
+        return bool(self.unanswered)
 
 
 def get_instrument(code: str) -> Instrument:
@@ -355,6 +404,78 @@ def score(instrument: str, answers: Sequence[int]) -> Score:
         definition.risk_item is not None and values[definition.risk_item] > definition.min_answer
     )
     return Score(total=total, severity=_band_label(definition, total), risk_flag=risk_flag)
+
+
+def risk_endorsed(instrument: str, answers: Sequence[int | None]) -> bool:
+    """Whether the instrument's risk item (PHQ-9 item 9) was answered above its lowest option.
+
+    The one rule for every path (link, session, import, page hints): an unanswered risk item
+    is not an endorsement, and an instrument without a risk item never endorses one.
+    """
+    definition = get_instrument(instrument)
+    if definition.risk_item is None or definition.risk_item >= len(answers):
+        return False
+    answer = answers[definition.risk_item]
+    return answer is not None and _is_whole_number(answer) and answer > definition.min_answer
+
+
+def score_answers(instrument: str, answers: Sequence[int | None]) -> Score:
+    """Score a complete administration, or assess a partial one (``None`` = not answered).
+
+    Complete answers give the same :class:`Score` as :func:`score`. With some items ``None``
+    the result has no total and no band, the unanswered item numbers, and the risk flag from
+    the risk item if it was answered. Every given answer is checked as :func:`score` checks
+    it; all items ``None`` is a ValueError (there is nothing to keep).
+    """
+    definition = get_instrument(instrument)
+    if isinstance(answers, (str, bytes)) or not isinstance(answers, Sequence):
+        raise ValueError(
+            f"{definition.code} answers must be a list of {definition.item_count} "
+            f"whole numbers or blanks, got {answers!r}"
+        )
+    if len(answers) != definition.item_count:
+        raise ValueError(
+            f"{definition.code} needs {definition.item_count} answers, got {len(answers)}"
+        )
+    unanswered = tuple(n for n, a in enumerate(answers, start=1) if a is None)
+    if not unanswered:
+        return score(instrument, answers)  # type: ignore[arg-type]
+    if len(unanswered) == definition.item_count:
+        raise ValueError(f"{definition.code}: no item is answered")
+    for item_number, answer in enumerate(answers, start=1):
+        if answer is None:
+            continue
+        if not _is_whole_number(answer):
+            raise ValueError(
+                f"{definition.code} item {item_number}: {answer!r} is not a whole number"
+            )
+        if not definition.min_answer <= answer <= definition.max_answer:
+            raise ValueError(
+                f"{definition.code} item {item_number}: {answer} is out of range "
+                f"{definition.min_answer}–{definition.max_answer}"
+            )
+    return Score(total=None, severity=None, risk_flag=risk_endorsed(instrument, answers),
+                 unanswered=unanswered)
+
+
+def describe_unanswered(unanswered: Sequence[int]) -> str:
+    """Plain words for a partial response, e.g. ``[2, 3, 4, 8]`` -> "incomplete: items 2–4
+    and 8 not answered". Runs of consecutive items are joined with an en dash."""
+    numbers_ = sorted(set(int(n) for n in unanswered))
+    if not numbers_:
+        return "complete"
+    runs: list[str] = []
+    start = previous = numbers_[0]
+    for n in [*numbers_[1:], None]:
+        if n is not None and n == previous + 1:
+            previous = n
+            continue
+        runs.append(str(start) if start == previous else f"{start}–{previous}")
+        if n is not None:
+            start = previous = n
+    listed = runs[0] if len(runs) == 1 else ", ".join(runs[:-1]) + " and " + runs[-1]
+    single = len(numbers_) == 1
+    return f"incomplete: item{'' if single else 's'} {listed} not answered"
 
 
 def severity(instrument: str, total: int) -> str:
@@ -417,6 +538,45 @@ def recovery_status(instrument: str, baseline_total: int, latest_total: int) -> 
     if change == IMPROVED:
         return RELIABLE_IMPROVEMENT
     return NO_RELIABLE_CHANGE if case_at_baseline else NOT_A_CASE_AT_BASELINE
+
+
+#: NHS Talking Therapies' paired outcome: a case on either measure at baseline, recovered when
+#: below caseness on both at the end. (Instrument codes; caseness thresholds are theirs.)
+PAIRED_CASENESS_INSTRUMENTS: tuple[str, ...] = ("PHQ-9", "GAD-7")
+
+
+def paired_recovery_status(
+    baseline: dict[str, int], latest: dict[str, int]
+) -> str | None:
+    """NHS Talking Therapies' paired recovery outcome over PHQ-9 and GAD-7 together.
+
+    ``baseline`` and ``latest`` map instrument code to total. Returns ``None`` unless both
+    instruments of :data:`PAIRED_CASENESS_INSTRUMENTS` have a baseline and a latest total
+    (the paired rule needs both measured). Otherwise one of :data:`RECOVERY_STATUSES`, first
+    match wins:
+
+    * "reliable deterioration": either measure rose by its reliable-change amount (a worsening
+      on one measure is never hidden by an improvement on the other; the manual would call
+      a mixed pair "no reliable change", which would hide it).
+    * "not a case at baseline": below caseness on both at baseline, no reliable deterioration.
+    * "reliable recovery": a case at baseline, below caseness on both now, and at least one
+      reliable improvement.
+    * "recovery": a case at baseline and below caseness on both now.
+    * "reliable improvement": at least one reliable improvement, still a case on one.
+    * "no reliable change": otherwise.
+    """
+    codes = PAIRED_CASENESS_INSTRUMENTS
+    if not all(code in baseline and code in latest for code in codes):
+        return None
+    changes = [reliable_change(code, baseline[code], latest[code]) for code in codes]
+    if DETERIORATED in changes:
+        return RELIABLE_DETERIORATION
+    if not any(is_case(code, baseline[code]) for code in codes):
+        return NOT_A_CASE_AT_BASELINE
+    improved = IMPROVED in changes
+    if not any(is_case(code, latest[code]) for code in codes):
+        return RELIABLE_RECOVERY if improved else RECOVERY
+    return RELIABLE_IMPROVEMENT if improved else NO_RELIABLE_CHANGE
 
 
 def jacobson_truax_rci(before: float, after: float, sd: float, reliability: float) -> float:

@@ -26,6 +26,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -481,10 +482,24 @@ class GoalProgress(Base):
 
 
 class MeasureResponse(Base):
-    """One completed standard measure, with every item answer (clinicians ask to see items)."""
+    """One standard measure as given, with every item answer (clinicians ask to see items).
+
+    ``is_partial`` marks a part-answered administration: ``answers`` then holds ``None`` for
+    each item left blank, and ``total`` and ``severity`` are NULL. A partial response is kept
+    because its risk item still matters (``risk_flag``), but it is never scored, never a
+    baseline and never on a chart of totals. (A FHIR QuestionnaireResponse of it is
+    ``in-progress``, not ``completed``.) A complete response always has both.
+    """
 
     __tablename__ = "measure_responses"
-    __table_args__ = (Index("ix_measure_client_instrument", "client_id", "instrument"),)
+    __table_args__ = (
+        Index("ix_measure_client_instrument", "client_id", "instrument"),
+        CheckConstraint(
+            "(is_partial AND total IS NULL AND severity IS NULL) OR "
+            "(NOT is_partial AND total IS NOT NULL AND severity IS NOT NULL)",
+            name="partial_has_no_total",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"))
@@ -492,8 +507,11 @@ class MeasureResponse(Base):
     instrument: Mapped[str] = mapped_column(String(16))
     administered_at: Mapped[datetime]
     answers: Mapped[list[Any]]
-    total: Mapped[int] = mapped_column(Integer)
-    severity: Mapped[str] = mapped_column(String(32))
+    is_partial: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    total: Mapped[int | None] = mapped_column(Integer)
+    severity: Mapped[str | None] = mapped_column(String(32))
+    #: The answer to the instrument's unscored difficulty question (PHQ-9's 10th), 0–3.
+    difficulty: Mapped[int | None] = mapped_column(Integer)
     risk_flag: Mapped[bool] = mapped_column(Boolean, default=False)
     risk_followed_up_at: Mapped[datetime | None]
     risk_followed_up_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

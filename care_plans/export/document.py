@@ -238,6 +238,48 @@ class Document(FPDF):
                         align="L")
         self.set_y(top + height + 2)
 
+    def risk_box(self, title: str, lines: Sequence[tuple[str, str]], *, alert: bool,
+                 size: float = 9.5) -> None:
+        """A framed box of (style, text) lines under a bold title; red when `alert`. Styles:
+        "B" bold, "" plain, "M" muted. Kept on one page when it fits on a page at all."""
+        widths = self.epw - 6
+        line_height = size * 0.48
+        heights = []
+        for style, text in lines:
+            self.set_font(FONT, "B" if style == "B" else "", size)
+            heights.append(len(self.multi_cell(widths, line_height, text, dry_run=True,
+                                               output="LINES")) * line_height + 1)
+        height = (size + 2.5) * 0.5 + 3 + sum(heights) + 4
+        if height <= self.eph:
+            self.keep_room(height + 2)
+        top = self.get_y()
+        colour = WARN if alert else ACCENT
+        boxed = not self.will_page_break(height)
+        if boxed:
+            self.set_fill_color(*(WARN_FILL if alert else (236, 243, 249)))
+            self.set_draw_color(*colour)
+            self.set_line_width(0.6 if alert else 0.3)
+            self.rect(MARGIN, top, self.epw, height, style="DF")
+        self.set_xy(MARGIN + 3, top + 3)
+        self.set_font(FONT, "B", size + 2.5)
+        self.set_text_color(*colour)
+        self.cell(widths, (size + 2.5) * 0.5, title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.set_text_color(*INK)
+        self.ln(2)
+        for style, text in lines:
+            self.set_font(FONT, "B" if style == "B" else "", size)
+            if style == "M":
+                self.set_text_color(*MUTED)
+            self.set_x(MARGIN + 3)
+            self.multi_cell(widths, line_height, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT,
+                            align="L")
+            self.set_text_color(*INK)
+            self.ln(1)
+        if boxed:
+            self.set_y(top + height + 2)
+        else:
+            self.ln(2)
+
     def chart(self, png: bytes, description: str) -> None:
         """A chart across the page width, on the next page if it does not fit on this one."""
         self.image(io.BytesIO(png), w=self.epw, alt_text=description)

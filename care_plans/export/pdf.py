@@ -111,6 +111,7 @@ def session_summary_pdf(data: SummaryData, generated_at: datetime,
         made += f", by {data.prepared_by}"
     rows.append(("Generated", made))
     pdf.facts(rows)
+    _risk_and_safety(pdf, data)
 
     _plan(pdf, data)
     _goals(pdf, data)
@@ -125,6 +126,53 @@ def session_summary_pdf(data: SummaryData, generated_at: datetime,
     pdf.signature_line("Clinician", data.clinician_name)
     pdf.signature_line("Client", data.client.full_name)
     return pdf.to_bytes()
+
+
+def risk_lines(data: SummaryData) -> list[tuple[str, str]]:
+    """The "Risk and safety" box's lines, open risk first: (style, text) for Document.risk_box.
+
+    Open self-harm answers (date and the answer's published wording), reliable deterioration
+    and no check-in for 14 days; "No open safety alerts" when there is none. Followed-up
+    answers come after, marked as followed up with who, when and the note, so that open and
+    closed never read the same.
+    """
+    risk = data.safety
+    assert risk is not None
+    lines: list[tuple[str, str]] = []
+    for answer in risk.open_self_harm:
+        partial = "" if answer.completeness == "complete" else f" ({answer.completeness})"
+        lines.append(("B", f"OPEN, not yet followed up: on {_local(data, answer.administered_at)} "
+                           f"the {answer.instrument} self-harm question (\"thoughts that you "
+                           f"would be better off dead or of hurting yourself\") was answered "
+                           f"“{answer.answer_wording}”{partial}."))
+    for worse in risk.deteriorations:
+        lines.append(("B", f"Reliable deterioration on the {worse.instrument}: "
+                           f"{worse.baseline_total} at baseline "
+                           f"({show_date(worse.baseline_at.astimezone(data.tz))}) to "
+                           f"{worse.latest_total} "
+                           f"({show_date(worse.latest_at.astimezone(data.tz))})."))
+    if risk.no_recent_checkin:
+        last = ("last check-in " + show_date(risk.last_checkin.astimezone(data.tz))
+                if risk.last_checkin is not None else "no check-in since the plan started")
+        lines.append(("B", f"No check-in for 14 days: {last}."))
+    if not risk.has_open_alerts:
+        lines.append(("B", "No open safety alerts."))
+    for answer in risk.followed_up:
+        assert answer.followed_up_at is not None
+        partial = "" if answer.completeness == "complete" else f" ({answer.completeness})"
+        lines.append(("", f"Followed up: {answer.instrument} self-harm question answered "
+                          f"“{answer.answer_wording}”{partial} on "
+                          f"{_local(data, answer.administered_at)}; followed up by "
+                          f"{answer.followed_up_by or 'a clinician'} on "
+                          f"{_local(data, answer.followed_up_at)}: "
+                          f"“{answer.follow_up_note or ''}”"))
+    return lines
+
+
+def _risk_and_safety(pdf: Document, data: SummaryData) -> None:
+    if data.safety is None:  # a client copy: measures and risk stay in the clinic
+        return
+    pdf.risk_box("Risk and safety", risk_lines(data), alert=data.safety.has_open_alerts)
 
 
 def _plan(pdf: Document, data: SummaryData) -> None:

@@ -6,10 +6,10 @@ function :func:`caseload_flags` (no Session, no I/O, unit-tested at every edge),
 handful of set-based queries, never one query per client, so the page stays quick with
 thousands of clients. Like ``queries.py`` it returns frozen dataclasses, never ORM objects.
 
-Days are UTC calendar days: a check-in's day is the UTC date of ``submitted_at``, and ``today``
-is the caller's date (the clinic's). Near midnight that can differ by a day from the clinic's
-wall clock; the flags are about fortnights, so that is accepted rather than doing time-zone
-arithmetic in SQLite.
+Days are the clinic's calendar days: a check-in's day is the date of ``submitted_at`` in the
+clinic's time zone (``tz``), and ``today`` is the clinic's date, so "no check-in 14 days" and
+baselines agree with the clinic's wall clock. Partial (part-answered) measure responses never
+count as scores, but a self-harm answer in one pins the alert like any other.
 
 Searching and name sorting happen in Python, not SQL: SQLite's ``lower()`` and ``LIKE`` fold
 ASCII letters only, so "élise" would not find "Élise" there. Matching ignores case and accents
@@ -104,7 +104,15 @@ class RiskAlert:
     name: str
     administered_at: datetime
     item9_answer: int
-    total: int
+    #: None for a partial response, which has no total.
+    total: int | None
+    #: "complete", or e.g. "incomplete: items 2–8 not answered".
+    completeness: str = "complete"
+
+    @property
+    def answer_wording(self) -> str:
+        """The answer in the questionnaire's published words, e.g. "Nearly every day"."""
+        return measures.PHQ_9.answer_label(self.item9_answer)
 
 
 # -- Pure rules ----------------------------------------------------------------------------------
@@ -312,7 +320,8 @@ def _measure_facts(s: Session, ids: Select[tuple[int]] | Sequence[int],
                func.max(m.administered_at).label("latest_at"))
         .join(CheckIn, CheckIn.id == m.checkin_id)
         .outerjoin(plan, plan.c.client_id == m.client_id)
-        .where(valid, m.client_id.in_(ids), m.instrument.in_(FLAGGED_INSTRUMENTS))
+        .where(valid, m.is_partial.is_(False), m.client_id.in_(ids),
+               m.instrument.in_(FLAGGED_INSTRUMENTS))
         .group_by(m.client_id, m.instrument)
         .subquery()
     )
@@ -324,7 +333,7 @@ def _measure_facts(s: Session, ids: Select[tuple[int]] | Sequence[int],
                             moments.c.instrument == m.instrument,
                             (m.administered_at == moments.c.baseline_at)
                             | (m.administered_at == moments.c.latest_at)))
-        .where(valid)
+        .where(valid, m.is_partial.is_(False))
         .order_by(m.administered_at, m.id)
     )
     facts = _Measures(defaultdict(lambda: defaultdict(list)), defaultdict(dict), set())
@@ -488,7 +497,7 @@ def risk_alerts(db: Database, actor: Actor, *, today: date) -> list[RiskAlert]:
     m = MeasureResponse
     stmt = (
         select(m.id, m.client_id, Client.ref, Client.full_name, m.administered_at, m.instrument,
-               m.answers, m.total)
+               m.answers, m.total, m.is_partial)
         .join(CheckIn, CheckIn.id == m.checkin_id)
         .join(Client, Client.id == m.client_id)
         .where(m.risk_flag.is_(True), m.risk_followed_up_at.is_(None),
@@ -502,6 +511,9 @@ def risk_alerts(db: Database, actor: Actor, *, today: date) -> list[RiskAlert]:
     for r in rows:
         risk_item = measures.get_instrument(r.instrument).risk_item
         answer = int(r.answers[risk_item]) if risk_item is not None else 0
+        unanswered = [n for n, a in enumerate(r.answers, start=1) if a is None]
         alerts.append(RiskAlert(r.id, r.client_id, r.ref, r.full_name, r.administered_at,
-                                answer, r.total))
+                                answer, r.total,
+                                measures.describe_unanswered(unanswered) if r.is_partial
+                                else "complete"))
     return alerts

@@ -33,7 +33,7 @@ from care_plans.models import (
     MeasureResponse,
     User,
 )
-from care_plans.read import progress
+from care_plans.read import progress, safety
 from care_plans.read import sessions as read_sessions
 from care_plans.read.plan_views import ContactView, PlanView
 from care_plans.read.plans import current_plan, get_plan
@@ -123,6 +123,12 @@ class SummaryData:
     #: The latest session record up to `period.until`; in a client copy without its summary
     #: and addenda (clinician-only notes).
     latest_session: read_sessions.SessionView | None
+    #: Open risk and followed-up self-harm answers, as of the export day; None in a client
+    #: copy (which leaves measures out).
+    safety: safety.SafetySummary | None = None
+    #: Paired recovery over PHQ-9 and GAD-7 (NHS Talking Therapies); None unless both were
+    #: measured since the plan started.
+    paired_recovery: str | None = None
 
     @property
     def crisis_contacts(self) -> tuple[ContactView, ...]:
@@ -292,6 +298,8 @@ def summary_data(
         ) or 0
 
     latest = next((r for r in all_sessions if r.session_date <= period.until), None)
+    risk = None if client_copy else safety.safety_summary(db, actor, client_id, today=today,
+                                                           tz=tz)
     if client_copy:
         data = replace(data, measures=data.measures.iloc[0:0], baselines={})
         if latest is not None:
@@ -310,8 +318,21 @@ def summary_data(
             if (summary := progress.measure_summary(data, code)) is not None),
         notes=tuple(ClientNote(row.time.to_pydatetime(), row.kind, row.text)
                     for row in data.notes.sort_values("time", kind="stable").itertuples()),
-        latest_session=latest,
+        latest_session=latest, safety=risk,
+        paired_recovery=None if client_copy else _paired_recovery(data),
     )
+
+
+def _paired_recovery(data: progress.ProgressData) -> str | None:
+    """Paired recovery from each instrument's baseline to its latest total in the data."""
+    baseline: dict[str, int] = {}
+    latest: dict[str, int] = {}
+    for code in measures.PAIRED_CASENESS_INSTRUMENTS:
+        summary = progress.measure_summary(data, code)
+        if summary is not None:
+            baseline[code] = int(summary.baseline.total)
+            latest[code] = int(summary.latest_total)
+    return measures.paired_recovery_status(baseline, latest)
 
 
 def _measure_rows(data: progress.ProgressData) -> tuple[MeasureRow, ...]:
@@ -352,7 +373,10 @@ def record_data(db: Database, actor: Actor, client_id: int, *,
                    MeasureResponse.administered_at, MeasureResponse.answers,
                    MeasureResponse.total, MeasureResponse.severity)
             .join(CheckIn, CheckIn.id == MeasureResponse.checkin_id)
-            .where(MeasureResponse.client_id == client_id, CheckIn.entered_in_error.is_(False))
+            .where(MeasureResponse.client_id == client_id, CheckIn.entered_in_error.is_(False),
+                   # Partial responses (no total) are exported by the FHIR work that gives
+                   # them QuestionnaireResponse.status "in-progress"; until then, left out.
+                   MeasureResponse.is_partial.is_(False))
             .order_by(MeasureResponse.administered_at, MeasureResponse.id)
         ).all()
     plan = _plan(db, actor, client_id)

@@ -178,7 +178,9 @@ def progress_data(
                    MeasureResponse.total, MeasureResponse.severity, MeasureResponse.risk_flag,
                    MeasureResponse.answers)
             .join(CheckIn, CheckIn.id == MeasureResponse.checkin_id)
-            .where(MeasureResponse.client_id == client_id, CheckIn.entered_in_error.is_(False))
+            .where(MeasureResponse.client_id == client_id, CheckIn.entered_in_error.is_(False),
+                   # Partial responses have no total: never a baseline or a point on a chart.
+                   MeasureResponse.is_partial.is_(False))
             .order_by(MeasureResponse.administered_at, MeasureResponse.id)
         ).all()
 

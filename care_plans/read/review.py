@@ -347,6 +347,7 @@ def _summaries(s: Session, client_id: int, plan_start: date | None, period: Peri
                MeasureResponse.total, MeasureResponse.risk_flag, MeasureResponse.id)
         .join(CheckIn, CheckIn.id == MeasureResponse.checkin_id)
         .where(MeasureResponse.client_id == client_id, CheckIn.entered_in_error.is_(False),
+               MeasureResponse.is_partial.is_(False),  # no total: never scored or a baseline
                MeasureResponse.instrument.in_(REVIEWED_INSTRUMENTS),
                MeasureResponse.administered_at < upper)
         .order_by(MeasureResponse.administered_at, MeasureResponse.id)

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from sqlalchemy import and_, func, select
 
+from care_plans import measures
 from care_plans.access import (
     Actor,
     client_for_read,
@@ -101,6 +102,13 @@ def assignment_roster(db: Database, actor: Actor) -> list[AssignmentRow]:
     ]
 
 
+def _measure_label(response: MeasureResponse) -> str:
+    if response.is_partial:
+        return measures.describe_unanswered(
+            [n for n, a in enumerate(response.answers, start=1) if a is None])
+    return response.severity or ""
+
+
 def client_checkins(db: Database, actor: Actor, client_id: int,
                     include_errors: bool = True) -> list[CheckinRow]:
     """A client's check-ins, newest first, with their measure totals (access-checked)."""
@@ -123,7 +131,7 @@ def client_checkins(db: Database, actor: Actor, client_id: int,
                 id=c.id, submitted_at=c.submitted_at, source=c.source.value,
                 ratings={r: getattr(c, r) for r in RATINGS},
                 note=c.note, went_well=c.went_well, was_hard=c.was_hard,
-                measures={m.instrument: (m.total, m.severity, m.risk_flag)
+                measures={m.instrument: (m.total, _measure_label(m), m.risk_flag)
                           for m in measures_by_checkin.get(c.id, [])},
                 entered_in_error=c.entered_in_error, error_reason=c.error_reason,
             )
@@ -140,7 +148,8 @@ class CheckinRow:
     note: str
     went_well: str
     was_hard: str
-    #: instrument -> (total, severity, risk flag)
-    measures: dict[str, tuple[int, str, bool]]
+    #: instrument -> (total, severity, risk flag); a partial response has total None and,
+    #: in place of a severity, e.g. "incomplete: items 2–8 not answered".
+    measures: dict[str, tuple[int | None, str, bool]]
     entered_in_error: bool
     error_reason: str | None

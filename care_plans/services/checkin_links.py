@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -315,31 +315,37 @@ def _crisis_contacts(s: Session, client_id: int) -> list[CrisisContact]:
 
 
 def measure_is_due(last_administered: datetime | None, interval_days: int,
-                   now: datetime) -> bool:
-    """Due when never given, or given `interval_days` or more calendar days (UTC) ago, so a
-    client who checks in every fortnight is asked on the fortnight whatever the hour."""
+                   now: datetime, tz: tzinfo = UTC) -> bool:
+    """Due when never given, or given `interval_days` or more of the clinic's calendar days
+    ago (days in `tz`, not UTC), so a client who checks in every fortnight is asked on the
+    fortnight whatever the hour, and a late-evening check-in is counted on its own day."""
     if last_administered is None:
         return True
-    return (now.date() - last_administered.date()).days >= interval_days
+    return (now.astimezone(tz).date() - last_administered.astimezone(tz).date()).days \
+        >= interval_days
 
 
-def _measures_due(s: Session, client: Client, now: datetime) -> tuple[str, ...]:
+def _measures_due(s: Session, client: Client, now: datetime, tz: tzinfo) -> tuple[str, ...]:
+    # Only complete responses count as given: after a part-answered one the questionnaire is
+    # offered again next time, so the client can finish what they could not before.
     last: dict[str, datetime] = dict(
         s.execute(
             select(MeasureResponse.instrument, func.max(MeasureResponse.administered_at))
             .join(CheckIn, CheckIn.id == MeasureResponse.checkin_id)
             .where(MeasureResponse.client_id == client.id,
+                   MeasureResponse.is_partial.is_(False),
                    CheckIn.entered_in_error.is_(False))
             .group_by(MeasureResponse.instrument)
         ).all()
     )
     return tuple(code for code in measures.INSTRUMENTS
-                 if measure_is_due(last.get(code), client.measure_interval_days, now))
+                 if measure_is_due(last.get(code), client.measure_interval_days, now, tz))
 
 
 def open_link(db: Database, token: str, *, source_address: str | None,
-              now: datetime | None = None) -> LinkForm | None:
+              now: datetime | None = None, tz: tzinfo = UTC) -> LinkForm | None:
     """What the client's form shows, or None for an unknown, expired or revoked link.
+    `tz` is the clinic's time zone, whose days decide which measures are due.
 
     Raises TooManyAttempts when this address tried too many wrong links lately.
     """
@@ -355,7 +361,7 @@ def open_link(db: Database, token: str, *, source_address: str | None,
             link_id=link.id, first_name=_first_name(client.full_name),
             goals=tuple(_active_goals(s, client.id)),
             crisis_contacts=tuple(_crisis_contacts(s, client.id)),
-            measures_due=_measures_due(s, client, now),
+            measures_due=_measures_due(s, client, now, tz),
         )
         audit.record(s, LINK_ACTOR, "checkin_link.open", "checkin_link", link.id,
                      client_id=client.id, source_address=source_address)
@@ -373,11 +379,14 @@ def submit_via_link(
     went_well: str = "",
     was_hard: str = "",
     measure_answers: Mapping[str, Sequence[Any]] | None = None,
+    difficulty: Mapping[str, int | None] | None = None,
     now: datetime | None = None,
 ) -> SubmitResult:
     """Save the client's check-in through their link (checked again here, not trusted from the
     page). Goal progress may name only the goals the form showed. A rating left out or None is
-    stored empty. Raises LinkUnavailable, TooManyAttempts or ValidationError."""
+    stored empty. A part-answered questionnaire (``None`` for an item not answered) is kept as
+    a partial response, and its self-harm answer raises the same alert as a complete one.
+    Raises LinkUnavailable, TooManyAttempts or ValidationError."""
     now = now or utcnow()
     with db.uow() as uow:
         s = uow.session
@@ -394,12 +403,13 @@ def submit_via_link(
             goal_progress=progress or None, went_well=went_well.strip(),
             was_hard=was_hard.strip(),
             measure_answers={k: list(v) for k, v in (measure_answers or {}).items()} or None,
-            link_id=link.id, now=now,
+            difficulty=dict(difficulty or {}) or None, link_id=link.id, now=now,
         )
         link.last_used_at = now
         audit.record(s, LINK_ACTOR, "checkin.create", "checkin", checkin.id, client_id=client_id,
                      detail={"source": CheckinSource.LINK.value, "link_id": link.id,
-                             "instruments": sorted(scores)},
+                             "instruments": sorted(scores),
+                             **checkins.partial_detail(scores)},
                      source_address=source_address)
         risk = any(score.risk_flag for score in scores.values())
         result = SubmitResult(

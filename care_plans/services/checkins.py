@@ -43,17 +43,52 @@ class SavedCheckin:
 
 
 def score_measures(measure_answers: dict[str, list[Any]]) -> dict[str, measures.Score]:
-    """Score every instrument; a problem in one is named by instrument."""
+    """Score every instrument; a part-answered one is assessed as partial (kept, not scored).
+
+    An instrument with no item answered is left out (nothing to keep). A problem in one (a
+    wrong number of items, an answer off the scale) is named by instrument.
+    """
     scores: dict[str, measures.Score] = {}
     problems: dict[str, str] = {}
     for code, answers in measure_answers.items():
         try:
-            scores[code] = measures.score(code, answers)
+            if isinstance(answers, (list, tuple)) and answers and all(a is None for a in answers):
+                continue
+            scores[code] = measures.score_answers(code, answers)
         except ValueError as exc:
             problems[code] = str(exc)
     if problems:
         raise ValidationError(problems)
     return scores
+
+
+def _difficulty_problems(difficulty: dict[str, int | None] | None,
+                         scores: dict[str, measures.Score]) -> dict[str, str]:
+    problems: dict[str, str] = {}
+    for code, value in (difficulty or {}).items():
+        if value is None:
+            continue
+        try:
+            measures.get_instrument(code).difficulty_label(value)
+        except ValueError as exc:
+            problems[f"{code} difficulty"] = str(exc)
+            continue
+        if code not in scores:
+            problems[f"{code} difficulty"] = "answered without any of the questionnaire's items"
+    return problems
+
+
+def partial_detail(scores: dict[str, measures.Score]) -> dict[str, list[str]]:
+    """For an audit event: which instruments were saved part-answered (codes only)."""
+    partial = sorted(code for code, sc in scores.items() if sc.is_partial)
+    return {"partial": partial} if partial else {}
+
+
+def _any_item_answered(measure_answers: dict[str, list[Any]] | None) -> bool:
+    return any(
+        not isinstance(answers, (list, tuple)) or any(a is not None for a in answers)
+        for answers in (measure_answers or {}).values()
+    )
 
 
 def _goal_ids_of_client(s: Session, client_id: int) -> set[int]:
@@ -77,6 +112,7 @@ def add_checkin(
     went_well: str = "",
     was_hard: str = "",
     measure_answers: dict[str, list[Any]] | None = None,
+    difficulty: dict[str, int | None] | None = None,
     created_by_id: int | None = None,
     link_id: int | None = None,
     now: datetime | None = None,
@@ -85,6 +121,10 @@ def add_checkin(
     """Validate and add one check-in inside an open session (no access check, no commit).
 
     Callers check access first: `record_checkin` for staff, the link service for clients.
+    `measure_answers` lists each instrument's item answers in order, ``None`` for an item not
+    answered: a part-answered instrument is saved as a partial response (no total, no band;
+    its risk item still flagged), never refused. `difficulty` holds the answer to an
+    instrument's unscored difficulty question (PHQ-9's 10th), by instrument code.
     `flush=False` leaves the INSERT to the next flush, so a bulk caller (the CSV import) lets
     SQLAlchemy batch thousands of rows instead of a round trip each; `checkin.id` is then unset.
     """
@@ -93,13 +133,14 @@ def add_checkin(
     texts = {"note": note, "went_well": went_well, "was_hard": was_hard}
     problems = checkin_problems(
         ratings, goal_progress=goal_progress, texts=texts,
-        has_measure=bool(measure_answers), submitted_at=submitted_at, now=now or utcnow(),
+        has_measure=_any_item_answered(measure_answers), submitted_at=submitted_at, now=now or utcnow(),
     )
     scores: dict[str, measures.Score] = {}
     try:
         scores = score_measures(measure_answers or {})
     except ValidationError as exc:
         problems.update(exc.problems)
+    problems.update(_difficulty_problems(difficulty, scores))
     if goal_progress:
         unknown = set(goal_progress) - _goal_ids_of_client(s, client_id)
         if unknown:
@@ -118,8 +159,10 @@ def add_checkin(
         checkin.measures.append(
             MeasureResponse(
                 client_id=client_id, instrument=code, administered_at=submitted_at,
-                answers=list(measure_answers[code]),  # type: ignore[index]
-                total=sc.total, severity=sc.severity, risk_flag=sc.risk_flag,
+                answers=[None if a is None else int(a)
+                         for a in measure_answers[code]],  # type: ignore[index]
+                is_partial=sc.is_partial, total=sc.total, severity=sc.severity,
+                risk_flag=sc.risk_flag, difficulty=(difficulty or {}).get(code),
             )
         )
     s.add(checkin)
@@ -141,6 +184,7 @@ def record_checkin(
     went_well: str = "",
     was_hard: str = "",
     measure_answers: dict[str, list[Any]] | None = None,
+    difficulty: dict[str, int | None] | None = None,
 ) -> SavedCheckin:
     """A check-in entered by staff (in session, or imported one at a time)."""
     with db.uow() as uow:
@@ -150,10 +194,11 @@ def record_checkin(
             s, client_id=client_id, submitted_at=submitted_at or utcnow(), source=source,
             ratings=ratings or {}, goal_progress=goal_progress, note=note,
             went_well=went_well, was_hard=was_hard, measure_answers=measure_answers,
-            created_by_id=actor.user_id,
+            difficulty=difficulty, created_by_id=actor.user_id,
         )
         audit.record(s, actor, "checkin.create", "checkin", checkin.id, client_id=client_id,
-                     detail={"source": source.value, "instruments": sorted(scores)})
+                     detail={"source": source.value, "instruments": sorted(scores),
+                             **partial_detail(scores)})
         saved = SavedCheckin(checkin.id, client_id, checkin.submitted_at, scores)
         uow.commit()
         return saved

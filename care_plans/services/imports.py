@@ -22,11 +22,16 @@ The format (UTF-8, with or without a byte-order mark; the first line is the head
 * any of ``note``, ``went_well``, ``was_hard``: text of up to 2,000 characters, stored exactly
   as written (no trimming).
 * ``phq9_1``…``phq9_9`` and ``gad7_1``…``gad7_7``: item answers 0–3. An instrument's columns
-  come all together in the header, and in a row all of its items are answered or none. The
-  column names are derived from :data:`care_plans.measures.INSTRUMENTS` (code ``PHQ-9`` ->
-  ``phq9_1``…), so a new instrument in the registry is importable without a change here.
+  come all together in the header. A row with some of an instrument's items blank imports as
+  a *partial* response: the answered items are kept, with no total and no band (never a
+  baseline, never on a chart of totals), and a PHQ-9 item 9 above 0 raises the self-harm alert
+  as a complete one does, so an item-9 answer alone is enough. The column names are derived
+  from :data:`care_plans.measures.INSTRUMENTS` (code ``PHQ-9`` -> ``phq9_1``…), so a new
+  instrument in the registry is importable without a change here.
+* ``phq9_difficulty`` (optional): the PHQ-9's unscored 10th question, 0–3 ("Not difficult at
+  all" … "Extremely difficult"); given only with at least one PHQ-9 item. Never in the total.
 
-A row needs at least one rating or one complete instrument; a line that is entirely blank (or
+A row needs at least one rating or one answered item; a line that is entirely blank (or
 only commas) is ignored. A row identical to a check-in already recorded for the client at the
 same instant (same ratings, texts and item answers), or to an earlier row of the file, is a
 duplicate: skipped and counted, so the same file can be imported twice safely. The same client
@@ -99,12 +104,25 @@ def instrument_columns() -> dict[str, tuple[str, ...]]:
 
 _INSTRUMENT_COLUMNS = instrument_columns()
 
+
+def difficulty_columns() -> dict[str, str]:
+    """The column of each instrument's unscored difficulty question, e.g. ``"phq9_difficulty"``."""
+    return {
+        code: f"{re.sub(r'[^a-z0-9]', '', code.lower())}_difficulty"
+        for code, instrument in measures.INSTRUMENTS.items()
+        if instrument.difficulty_question is not None
+    }
+
+
+_DIFFICULTY_COLUMNS = difficulty_columns()
+
 #: Every column the import understands, in the order the format describes them.
 COLUMNS: tuple[str, ...] = (
     *REQUIRED_COLUMNS,
     *RATINGS,
     *TEXT_COLUMNS,
     *(name for names in _INSTRUMENT_COLUMNS.values() for name in names),
+    *_DIFFICULTY_COLUMNS.values(),
 )
 
 
@@ -146,7 +164,8 @@ class _Row:
     submitted_at: datetime
     ratings: dict[str, int | None]
     texts: dict[str, str]
-    measure_answers: dict[str, list[int]]
+    measure_answers: dict[str, list[int | None]]
+    difficulty: dict[str, int] = field(default_factory=dict)
 
     @property
     def key(self) -> tuple[int, datetime]:
@@ -158,7 +177,8 @@ class _Row:
 
 
 def _content(
-    ratings: dict[str, int | None], texts: dict[str, str], answers: dict[str, Sequence[int]]
+    ratings: dict[str, int | None], texts: dict[str, str],
+    answers: dict[str, Sequence[int | None]],
 ) -> tuple[Any, ...]:
     # What makes two check-ins "the same": the fields a CSV row can carry, nothing else.
     return (
@@ -249,7 +269,7 @@ def import_checkins(
                     s, client_id=row.client_id, submitted_at=row.submitted_at,
                     source=CheckinSource.IMPORT, ratings=row.ratings,
                     measure_answers={code: list(a) for code, a in row.measure_answers.items()},
-                    created_by_id=actor.user_id, now=now, flush=False, **row.texts,
+                    difficulty=dict(row.difficulty) or None, created_by_id=actor.user_id, now=now, flush=False, **row.texts,
                 )
             except ValidationError as exc:
                 # The checks above mirror add_checkin's, so this is a safety net: report the
@@ -263,6 +283,9 @@ def import_checkins(
             "imported": len(new_rows),
             "skipped_duplicates": duplicates,
             "clients": len({row.client_id for row in rows}),
+            "partial_responses": sum(
+                1 for row in new_rows for a in row.measure_answers.values() if None in a
+            ),
         })
         uow.commit()
         return ImportResult(len(new_rows), duplicates)
@@ -467,34 +490,50 @@ def _check_row(
         else:
             ratings[name] = parsed
 
-    measure_answers: dict[str, list[int]] = {}
+    measure_answers: dict[str, list[int | None]] = {}
     for code, items in _INSTRUMENT_COLUMNS.items():
         instrument = measures.get_instrument(code)
         blank = [item for item in items if not cells.get(item, "").strip()]
         if len(blank) == len(items):
             continue
         answered = True
-        answers: list[int] = []
+        answers: list[int | None] = []
+        bad = False
         for item in items:
             if item in blank:
+                answers.append(None)  # not answered: kept as a partial response
                 continue
             parsed = _parse_whole_number(cells[item])
             if isinstance(parsed, str):
                 fault(item, parsed)
+                bad = True
             elif not instrument.min_answer <= parsed <= instrument.max_answer:
                 fault(item, f"{parsed} is out of range "
                             f"{instrument.min_answer}–{instrument.max_answer}")
+                bad = True
             else:
                 answers.append(parsed)
-        if blank:
-            fault(blank[0], f"{code} is incomplete: {', '.join(blank)} "
-                            f"{'is' if len(blank) == 1 else 'are'} blank "
-                            f"(answer all {len(items)} items or none)")
-        elif len(answers) == len(items):
+        if not bad:
             measure_answers[code] = answers
 
+    difficulty: dict[str, int] = {}
+    for code, column in _DIFFICULTY_COLUMNS.items():
+        raw = cells.get(column, "")
+        if not raw.strip():
+            continue
+        instrument = measures.get_instrument(code)
+        parsed = _parse_whole_number(raw)
+        if isinstance(parsed, str):
+            fault(column, parsed)
+        elif parsed not in dict(instrument.difficulty_options):
+            fault(column, f"{parsed} is out of range 0–{len(instrument.difficulty_options) - 1}")
+        elif all(not cells.get(item, "").strip() for item in _INSTRUMENT_COLUMNS[code]):
+            fault(column, f"is answered but no {code} item is; give the items too")
+        else:
+            difficulty[code] = parsed
+
     if not answered:
-        fault(ROW, "nothing answered; give at least one rating or one complete measure")
+        fault(ROW, "nothing answered; give at least one rating or one measure item")
 
     texts = {name: cells.get(name, "") for name in TEXT_COLUMNS}
     # The shared rules decide ranges, text length and "in the future", as for every check-in.
@@ -510,13 +549,13 @@ def _check_row(
         fault(name, problem)
     for code, answers in measure_answers.items():
         try:
-            measures.score(code, answers)
+            measures.score_answers(code, answers)
         except ValueError as exc:
             fault(_INSTRUMENT_COLUMNS[code][0], str(exc))
 
     if faults or client_id is None or submitted_at is None:
         return None, faults
-    return _Row(line, client_id, submitted_at, ratings, texts, measure_answers), []
+    return _Row(line, client_id, submitted_at, ratings, texts, measure_answers, difficulty), []
 
 
 # --- duplicates and conflicts ----------------------------------------------------------------

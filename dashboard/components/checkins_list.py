@@ -29,10 +29,8 @@ def render(client_id: int, can_write: bool) -> None:
             "When": [r.submitted_at.astimezone(tz).strftime("%d %b %Y %H:%M") for r in rows],
             "From": [r.source for r in rows],
             **{label: [r.ratings[name] for r in rows] for name, label in RATING_LABELS.items()},
-            "PHQ-9": [f"{r.measures['PHQ-9'][0]} {r.measures['PHQ-9'][1]}"
-                      if "PHQ-9" in r.measures else "" for r in rows],
-            "GAD-7": [f"{r.measures['GAD-7'][0]} {r.measures['GAD-7'][1]}"
-                      if "GAD-7" in r.measures else "" for r in rows],
+            **{code: [_measure_cell(r.measures.get(code)) for r in rows]
+               for code in ("PHQ-9", "GAD-7")},
             "Went well": [r.went_well for r in rows],
             "Was hard": [r.was_hard for r in rows],
             "Entered in error": [("yes: " + (r.error_reason or "")) if r.entered_in_error
@@ -57,3 +55,11 @@ def render(client_id: int, can_write: bool) -> None:
                     flash("Check-in marked as entered in error. It is kept but no longer "
                           "counted or charted.")
                     st.rerun()
+
+
+def _measure_cell(measure: tuple[int | None, str, bool] | None) -> str:
+    """'12 moderate', or for a partial response 'incomplete: items 2–8 not answered'."""
+    if measure is None:
+        return ""
+    total, label, _risk = measure
+    return label if total is None else f"{total} {label}"

@@ -38,9 +38,10 @@ show_flash()
 for alert in caseload.risk_alerts(db, actor, today=today):
     with st.container(border=True):
         st.error(
-            f"⚠️ {plain(alert.name)} ({alert.ref}) answered {alert.item9_answer} to the PHQ-9 "
-            f"self-harm question on {alert.administered_at.astimezone(tz):%d %b %Y %H:%M} "
-            f"(total {alert.total}). Follow up and record what was done."
+            f"⚠️ {plain(alert.name)} ({alert.ref}) answered “{alert.answer_wording}” to the "
+            f"PHQ-9 self-harm question on {alert.administered_at.astimezone(tz):%d %b %Y %H:%M} "
+            f"({'total ' + str(alert.total) if alert.total is not None else alert.completeness})."
+            " Follow up and record what was done."
         )
         c1, c2 = st.columns([0.75, 0.25])
         note = c1.text_input("Follow-up (who was contacted, what was agreed)",

@@ -38,7 +38,8 @@ st.html("""<style>
 }
 </style>""")
 
-#: session_state key: (link id, risk flag) of the check-in this browser just sent.
+#: session_state key: (link id, risk flag, part-answered instrument codes) of the check-in
+#: this browser just sent.
 SENT = "checkin_sent"
 SCALE = list(range(11))
 QUESTIONS: dict[str, tuple[str, str]] = {
@@ -75,10 +76,14 @@ def show_crisis_contacts(contacts: Sequence[CrisisContact]) -> None:
                 st.caption(plain(contact.when_to_contact))
 
 
-def thank_you(form: LinkForm, risk: bool) -> None:
+def thank_you(form: LinkForm, risk: bool, partial: Sequence[str] = ()) -> None:
     name = f", {plain(form.first_name)}" if form.first_name else ""
     st.success(f"Thank you{name}. Your check-in has been sent to your care team.",
                icon=":material/check_circle:")
+    if partial:
+        st.write("Everything you answered was sent, including the questions you answered in "
+                 f"{' and '.join(partial)}. Your clinician may go through the rest with you "
+                 "next time.")
     if risk:
         show_crisis_contacts(form.crisis_contacts)
         st.write("Your clinician will also see your answers, but not straight away.")
@@ -96,44 +101,48 @@ def rating(key: str, question: str, hint: str) -> int | None:
     return st.pills(question, SCALE, key=key, label_visibility="collapsed", width="stretch")
 
 
-def measure_section(code: str) -> list[int | None]:
-    """One questionnaire, its published wording; answers are pills so one can be tapped again
-    to clear it (a radio cannot be emptied once chosen)."""
+def measure_section(code: str) -> tuple[list[int | None], int | None]:
+    """One questionnaire in its published wording, then its unscored difficulty question (the
+    PHQ-9's 10th) if it has one. Answers are pills, which start unanswered."""
     instrument = measures.get_instrument(code)
     labels = dict(instrument.answer_options)
     st.markdown(f"**{plain(instrument.preamble)}**")
     st.caption(plain(instrument.name))
-    return [
+    answers = [
         st.pills(f"{number}\\. {plain(item)}", list(labels), format_func=labels.__getitem__,
                  key=f"measure_{code}_{number}")
         for number, item in enumerate(instrument.items, start=1)
     ]
+    difficulty = None
+    if instrument.difficulty_question is not None:
+        options = dict(instrument.difficulty_options)
+        difficulty = st.pills(plain(instrument.difficulty_question), list(options),
+                              format_func=options.__getitem__, key=f"measure_{code}_difficulty")
+    return answers, difficulty
 
 
-def measure_answers(form: LinkForm,
-                    given: dict[str, list[int | None]]) -> tuple[dict[str, list[int]], list[str]]:
-    """Complete measures to send, and a plain message for each part-answered one."""
-    complete: dict[str, list[int]] = {}
-    problems: list[str] = []
+def measure_answers(form: LinkForm, given: dict[str, tuple[list[int | None], int | None]]
+                    ) -> tuple[dict[str, list[int | None]], dict[str, int | None], list[str]]:
+    """Every questionnaire with anything answered, blanks kept as None (a part-answered one is
+    saved as partial, never refused); the difficulty answers; the part-answered codes."""
+    answers: dict[str, list[int | None]] = {}
+    difficulty: dict[str, int | None] = {}
+    partial: list[str] = []
     for code in form.measures_due:
-        answers = given[code]
-        if all(a is None for a in answers):
+        items, extra = given[code]
+        if all(a is None for a in items):
             continue
-        if any(a is None for a in answers):
-            missing = ", ".join(str(i) for i, a in enumerate(answers, start=1) if a is None)
-            problems.append(f"In the {code} questions, please answer number {missing} too. "
-                            "To skip that part, tap your answers there again to clear them.")
-        else:
-            complete[code] = [int(a) for a in answers if a is not None]
-    return complete, problems
+        answers[code] = [None if a is None else int(a) for a in items]
+        if extra is not None:
+            difficulty[code] = int(extra)
+        if any(a is None for a in items):
+            partial.append(code)
+    return answers, difficulty, partial
 
 
-def self_harm_endorsed(given: dict[str, list[int | None]]) -> bool:
-    for code, answers in given.items():
-        item = measures.get_instrument(code).risk_item
-        if item is not None and (answers[item] or 0) > 0:
-            return True
-    return False
+def self_harm_endorsed(given: dict[str, tuple[list[int | None], int | None]]) -> bool:
+    """The product's one rule (care_plans.measures), so the screen and the record agree."""
+    return any(measures.risk_endorsed(code, items) for code, (items, _) in given.items())
 
 
 token = st.query_params.get("checkin", "")
@@ -146,7 +155,7 @@ address = deps.settings().client_address(
 db = deps.database()
 
 try:
-    form = checkin_links.open_link(db, token, source_address=address)
+    form = checkin_links.open_link(db, token, source_address=address, tz=deps.settings().tz)
 except checkin_links.TooManyAttempts as exc:
     st.title("Check-in", anchor=False)
     st.warning(exc.message, icon=":material/hourglass_top:")
@@ -164,7 +173,7 @@ st.caption(f"Your check-in with {plain(deps.settings().clinic_name)}")
 crisis_box()
 sent = st.session_state.get(SENT)
 if sent and sent[0] == form.link_id:
-    thank_you(form, sent[1])
+    thank_you(form, sent[1], sent[2] if len(sent) > 2 else ())
     st.stop()
 
 st.write("How have things been? Answer as much or as little as you like: "
@@ -186,31 +195,32 @@ with st.form("checkin", border=False):
                             key="was_hard", height=90)
     if form.measures_due:
         st.subheader("A few more questions", anchor=False)
-        st.caption("We ask these every couple of weeks. Answer all the questions in a part, "
-                   "or leave that part empty.")
+        st.caption("We ask these every couple of weeks. They help most when every question "
+                   "in a part is answered, but anything you answer is kept and sent.")
     given = {code: measure_section(code) for code in form.measures_due}
     send = st.form_submit_button("Send my check-in", type="primary", width="stretch")
 
 if send:
-    answers, problems = measure_answers(form, given)
+    answers, difficulty, partial = measure_answers(form, given)
     risk = self_harm_endorsed(given)
     result = None
-    if not problems:
-        try:
-            result = checkin_links.submit_via_link(
-                db, token, source_address=address, ratings=ratings,
-                goal_progress={g: v for g, v in progress.items() if v is not None},
-                went_well=went_well, was_hard=was_hard, measure_answers=answers)
-        except ValidationError as exc:
-            if "" in exc.problems:
-                problems.append("Please answer at least one question before sending.")
-            else:
-                problems.append("Something in the form could not be saved. Please check your "
-                                "answers and send it again.")
-        except DomainError as exc:  # the link stopped working, or too many attempts
-            problems.append(exc.message)
+    problems: list[str] = []
+    try:
+        result = checkin_links.submit_via_link(
+            db, token, source_address=address, ratings=ratings,
+            goal_progress={g: v for g, v in progress.items() if v is not None},
+            went_well=went_well, was_hard=was_hard, measure_answers=answers,
+            difficulty=difficulty)
+    except ValidationError as exc:
+        if "" in exc.problems:
+            problems.append("Please answer at least one question before sending.")
+        else:
+            problems.append("Something in the form could not be saved. Please check your "
+                            "answers and send it again.")
+    except DomainError as exc:  # the link stopped working, or too many attempts
+        problems.append(exc.message)
     if result is not None:
-        st.session_state[SENT] = (form.link_id, result.risk_flag)
+        st.session_state[SENT] = (form.link_id, result.risk_flag, tuple(partial))
         st.rerun()
     for problem in problems:
         st.error(problem)

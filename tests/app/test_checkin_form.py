@@ -71,7 +71,11 @@ def test_the_link_opens_only_this_clients_form_without_sign_in(app_db, seeded):
     assert keys[:5] == RATING_KEYS
     assert all(at.pills(key=k).value is None for k in keys)  # every answer starts empty
     assert keys[5:7] == [f"goal_{g}" for g in seeded.goal_ids]
-    assert len(keys) == 5 + 2 + 9 + 7  # PHQ-9 and GAD-7 are due for a new client
+    # PHQ-9 (with its unscored 10th question) and GAD-7 are due for a new client
+    assert len(keys) == 5 + 2 + 9 + 1 + 7
+    assert keys[16] == "measure_PHQ-9_difficulty"  # asked right after item 9
+    assert "how difficult have these problems made it for you" in page_text(at)
+    assert "clear" not in page_text(at).lower()  # no hint ever suggests clearing an answer
     assert "Phone my sister on Sundays" in page_text(at)
     assert "See the GP" not in page_text(at)  # a completed goal is not asked about
     assert "Thoughts that you would be better off dead" in page_text(at)
@@ -99,7 +103,7 @@ def test_a_checkin_is_sent_with_skipped_ratings_left_empty(app_db, seeded):
         link = uow.session.get(CheckinLink, info.id)
         assert link is not None and link.last_used_at is not None
     again = next(b for b in at.button if b.label == "Start another check-in").click().run()
-    assert len(again.pills) == 23
+    assert len(again.pills) == 24
 
 
 def test_self_harm_item_shows_the_crisis_contacts_and_flags_the_response(app_db, seeded):
@@ -120,22 +124,68 @@ def test_self_harm_item_shows_the_crisis_contacts_and_flags_the_response(app_db,
                                                                             True)
 
 
-def test_a_part_answered_questionnaire_is_not_sent_and_says_which_items(app_db, seeded):
+def test_only_item_9_answered_is_saved_as_partial_and_pins_the_alert(app_db, seeded):
     token, _ = checkin_links.create_link(app_db, seeded.clinician, seeded.client_id)
     at = open_form(token)
+    at.pills(key="rating_mood").set_value(2)
+    at.text_area(key="was_hard").input("A bad week")
+    at.pills(key="measure_PHQ-9_9").set_value(3)  # "Nearly every day", nothing else answered
+    at = send(at)
+    assert not at.exception
+    assert "Thank you, Élodie" in at.success[0].value  # sent, not refused
+    assert "better off dead" in at.error[0].value  # and the crisis contacts are shown
+    assert "Crisis team" in page_text(at)
+    assert "Everything you answered was sent" in page_text(at)
+    assert "clear" not in page_text(at).lower()
+    with app_db.uow() as uow:
+        checkin = uow.session.scalars(select(CheckIn)).one()
+        assert (checkin.mood, checkin.was_hard) == (2, "A bad week")
+        phq = uow.session.scalars(select(MeasureResponse)).one()
+        assert (phq.instrument, phq.is_partial, phq.total, phq.severity, phq.risk_flag) == (
+            "PHQ-9", True, None, None, True)
+        assert phq.answers == [None] * 8 + [3]
+    # The clinician, signed in, sees it pinned above the caseload in the published words.
+    clinician = sign_in(new_app(), "alice", TEST_PASSWORD)
+    assert not clinician.exception
+    alert = next(e.value for e in clinician.error if "self-harm question" in e.value)
+    assert "Élodie Brown (CP-0001) answered “Nearly every day”" in alert
+    assert "incomplete: items 1–8 not answered" in alert
+
+
+def test_a_part_answered_questionnaire_is_kept_with_a_gentle_note(app_db, seeded):
+    token, _ = checkin_links.create_link(app_db, seeded.clinician, seeded.client_id)
+    at = open_form(token)
+    assert "anything you answer is kept" in page_text(at)  # the note, before sending
     at.pills(key="rating_mood").set_value(5)
     at.pills(key="measure_GAD-7_1").set_value(2)
     at = send(at)
-    assert "please answer number 2, 3, 4, 5, 6, 7 too" in at.error[0].value
+    assert not at.exception and not at.error
+    assert "Thank you" in at.success[0].value
+    assert "questions you answered in GAD-7" in page_text(at)
     with app_db.uow() as uow:
-        assert uow.session.scalars(select(CheckIn)).all() == []
+        gad = uow.session.scalars(select(MeasureResponse)).one()
+        assert (gad.instrument, gad.is_partial, gad.total, gad.answers) == (
+            "GAD-7", True, None, [2] + [None] * 6)
+
+
+def test_the_difficulty_question_is_stored_and_never_in_the_total(app_db, seeded):
+    token, _ = checkin_links.create_link(app_db, seeded.clinician, seeded.client_id)
+    at = open_form(token)
+    for number in range(1, 10):
+        at.pills(key=f"measure_PHQ-9_{number}").set_value(1 if number < 9 else 0)
+    at.pills(key="measure_PHQ-9_difficulty").set_value(2)
+    at = send(at)
+    assert not at.exception
+    with app_db.uow() as uow:
+        phq = uow.session.scalars(select(MeasureResponse)).one()
+        assert (phq.total, phq.severity, phq.difficulty, phq.is_partial) == (8, "mild", 2, False)
 
 
 def test_sending_an_empty_form_asks_for_one_answer(app_db, seeded):
     token, _ = checkin_links.create_link(app_db, seeded.clinician, seeded.client_id)
     at = send(open_form(token))
     assert [e.value for e in at.error] == ["Please answer at least one question before sending."]
-    assert len(at.pills) == 23  # the form is still there
+    assert len(at.pills) == 24  # the form is still there
 
 
 @pytest.mark.parametrize("kind", ["made-up", "expired", "revoked"])

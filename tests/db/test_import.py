@@ -94,11 +94,11 @@ def assert_faults(db: Database, actor: Actor, data: bytes, expected: list[str]) 
 def test_every_column_is_imported(clinic):
     db, alice = clinic.db, clinic.alice
     assert ",".join(COLUMNS) == f"client_ref,submitted_at,mood,sleep,self_care,connection,hope," \
-        f"note,went_well,was_hard,{PHQ9},{GAD7}"
+        f"note,went_well,was_hard,{PHQ9},{GAD7},phq9_difficulty"
     data = csv_bytes(
         ",".join(COLUMNS),
         'CP-0001,2026-04-01T09:15:30Z,7,6,5,4,3,"  walked, twice\nwith Sam  ",the park,'
-        'mornings,0,1,2,3,0,1,2,3,0,3,3,3,3,3,3,3',
+        'mornings,0,1,2,3,0,1,2,3,0,3,3,3,3,3,3,3,2',
     )
     result = run(db, alice, data)
     assert result == ImportResult(imported=1, skipped_duplicates=0, faults=())
@@ -114,6 +114,9 @@ def test_every_column_is_imported(clinic):
     answers = {m.instrument: m.answers for m in checkin.measures}
     assert answers == {"PHQ-9": [0, 1, 2, 3, 0, 1, 2, 3, 0], "GAD-7": [3] * 7}
     assert {m.administered_at for m in checkin.measures} == {checkin.submitted_at}
+    # The PHQ-9's unscored 10th question is kept beside the items, never in the total.
+    phq9 = next(m for m in checkin.measures if m.instrument == "PHQ-9")
+    assert (phq9.difficulty, phq9.total, phq9.is_partial) == (2, 12, False)
 
 
 def test_one_audit_event_with_counts_only_and_nothing_clinical_logged(clinic, caplog):
@@ -125,7 +128,8 @@ def test_one_audit_event_with_counts_only_and_nothing_clinical_logged(clinic, ca
         [audit] = uow.session.scalars(
             select(AuditEvent).where(AuditEvent.action == "checkin.import"))
         assert (audit.entity, audit.actor, audit.client_id) == ("import", "alice", None)
-        assert audit.detail == {"rows": 3, "imported": 2, "skipped_duplicates": 1, "clients": 2}
+        assert audit.detail == {"rows": 3, "imported": 2, "skipped_duplicates": 1, "clients": 2,
+                                "partial_responses": 0}
     logged = "\n".join(r.getMessage() for r in caplog.records)
     for clinical in ("private words", "a good day", "CP-0001", "CP-0002"):
         assert clinical not in logged
@@ -321,15 +325,6 @@ FAULT_CASES: list[tuple[str, bytes, list[str]]] = [
         "line 2: phq9_5: 'x' is not a whole number",
         "line 2: phq9_9: -1 is out of range 0–3",
     ]),
-    ("partial instruments name the missing items", csv_bytes(
-        f"client_ref,submitted_at,mood,{PHQ9},{GAD7}",
-        "CP-0001,2026-04-01,5,1,1,1,,1,1,1,1,,,,,,,,",
-        "CP-0001,2026-04-02,5,,,,,,,,,,0,0,0,0,0,0,",
-    ), [
-        "line 2: phq9_4: PHQ-9 is incomplete: phq9_4, phq9_9 are blank "
-        "(answer all 9 items or none)",
-        "line 3: gad7_7: GAD-7 is incomplete: gad7_7 is blank (answer all 7 items or none)",
-    ]),
     ("impossible dates and times", csv_bytes(
         HEADER, VALID_ROW,
         "CP-0001,2026-02-30,5,",
@@ -370,7 +365,7 @@ FAULT_CASES: list[tuple[str, bytes, list[str]]] = [
         "line 2: went_well: is 2001 characters long; the limit is 2000",
     ]),
     ("nothing answered", csv_bytes(HEADER, VALID_ROW, "CP-0001,2026-04-02, ,only a note"), [
-        "line 3: row: nothing answered; give at least one rating or one complete measure",
+        "line 3: row: nothing answered; give at least one rating or one measure item",
     ]),
     ("wrong number of values", csv_bytes(HEADER, VALID_ROW, "CP-0001,2026-04-02,5", "a,b,c,d,e"), [
         "line 3: row: has 3 values but the header has 4 columns",
@@ -459,3 +454,62 @@ def test_a_row_conflicting_with_a_recorded_check_in_is_a_fault(clinic):
 def test_fault_reads_line_column_problem():
     assert str(ImportFault(7, "mood", "11 is out of range 0–10")) == \
         "line 7: mood: 11 is out of range 0–10"
+
+
+def test_a_row_with_some_items_blank_imports_as_a_partial_response(clinic):
+    db, alice = clinic.db, clinic.alice
+    data = csv_bytes(
+        f"client_ref,submitted_at,mood,{PHQ9},{GAD7}",
+        "CP-0001,2026-04-01,5,1,1,1,,1,1,1,1,,,,,,,,",  # PHQ-9 items 4 and 9 blank
+        "CP-0001,2026-04-02,5,,,,,,,,,,0,0,0,0,0,0,",  # GAD-7 item 7 blank
+    )
+    result = run(db, alice, data)
+    assert result == ImportResult(imported=2, skipped_duplicates=0, faults=())
+    first, second = imported_checkins(db)
+    [phq9] = first.measures
+    assert (phq9.instrument, phq9.is_partial, phq9.total, phq9.severity, phq9.risk_flag) == (
+        "PHQ-9", True, None, None, False)
+    assert phq9.answers == [1, 1, 1, None, 1, 1, 1, 1, None]
+    [gad7] = second.measures
+    assert (gad7.is_partial, gad7.total, gad7.answers) == (True, None, [0] * 6 + [None])
+    with db.uow() as uow:
+        audit = uow.session.scalar(select(AuditEvent).where(AuditEvent.action == "checkin.import"))
+        assert audit is not None and audit.detail["partial_responses"] == 2
+    # The same file again is recognised as the same rows, blanks and all.
+    assert run(db, alice, data).summary() == "imported 0, skipped 2 duplicates"
+
+
+def test_an_item_9_answer_alone_imports_and_pins_the_self_harm_alert(clinic):
+    from care_plans.read import caseload
+
+    db, alice = clinic.db, clinic.alice
+    data = csv_bytes(f"client_ref,submitted_at,{PHQ9}", "CP-0001,2026-04-03T20:30,,,,,,,,,3")
+    assert run(db, alice, data).summary() == "imported 1, skipped 0 duplicates"
+    [checkin] = imported_checkins(db)
+    [phq9] = checkin.measures
+    assert (phq9.is_partial, phq9.total, phq9.risk_flag) == (True, None, True)
+    [alert] = caseload.risk_alerts(db, alice, today=NOW.date())
+    assert (alert.ref, alert.item9_answer, alert.answer_wording, alert.total) == (
+        "CP-0001", 3, "Nearly every day", None)
+    assert alert.completeness == "incomplete: items 1–8 not answered"
+
+
+def test_item_9_answered_not_at_all_alone_imports_without_an_alert(clinic):
+    from care_plans.read import caseload
+
+    db, alice = clinic.db, clinic.alice
+    data = csv_bytes(f"client_ref,submitted_at,{PHQ9}", "CP-0001,2026-04-03,,,,,,,,,0")
+    assert run(db, alice, data).ok
+    assert caseload.risk_alerts(db, alice, today=NOW.date()) == []
+
+
+@pytest.mark.parametrize("row, faults", [
+    ("CP-0001,2026-04-03,,,,,,,,,,2", [
+        "line 2: phq9_difficulty: is answered but no PHQ-9 item is; give the items too",
+        "line 2: row: nothing answered; give at least one rating or one measure item"]),
+    ("CP-0001,2026-04-03,1,1,1,1,1,1,1,1,1,4",
+     ["line 2: phq9_difficulty: 4 is out of range 0–3"]),
+])
+def test_the_difficulty_question_is_checked(clinic, row, faults):
+    data = csv_bytes(f"client_ref,submitted_at,{PHQ9},phq9_difficulty", row)
+    assert_faults(clinic.db, clinic.alice, data, faults)

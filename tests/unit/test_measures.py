@@ -73,8 +73,13 @@ def test_phq9_definition() -> None:
 def test_gad7_definition() -> None:
     gad7 = get_instrument("GAD-7")
     assert gad7.item_count == 7
-    assert gad7.items[0] == "Feeling nervous, anxious or on edge"
-    assert gad7.items[6] == "Feeling afraid as if something awful might happen"
+    # As on the published form (Spitzer et al. 2006; phqscreeners.com): commas included.
+    assert gad7.preamble == (
+        "Over the last 2 weeks, how often have you been bothered by the following problems?"
+    )
+    assert gad7.items[0] == "Feeling nervous, anxious, or on edge"
+    assert gad7.items[6] == "Feeling afraid, as if something awful might happen"
+    assert gad7.difficulty_question is None
     assert gad7.risk_item is None
     assert (gad7.min_total, gad7.max_total) == (0, 21)
     assert gad7.reliable_change_points == 4
