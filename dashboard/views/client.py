@@ -18,6 +18,7 @@ from dashboard.components import (
     history,
     plan_sections,
     progress,
+    risk_notes,
     sessions_list,
 )
 from dashboard.components.client_ref import client_from_address
@@ -47,6 +48,7 @@ if not can_write:
 st.page_link(deps.page("review"), label="Session review", icon=":material/forum:",
              query_params={"client": client.ref})
 show_flash()
+risk_notes.render(client_id)  # open self-harm answers first; follow-ups with their notes
 
 (tab_progress, tab_plan, tab_goals, tab_network, tab_checkins, tab_link, tab_sessions,
  tab_history, tab_export, tab_status) = st.tabs(["Progress", "Care plan", "Goals and steps",

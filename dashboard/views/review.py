@@ -18,7 +18,7 @@ from care_plans import measures
 from care_plans.errors import DomainError, EditConflict
 from care_plans.models import Attendance, CheckinSource
 from care_plans.read import plans as read_plans
-from care_plans.read import review
+from care_plans.read import review, safety
 from care_plans.read import sessions as read_sessions
 from care_plans.rules import RATING_LABELS
 from care_plans.services import checkins, clients, sessions
@@ -67,12 +67,24 @@ st.caption(f"{client.ref} · since {since} on {_day(period.start)} · {period.da
            f"compared with the {period.days} days before")
 st.page_link(deps.page("client"), label="Open the client's record", icon=":material/person:",
              query_params={"client": client.ref})
-for summary in data.measures:
-    if summary.risk_flag:
-        st.error(f"The latest {summary.instrument} ({_day(summary.latest_on)}) has an answer "
-                 "above 0 to the self-harm question. Talk about it today and record what was "
-                 "agreed (the caseload keeps it pinned until a follow-up is recorded).",
-                 icon=":material/warning:")
+# Open self-harm answers (complete or part-answered) first; the banner clears once a
+# follow-up is recorded, and the follow-up is shown instead, with who, when and the note.
+risk = safety.safety_summary(db, actor, client_id, today=today, tz=tz)
+for answer in risk.open_self_harm:
+    partial = "" if answer.completeness == "complete" else f" ({answer.completeness})"
+    st.error(f"On {_day(answer.administered_at.astimezone(tz).date())} the {answer.instrument} "
+             f"self-harm question was answered “{answer.answer_wording}”{partial}. Talk about "
+             "it today and record what was agreed (the caseload keeps it pinned until a "
+             "follow-up is recorded).", icon=":material/warning:")
+for answer in risk.followed_up:
+    if answer.administered_at.astimezone(tz).date() < period.start:
+        continue  # followed up before this period: on the client's record, not news today
+    assert answer.followed_up_at is not None
+    st.info(f"Followed up: the {answer.instrument} self-harm question answered "
+            f"“{answer.answer_wording}” on {_day(answer.administered_at.astimezone(tz).date())}"
+            f" was followed up by {plain(answer.followed_up_by or 'a clinician')} on "
+            f"{answer.followed_up_at.astimezone(tz):%d %b %Y %H:%M}: "
+            f"“{plain(answer.follow_up_note or '')}”", icon=":material/task_alt:")
 
 # --- Since last session --------------------------------------------------------------------------
 
@@ -108,6 +120,11 @@ for col, code in zip(cols, review.REVIEWED_INSTRUMENTS, strict=False):
                     f"latest {_day(summary.latest_on)} · {summary.recovery_status}")
 cols[2].metric("Steps done", len(data.steps_done),
                help="Steps of the plan's goals ticked off in this period.")
+paired = measures.paired_recovery_status(
+    {m.instrument: m.baseline_total for m in data.measures if m.baseline_total is not None},
+    {m.instrument: m.latest_total for m in data.measures if m.baseline_total is not None})
+if paired is not None:
+    st.caption(f"PHQ-9 and GAD-7 together (NHS Talking Therapies paired recovery): {paired}")
 
 left, right = st.columns(2)
 with left:
@@ -220,18 +237,24 @@ def _checkin_form() -> None:
                 for i, item in enumerate(instrument.items):
                     st.radio(f"{i + 1}. {item}", values, index=None, horizontal=True,
                              format_func=labels.__getitem__, key=f"{CHECKIN}{code}:{i}")
+                if instrument.difficulty_question is not None:
+                    extra = dict(instrument.difficulty_options)
+                    st.radio(instrument.difficulty_question, list(extra), index=None,
+                             horizontal=True, format_func=extra.__getitem__,
+                             key=f"{CHECKIN}{code}:difficulty")
+                st.caption("Best answered in full; a part-answered questionnaire is kept as "
+                           "incomplete (no total), and its self-harm answer is still flagged.")
         submitted = st.form_submit_button("Save check-in")
     if not submitted:
         return
     answers: dict[str, list[Any]] = {}
+    difficulty: dict[str, int | None] = {}
+    state = st.session_state
     for code in review.REVIEWED_INSTRUMENTS:
         given = _instrument_answers(code)
-        if any(a is not None for a in given):
-            if any(a is None for a in given):
-                st.error(f"{code}: answer all {len(given)} questions, or leave them all blank.")
-                return
+        if any(a is not None for a in given):  # part-answered is kept as partial
             answers[code] = given
-    state = st.session_state
+            difficulty[code] = state.get(f"{CHECKIN}{code}:difficulty")
     progress = {g.id: state[f"{CHECKIN}goal:{g.id}"] for g in active
                 if state.get(f"{CHECKIN}goal:{g.id}") is not None}
     try:
@@ -239,11 +262,14 @@ def _checkin_form() -> None:
             db, actor, client_id=client_id, source=CheckinSource.SESSION,
             ratings={name: state.get(f"{CHECKIN}{name}") for name in RATING_LABELS},
             goal_progress=progress or None, went_well=state.get(f"{CHECKIN}went_well", ""),
-            was_hard=state.get(f"{CHECKIN}was_hard", ""), measure_answers=answers or None)
+            was_hard=state.get(f"{CHECKIN}was_hard", ""), measure_answers=answers or None,
+            difficulty=difficulty or None)
     except DomainError as exc:
         show_error(exc)
         return
-    scores = "; ".join(f"{code} {s.total} ({s.severity})" for code, s in saved.scores.items())
+    scores = "; ".join(
+        f"{code} {measures.describe_unanswered(s.unanswered)}" if s.is_partial
+        else f"{code} {s.total} ({s.severity})" for code, s in saved.scores.items())
     state[f"{CHECKIN}reset"] = (
         "Check-in recorded in session." + (f" {scores}." if scores else "")
         + (" The self-harm question was answered above 0: follow up today."

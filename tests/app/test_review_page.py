@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from care_plans.models import CheckIn, ClinicalSession, MeasureResponse, SessionAddendum
 from care_plans.read import sessions as read_sessions
-from care_plans.services import plans, sessions
+from care_plans.services import plans, risk, sessions
 from tests.app.helpers import new_app, sign_in
 from tests.db.test_review import GAD7, PHQ9, build_known_review
 from tests.factories import TEST_PASSWORD, make_client, make_user
@@ -169,7 +169,7 @@ def test_an_in_session_check_in_with_phq9_appears_with_score_and_severity(clinic
     labels = [r.label for r in at.radio]
     assert "9. Thoughts that you would be better off dead or of hurting yourself in some way" \
         in labels
-    assert "1. Feeling nervous, anxious or on edge" in labels
+    assert "1. Feeling nervous, anxious, or on edge" in labels  # as published
     at.number_input(key="session_checkin:mood").set_value(6)
     at.text_input(key="session_checkin:went_well").input("Went to the allotment")
     for i, answer in enumerate(PHQ9[9]):
@@ -190,17 +190,35 @@ def test_an_in_session_check_in_with_phq9_appears_with_score_and_severity(clinic
             "PHQ-9", 9, "mild", PHQ9[9])
 
 
-def test_a_half_answered_measure_is_refused_and_nothing_is_saved(clinic):
+def test_a_half_answered_measure_is_kept_as_partial_and_item_9_alerts(clinic):
     db, alice, today = clinic
     client = make_client(db, alice, ref="CP-0104", today=today)
     at = open_review(client.ref)
     for i, answer in enumerate(GAD7[10][:3]):
         at.radio(key=f"session_checkin:GAD-7:{i}").set_value(answer)
+    at.radio(key="session_checkin:PHQ-9:8").set_value(2)  # item 9 alone
+    at.radio(key="session_checkin:PHQ-9:difficulty").set_value(1)
     at.button(key="FormSubmitter:session_checkin-Save check-in").click().run()
-    assert not at.exception
-    assert "GAD-7: answer all 7 questions" in at.error[0].value
+    assert not at.exception and not [e for e in at.error if "answer all" in e.value]
+    assert "PHQ-9 incomplete: items 1–8 not answered" in at.success[0].value
+    assert "GAD-7 incomplete: items 4–7 not answered" in at.success[0].value
+    banner = next(e.value for e in at.error if "self-harm question" in e.value)
+    assert "answered “More than half the days” (incomplete: items 1–8 not answered)" in banner
+    assert metrics(at)["PHQ-9"] == ("—", "")  # a partial response is never a score
     with db.uow() as uow:
-        assert uow.session.scalars(select(CheckIn)).all() == []
+        saved = {m.instrument: m for m in uow.session.scalars(select(MeasureResponse))}
+        assert (saved["PHQ-9"].is_partial, saved["PHQ-9"].total, saved["PHQ-9"].risk_flag,
+                saved["PHQ-9"].difficulty) == (True, None, True, 1)
+        assert (saved["GAD-7"].is_partial, saved["GAD-7"].total) == (True, None)
+        phq_id = saved["PHQ-9"].id
+    # Once followed up, the banner clears and the follow-up is shown with who, when, the note.
+    risk.record_risk_follow_up(db, alice, measure_response_id=phq_id,
+                               note="Talked it through; safety plan updated")
+    at = open_review(client.ref)
+    assert not [e for e in at.error if "self-harm question" in e.value]
+    followed = next(i.value for i in at.info if i.value.startswith("Followed up"))
+    assert "followed up by Alice Example on" in followed
+    assert "“Talked it through; safety plan updated”" in followed
 
 
 def test_past_sessions_are_listed_on_the_client_page(clinic):
