@@ -88,7 +88,8 @@ __all__ = [
     "finish_save", "goal_record", "plan_record", "plan_snapshot", "restore_snapshot",
     "revision_of", "save_revision", "save_values", "step_record", "write_revision",
     # defined here
-    "MAX_FIELD_TEXT", "MAX_SECTION_TEXT", "PLAN_SECTIONS", "Direction", "activate_plan",
+    "MAX_FIELD_TEXT", "MAX_NAME_TEXT", "MAX_NOTE_TEXT", "MAX_SECTION_TEXT", "MAX_TITLE_TEXT",
+    "PLAN_SECTIONS", "Direction", "activate_plan",
     "change_status", "choice_value", "current_plan", "date_value", "diff_revisions",
     "get_plan", "get_revision", "list_revisions", "lock_plan", "move_in_order", "next_position",
     "plan_for_write", "refuse_archived", "refuse_unknown", "restore_revision", "set_plan_status",
@@ -97,6 +98,11 @@ __all__ = [
 
 MAX_SECTION_TEXT = 20_000
 MAX_FIELD_TEXT = 5_000
+# Where a person types, the page shows these limits (max_chars) and the services enforce them:
+# a goal or a step is a line one reads at a glance on a phone, in the review and in the PDF.
+MAX_TITLE_TEXT = 300
+MAX_NAME_TEXT = 200
+MAX_NOTE_TEXT = 2_000
 
 Direction = Literal["up", "down"]
 
