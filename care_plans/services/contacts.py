@@ -24,7 +24,8 @@ from care_plans.read.plan_views import ContactView, contact_display_order, conta
 from care_plans.read.plans import current_plan
 from care_plans.read.snapshots import contact_record
 from care_plans.services.plans import (
-    MAX_FIELD_TEXT,
+    MAX_NAME_TEXT,
+    MAX_NOTE_TEXT,
     Direction,
     choice_value,
     date_value,
@@ -60,16 +61,16 @@ def contact_values(changes: Mapping[str, object], current: SupportContact | None
     refuse_unknown(changes, CONTACT_FIELDS, "support contact", problems)
     values: dict[str, object] = {}
     if "name" in changes:
-        values["name"] = text_value(changes["name"], "name", 200, problems,
+        values["name"] = text_value(changes["name"], "name", MAX_NAME_TEXT, problems,
                                     required="Enter the contact's name.")
     if "kind" in changes:
         values["kind"] = choice_value(ContactKind, changes["kind"], "kind", "kind of contact",
                                       problems)
     if "role" in changes:
-        values["role"] = text_value(changes["role"], "role", 200, problems)
+        values["role"] = text_value(changes["role"], "role", MAX_NAME_TEXT, problems)
     if "when_to_contact" in changes:
         values["when_to_contact"] = text_value(changes["when_to_contact"], "when_to_contact",
-                                               MAX_FIELD_TEXT, problems)
+                                               MAX_NOTE_TEXT, problems)
     if "phone" in changes:
         phone = values["phone"] = text_value(changes["phone"], "phone", 64, problems)
         if "phone" not in problems and phone:

@@ -29,7 +29,8 @@ from care_plans.models import (
 )
 from care_plans.read.plan_views import GAS_LEVELS
 from care_plans.services.plans import (
-    MAX_FIELD_TEXT,
+    MAX_NOTE_TEXT,
+    MAX_TITLE_TEXT,
     Direction,
     choice_value,
     date_value,
@@ -74,7 +75,7 @@ def gas_levels_value(value: object, problems: dict[str, str]) -> dict[str, str] 
             problems["gas_levels"] = f"{key!r} is not a GAS level. {GAS_LEVEL_HINT}"
             continue
         own: dict[str, str] = {}
-        cleaned = text_value(text, level, MAX_FIELD_TEXT, own)
+        cleaned = text_value(text, level, MAX_NOTE_TEXT, own)
         if own:
             problems["gas_levels"] = f"Level {level}: {own[level]}"
         elif cleaned:
@@ -92,11 +93,11 @@ def goal_values(changes: Mapping[str, object], current: Goal | None) -> dict[str
                                         "recovery domain", problems)
     if "description" in changes:
         values["description"] = text_value(
-            changes["description"], "description", MAX_FIELD_TEXT, problems,
+            changes["description"], "description", MAX_TITLE_TEXT, problems,
             required="Write the goal, in the client's own words.")
     if "why_it_matters" in changes:
         values["why_it_matters"] = text_value(changes["why_it_matters"], "why_it_matters",
-                                              MAX_FIELD_TEXT, problems)
+                                              MAX_NOTE_TEXT, problems)
     for name in ("start_date", "target_date"):
         if name in changes:
             values[name] = date_value(changes[name], name, problems)
@@ -131,7 +132,7 @@ def step_values(s: Session, client_id: int, changes: Mapping[str, object]) -> di
     values: dict[str, object] = {}
     if "description" in changes:
         values["description"] = text_value(changes["description"], "description",
-                                           MAX_FIELD_TEXT, problems,
+                                           MAX_TITLE_TEXT, problems,
                                            required="Describe the step.")
     if "due_date" in changes:
         values["due_date"] = date_value(changes["due_date"], "due_date", problems)

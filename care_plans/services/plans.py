@@ -43,6 +43,11 @@ from care_plans.services.revisions import (
 
 MAX_SECTION_TEXT = 20_000
 MAX_FIELD_TEXT = 5_000
+# Where a person types, the page shows these limits (max_chars) and the services enforce them:
+# a goal or a step is a line one reads at a glance on a phone, in the review and in the PDF.
+MAX_TITLE_TEXT = 300
+MAX_NAME_TEXT = 200
+MAX_NOTE_TEXT = 2_000
 
 Direction = Literal["up", "down"]
 

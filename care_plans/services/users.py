@@ -15,6 +15,7 @@ from care_plans.db import Database
 from care_plans.errors import NotFound, ValidationError
 from care_plans.models import PasswordLink, Role, SigninSession, User, utcnow
 from care_plans.passwords import check_password_rules, hash_password
+from care_plans.services.plans import MAX_NAME_TEXT
 from care_plans.tokens import new_token, token_hash
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,62}[a-z0-9]$")
@@ -67,6 +68,8 @@ def create_user(
         )
     if not full_name.strip():
         problems["name"] = "Enter the person's full name."
+    elif len(full_name.strip()) > MAX_NAME_TEXT:
+        problems["name"] = f"Keep the name to {MAX_NAME_TEXT} characters."
     parsed_role = None
     try:
         parsed_role = parse_role(role)

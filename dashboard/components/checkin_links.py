@@ -71,7 +71,7 @@ def _revoke(links: list[checkin_links.LinkInfo]) -> None:
             except DomainError as exc:
                 show_error(exc)
             else:
-                flash("Check-in link revoked: it no longer opens the form.")
+                flash("Check-in link revoked: it no longer opens the form.", "Check-in link")
                 st.rerun()
 
 

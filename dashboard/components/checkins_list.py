@@ -53,7 +53,7 @@ def render(client_id: int, can_write: bool) -> None:
                     show_error(exc)
                 else:
                     flash("Check-in marked as entered in error. It is kept but no longer "
-                          "counted or charted.")
+                          "counted or charted.", "Check-ins")
                     st.rerun()
 
 

@@ -47,21 +47,30 @@ def show_error(exc: DomainError) -> None:
             st.text(f"{field_label(field)}: {before!s:.80} → {after!s:.80}")
 
 
-def flash(message: str) -> None:
-    """A success message shown once, on the next run (after a save and st.rerun)."""
-    st.session_state[FLASH] = message
+def flash(message: str, where: str = "") -> None:
+    """A success message shown once, on the next run (after a save and st.rerun), at the place
+    named `where` (the form or panel the clinician used; "" is the top of the page)."""
+    st.session_state[FLASH] = (where, message)
 
 
-def show_flash() -> None:
-    message = st.session_state.pop(FLASH, None)
-    if message:
+def show_flash(where: str = "") -> None:
+    """Show the pending success message if it belongs here."""
+    pending = st.session_state.get(FLASH)
+    if not pending:
+        return
+    place, message = pending if isinstance(pending, tuple) else ("", pending)
+    if place == where:
+        del st.session_state[FLASH]
         st.success(message)
 
 
-def run_action(action: Callable[[], object], success: str, *, reset: str | None = None) -> bool:
+def run_action(action: Callable[[], object], success: str, *, reset: str | None = None,
+               where: str | None = None) -> bool:
     """Run a service call from a form: refusals shown in place, success flashed after a rerun.
 
-    `reset` names a form whose pinned version and typed values are dropped after a success.
+    `reset` names a form whose pinned version and typed values are dropped after a success, so
+    it is drawn empty (or from the saved record) again. The success message is shown where
+    `show_flash(where)` is called (by default at the form named by `reset`).
     """
     try:
         action()
@@ -69,8 +78,8 @@ def run_action(action: Callable[[], object], success: str, *, reset: str | None 
         show_error(exc)
         return False
     if reset:
-        forget_form(reset)
-    flash(success)
+        reset_form(reset)
+    flash(success, (reset or "") if where is None else where)
     st.rerun()
     return True  # not reached: st.rerun() ends this run
 
@@ -84,8 +93,25 @@ def opened_version(form_key: str, current: int) -> int:
     return int(st.session_state.setdefault(f"opened:{form_key}", current))
 
 
-def forget_form(form_key: str) -> None:
-    """Drop a form's pinned version and typed values (after a save, or when it is closed)."""
+def form_key(base: str) -> str:
+    """The key of a form's current drawing: its widgets' keys start with it.
+
+    Deleting a widget's value from the session state does not empty the box in the browser (the
+    browser keeps what it shows for a widget it already has, and sends it back on the next
+    submit). A form is drawn empty again by drawing NEW widgets: `reset_form` moves this key on.
+    """
+    return f"{base}@{st.session_state.get(f'form_generation:{base}', 0)}"
+
+
+def forget_form(base: str) -> None:
+    """Drop a form's pinned version and typed values (when its panel is closed)."""
     for key in [k for k in st.session_state if isinstance(k, str)
-                and (k == f"opened:{form_key}" or k.startswith(f"{form_key}:"))]:
+                and (k == f"opened:{base}" or k.startswith(f"{base}@"))]:
         del st.session_state[key]
+
+
+def reset_form(base: str) -> None:
+    """After a save (or "start again"): the next run draws the form afresh, from the record."""
+    generation = int(st.session_state.get(f"form_generation:{base}", 0))
+    forget_form(base)
+    st.session_state[f"form_generation:{base}"] = generation + 1

@@ -58,10 +58,10 @@ def render(plan: plan_views.PlanView, can_write: bool) -> None:
             else:
                 if saved.revision is None:  # the plan already held that content
                     flash(f"Nothing to restore: the plan is already as it was in revision "
-                          f"{chosen}.")
+                          f"{chosen}.", "History")
                 else:
                     for key in [k for k in st.session_state if isinstance(k, str)
                                 and k.startswith(("plan_base:", "draft:plan:"))]:
                         del st.session_state[key]
-                    flash(f"Revision {chosen} restored as revision {saved.revision}.")
+                    flash(f"Revision {chosen} restored as revision {saved.revision}.", "History")
                 st.rerun()

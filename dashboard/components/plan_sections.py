@@ -18,7 +18,7 @@ from care_plans.read import plan_views
 from care_plans.read import plans as read_plans
 from care_plans.services import plans
 from dashboard import deps
-from dashboard.components.feedback import flash, show_error
+from dashboard.components.feedback import flash, show_error, show_flash
 from dashboard.components.signin import DRAFT_PREFIX
 
 HELP = {
@@ -72,7 +72,7 @@ def _save(plan_id: int, client_ref: str, force_latest: bool = False) -> None:
     changes = {f: v for f, v in typed.items() if v != base_values[f]}
     st.session_state.pop(f"plan_error:{plan_id}", None)
     if not changes:
-        flash("Nothing to save: the plan has not changed.")
+        flash("Nothing to save: the plan has not changed.", "plan")
         return
     expected = base_version
     if force_latest:
@@ -91,7 +91,7 @@ def _save(plan_id: int, client_ref: str, force_latest: bool = False) -> None:
         return
     # Reload every box from the saved plan on the next run (it now holds these changes).
     st.session_state.pop(_base_key(plan_id), None)
-    flash(f"Plan saved for {client_ref} (revision {saved.revision}).")
+    flash(f"Plan saved for {client_ref} (revision {saved.revision}).", "plan")
 
 
 def _discard(plan_id: int) -> None:
@@ -110,7 +110,8 @@ def render(plan: plan_views.PlanView, client_ref: str, can_write: bool) -> None:
     )
     for field in PLAN_SECTIONS:
         st.text_area(PLAN_SECTION_TITLES[field], key=_key(plan.id, field), help=HELP[field],
-                     height=110 if field != "crisis_plan" else 150, disabled=not can_write)
+                     height=110 if field != "crisis_plan" else 150, disabled=not can_write,
+                     max_chars=plans.MAX_SECTION_TEXT)
     st.date_input("Next review date", key=_key(plan.id, "next_review_date"),
                   min_value=date(2000, 1, 1), format="DD/MM/YYYY", disabled=not can_write)
     error = st.session_state.get(f"plan_error:{plan.id}")
@@ -124,6 +125,7 @@ def render(plan: plan_views.PlanView, client_ref: str, can_write: bool) -> None:
                       args=(plan.id, client_ref, True))
             c2.button("Discard mine, load theirs", key=f"plan_discard:{plan.id}",
                       on_click=_discard, args=(plan.id,))
+    show_flash("plan")  # beside the button that saved it
     if can_write:
         st.button("Save plan", type="primary", key=f"plan_save:{plan.id}", on_click=_save,
                   args=(plan.id, client_ref))

@@ -70,7 +70,7 @@ def _add_addendum(session_id: int) -> None:
         st.session_state[error_key] = exc
         return
     st.session_state[addendum_key(session_id)] = ""
-    flash("Addendum added to the signed-off record.")
+    flash("Addendum added to the signed-off record.", "Sessions")
 
 
 def addendum_form(record: read_sessions.SessionView) -> None:

@@ -7,7 +7,7 @@ import streamlit as st
 
 from care_plans.errors import DomainError
 from care_plans.read import plans as read_plans
-from care_plans.services import clients
+from care_plans.services import clients, plans
 from dashboard import deps
 from dashboard.components import (
     checkin_links,
@@ -50,30 +50,23 @@ st.page_link(deps.page("review"), label="Session review", icon=":material/forum:
 show_flash()
 risk_notes.render(client_id)  # open self-harm answers first; follow-ups with their notes
 
-(tab_progress, tab_plan, tab_goals, tab_network, tab_checkins, tab_link, tab_sessions,
- tab_history, tab_export, tab_status) = st.tabs(["Progress", "Care plan", "Goals and steps",
-                                                 "Support network", "Check-ins",
-                                                 "Check-in link", "Sessions", "History",
-                                                 "Export", "Status"])
-with tab_progress:
-    progress.render(client_id)
-with tab_plan:
-    plan_sections.render(plan, client.ref, can_write)
-with tab_goals:
-    goals_editor.render(plan, can_write)
-with tab_network:
-    contacts_editor.render(plan, client_id, can_write)
-with tab_checkins:
-    checkins_list.render(client_id, can_write)
-with tab_link:
-    checkin_links.render(client_id, can_write)
-with tab_sessions:
-    sessions_list.render(client_id, client.ref, can_write)
-with tab_history:
-    history.render(plan, can_write)
-with tab_export:
-    exports.render(client_id, client.ref)
-with tab_status:
+TABS = ["Progress", "Care plan", "Goals and steps", "Support network", "Check-ins",
+        "Check-in link", "Sessions", "History", "Export", "Status"]
+
+
+def _status() -> None:
+    show_flash("Status")
+    if plan.status == "draft" and client.status != "discharged":
+        st.write("This plan is a draft. Make it active when it has been agreed with the client: "
+                 "the caseload, the review and the summary PDF then show it as the current plan.")
+        if can_write and st.button("Make the plan active", key="activate_plan", type="primary"):
+            try:
+                plans.activate_plan(db, actor, plan.id, expected_version=plan.version, tz=tz)
+            except DomainError as exc:
+                show_error(exc)
+            else:
+                flash("The plan is active.", "Status")
+                st.rerun()
     if client.status == "discharged":
         st.write("This client is discharged. Their record stays readable.")
         if can_write and st.button("Re-open", key="reopen"):
@@ -82,11 +75,12 @@ with tab_status:
             except DomainError as exc:
                 show_error(exc)
             else:
-                flash("Client re-opened: back on the caseload, plan active again.")
+                flash("Client re-opened: back on the caseload, plan active again.", "Status")
                 st.rerun()
     elif can_write:
         with st.form("discharge"):
-            reason = st.text_input("Reason for discharge (required)")
+            reason = st.text_input("Reason for discharge (required)",
+                                   max_chars=plans.MAX_NOTE_TEXT)
             on = st.date_input("Discharge date", value=deps.today(), format="DD/MM/YYYY")
             if st.form_submit_button("Discharge"):
                 try:
@@ -95,5 +89,30 @@ with tab_status:
                 except DomainError as exc:
                     show_error(exc)
                 else:
-                    flash("Client discharged. The plan is completed and stays readable.")
+                    flash("Client discharged. The plan is completed and stays readable.",
+                          "Status")
                     st.rerun()
+
+
+DRAW = {
+    "Progress": lambda: progress.render(client_id),
+    "Care plan": lambda: plan_sections.render(plan, client.ref, can_write),
+    "Goals and steps": lambda: goals_editor.render(plan, can_write),
+    "Support network": lambda: contacts_editor.render(plan, client_id, can_write),
+    "Check-ins": lambda: checkins_list.render(client_id, can_write),
+    "Check-in link": lambda: checkin_links.render(client_id, can_write),
+    "Sessions": lambda: sessions_list.render(client_id, client.ref, can_write),
+    "History": lambda: history.render(plan, can_write),
+    "Export": lambda: exports.render(client_id, client.ref),
+    "Status": _status,
+}
+
+# Keyed and tracked: the selected tab survives every rerun (a save, a message drawn above the
+# tabs), and only its content runs. One key for every client: the tab a clinician works in
+# stays chosen when they open the next client.
+for label, tab in zip(TABS, st.tabs(TABS, key="client_tab", default="Progress",
+                                     on_change="rerun"), strict=True):
+    if tab.open:
+        with tab:
+            show_flash(label)
+            DRAW[label]()

@@ -19,3 +19,9 @@ def sign_in(at: AppTest, username: str, password: str) -> AppTest:
     at.text_input[1].input(password)
     at.button[0].click().run()
     return at.run()
+
+
+def open_tab(at: AppTest, label: str) -> AppTest:
+    """Choose a tab of the client page (only the chosen tab's content runs), as a click does."""
+    at.session_state["client_tab"] = label
+    return at.run()

@@ -119,7 +119,7 @@ def test_self_harm_alert_is_pinned_above_the_table_until_followed_up(caseload) -
     db, alice, ids = caseload
     at = sign_in(new_app(), "alice", TEST_PASSWORD)
     [alert] = at.error
-    assert "Dee Risk (CP-0004) answered 2 to the PHQ-9 self-harm question" in alert.value
+    assert "Dee Risk (CP-0004) answered “More than half the days” to the PHQ-9 self-harm question" in alert.value
     drawn = list(in_order(at.main))
     assert drawn.index(alert) < drawn.index(at.dataframe(key="caseload_table"))
 

@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 from care_plans.config import DEFAULT_CRISIS_MESSAGE
 from care_plans.models import CheckIn, CheckinLink, MeasureResponse, utcnow
 from care_plans.services import checkin_links
-from tests.app.helpers import new_app, sign_in
+from tests.app.helpers import new_app, open_tab, sign_in
 from tests.db.test_checkin_links import Seeded, seed_client
 from tests.factories import TEST_PASSWORD, make_user
 
@@ -222,6 +222,7 @@ def test_the_client_page_makes_shows_and_revokes_links(app_db, seeded):
     at.switch_page("views/client.py").run()
     assert not at.exception
     assert "Check-in link" in [t.label for t in at.tabs]
+    open_tab(at, "Check-in link")
     next(b for b in at.button if b.label == "Create a check-in link").click().run()
     assert not at.exception
     url = at.code[0].value

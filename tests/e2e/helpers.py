@@ -14,3 +14,90 @@ def sign_in(page: object, username: str, password: str) -> None:
     page.get_by_label("Username").first.fill(username)  # type: ignore[attr-defined]
     page.get_by_label("Password", exact=True).first.fill(password)  # type: ignore[attr-defined]
     page.get_by_role("button", name="Sign in").first.click()  # type: ignore[attr-defined]
+
+
+def assert_no_error(page: object) -> None:
+    """No Streamlit exception box and no traceback on the page."""
+    exceptions = page.locator("[data-testid='stException']")  # type: ignore[attr-defined]
+    assert exceptions.count() == 0, exceptions.first.inner_text()
+    assert "Traceback" not in page.inner_text("body")  # type: ignore[attr-defined]
+
+
+def selected_tab(page: object) -> str:
+    """The label of the selected tab of the page's main tab bar."""
+    tab = page.get_by_role("tab", selected=True).first  # type: ignore[attr-defined]
+    return str(tab.inner_text()).strip()
+
+
+def open_tab(page: object, name: str) -> None:
+    tab = page.get_by_role("tab", name=name, exact=True).first  # type: ignore[attr-defined]
+    if tab.get_attribute("aria-selected") != "true":
+        act(page, tab.click)  # the client page's tabs rerun to draw only the chosen tab
+    assert selected_tab(page) == name
+
+
+def expander(page: object, label: str) -> object:
+    """The expander whose summary reads `label` (a regex or text), as a locator."""
+    return page.locator("[data-testid='stExpander']").filter(  # type: ignore[attr-defined]
+        has=page.locator("summary", has_text=label)).first  # type: ignore[attr-defined]
+
+
+def open_expander(page: object, label: str) -> object:
+    box = expander(page, label)
+    if box.locator("details[open]").count() == 0:  # type: ignore[attr-defined]
+        box.locator("summary").first.click()  # type: ignore[attr-defined]
+        wait_idle(page)
+    return box
+
+
+def is_open(box: object) -> bool:
+    return box.locator("details[open]").count() > 0  # type: ignore[attr-defined]
+
+
+def fill_date(scope: object, label: str, day: int, month: int, year: int) -> None:
+    """Type a date into Streamlit's segmented date field (day, month, year spinbuttons)."""
+    for part, value in (("day", f"{day:02d}"), ("month", f"{month:02d}"), ("year", str(year))):
+        spin = scope.get_by_role("spinbutton", name=f"{part}, {label}").first  # type: ignore
+        spin.click()
+        spin.press_sequentially(value)
+    scope.get_by_role("spinbutton", name=f"year, {label}").first.press("Tab")  # type: ignore
+
+
+def date_shown(scope: object, label: str) -> str:
+    """What the date field shows: 'dd/mm/yyyy' digits, or '' when it is empty."""
+    parts = []
+    for part in ("day", "month", "year"):
+        spin = scope.get_by_role("spinbutton", name=f"{part}, {label}").first  # type: ignore
+        text = spin.get_attribute("aria-valuetext") or ""
+        if text == "Empty":
+            return ""
+        parts.append(str(spin.inner_text()).strip())
+    return "/".join(parts)
+
+
+_ARM = """() => {
+  const app = document.querySelector("[data-testid='stApp']");
+  window.__stRuns = 0;
+  if (window.__stObserver) window.__stObserver.disconnect();
+  window.__stObserver = new MutationObserver((records) => { window.__stRuns += records.length; });
+  window.__stObserver.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+}"""
+
+
+def act(page: object, action: object, timeout: float = 30_000) -> None:
+    """Do `action()` (a click...), then wait until the script has run because of it and is idle.
+
+    Waiting only for "idle" right after a click can return before the run even starts, while the
+    previous run's message is still on screen."""
+    page.evaluate(_ARM)  # type: ignore[attr-defined]
+    action()  # type: ignore[operator]
+    page.wait_for_function("window.__stRuns > 0", timeout=timeout)  # type: ignore
+    wait_idle(page, timeout)
+    page.wait_for_timeout(300)  # type: ignore[attr-defined]  # a rerun asked by st.rerun()
+    wait_idle(page, timeout)
+
+
+def click(page: object, name: str, within: object | None = None) -> None:
+    """Click the button called `name` (inside `within`) and wait for the run it starts."""
+    button = (within or page).get_by_role("button", name=name, exact=True).first  # type: ignore
+    act(page, button.click)
