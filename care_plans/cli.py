@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import getpass
 import io
 import json
@@ -32,7 +33,7 @@ class CliError(Exception):
 
 
 def _database(settings: Settings) -> Database:
-    return Database.from_url(settings.database_url)
+    return Database.from_url(settings.database_url, settings.audit_key or None)
 
 
 def _ready_database(settings: Settings) -> Database:
@@ -87,7 +88,7 @@ def _client_id(db: Database, ref: str) -> int:
 
 def cmd_init_db(args: argparse.Namespace, settings: Settings) -> int:
     db = _database(settings)
-    revision = init_db(db.engine)
+    revision = init_db(db.engine, settings.audit_key or None)
     print(f"database ready at revision {revision}")
     return 0
 
@@ -307,6 +308,27 @@ def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_verify_audit(args: argparse.Namespace, settings: Settings) -> int:
+    """Walk the whole audit chain; on success, checkpoint its head outside the database."""
+    from care_plans import audit
+
+    db = _ready_database(settings)
+    path = Path(settings.audit_checkpoint)
+    checkpoint = audit.read_checkpoint(path, settings.audit_key)
+    with db.uow() as uow:
+        verdict = audit.verify(uow.session, settings.audit_key, checkpoint)
+    if not verdict.intact:
+        print(f"error: {verdict.describe()}", file=sys.stderr)
+        if checkpoint is not None:
+            print(f"last checkpoint: sequence {checkpoint.seq} at {checkpoint.at} ({path})",
+                  file=sys.stderr)
+        return 1
+    audit.write_checkpoint(path, settings.audit_key, verdict)
+    print(verdict.describe())
+    print(f"checkpoint written to {path}")
+    return 0
+
+
 def cmd_prepare_local(args: argparse.Namespace, settings: Settings) -> int:
     """First run on a laptop: a local cookie key, and demo data in an empty default database."""
     from care_plans import demo
@@ -321,6 +343,15 @@ def cmd_prepare_local(args: argparse.Namespace, settings: Settings) -> int:
         )
         secrets_file.chmod(0o600)
         print(f"created {secrets_file} with a random cookie key")
+    if "audit_key" not in secrets_file.read_text():
+        with secrets_file.open("a") as handle:
+            handle.write("# Chains the audit trail (back it up apart from the database).\n"
+                         f'audit_key = "{secrets.token_urlsafe(32)}"\n')
+        print(f"added a random audit key to {secrets_file}")
+        if not settings.audit_key:
+            settings = dataclasses.replace(
+                settings, audit_key=Settings.from_env({"CARE_PLANS_SECRETS_FILE": str(
+                    secrets_file)}).audit_key)
     if not settings.database_is_default:
         return 0
     db = _ready_database(settings)
@@ -418,6 +449,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("backup", cmd_backup, "Copy a live SQLite database consistently.")
     p.add_argument("--out", required=True)
+
+    add("verify-audit", cmd_verify_audit,
+        "Check that no audit event was edited, inserted, removed or reordered; on success "
+        "record the chain head in CARE_PLANS_AUDIT_CHECKPOINT.")
 
     p = add("prepare-local", cmd_prepare_local,
             "Used by `make run`: make a local cookie key; load demo data into an empty "

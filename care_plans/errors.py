@@ -44,3 +44,14 @@ class EditConflict(DomainError):
 
 class NotAvailableYet(DomainError):
     """A command that exists with its final arguments but whose feature has not landed."""
+
+
+class AuditKeyMissing(DomainError):
+    """No audit key configured: nothing that must be audited can be done."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The audit key is missing or too short, so nothing can be recorded. Run "
+            "`care-plans prepare-local` (it creates a local key in .streamlit/secrets.toml) or "
+            "set CARE_PLANS_AUDIT_KEY to at least 32 random characters."
+        )

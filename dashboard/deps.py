@@ -8,6 +8,7 @@ from datetime import date, datetime
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
+from care_plans import audit
 from care_plans.access import Actor
 from care_plans.config import Settings
 from care_plans.db import Database
@@ -21,8 +22,17 @@ def settings() -> Settings:
 
 
 @st.cache_resource
+def _database(url: str, audit_key: str) -> Database:
+    return Database.from_url(url, audit_key)
+
+
 def database() -> Database:
-    return Database.from_url(settings().database_url)
+    """The database; without an audit key nothing may be recorded, so the app stops here."""
+    s = settings()
+    if len(s.audit_key) < audit.MIN_KEY_LENGTH:
+        st.error(audit.AuditKeyMissing().message)
+        st.stop()
+    return _database(s.database_url, s.audit_key)
 
 
 def cookie_key() -> str:

@@ -11,15 +11,20 @@ from collections.abc import Iterator
 import pytest
 import streamlit as st
 
+from pathlib import Path
+
 from care_plans.db import Database
+from tests.conftest import AUDIT_KEY
 
 COOKIE_KEY = "test-cookie-key-" + "x" * 32
 
 
 @pytest.fixture
-def app_db(sqlite_db: Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[Database]:
+def app_db(sqlite_db: Database, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Database]:
     monkeypatch.setenv("DATABASE_URL", str(sqlite_db.engine.url))
     monkeypatch.setenv("CARE_PLANS_COOKIE_KEY", COOKIE_KEY)
+    monkeypatch.setenv("CARE_PLANS_AUDIT_KEY", AUDIT_KEY)
+    monkeypatch.setenv("CARE_PLANS_AUDIT_CHECKPOINT", str(tmp_path / "audit-checkpoint.json"))
     st.cache_resource.clear()
     yield sqlite_db
     st.cache_resource.clear()
