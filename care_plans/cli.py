@@ -7,10 +7,8 @@ traceback), 2 a usage error (argparse). The command acts as the audit user `cli`
 from __future__ import annotations
 
 import argparse
-import csv
 import dataclasses
 import getpass
-import io
 import json
 import secrets
 import sys
@@ -178,11 +176,9 @@ def cmd_clients(args: argparse.Namespace, settings: Settings) -> int:
     if args.format == "json":
         print(json.dumps(rows, ensure_ascii=False, indent=2))
     elif args.format == "csv":
-        buf = io.StringIO()
-        writer = csv.DictWriter(buf, fieldnames=ROSTER_FIELDS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-        sys.stdout.write(buf.getvalue())
+        from care_plans.csvsafe import write_csv
+
+        sys.stdout.write(write_csv(ROSTER_FIELDS, rows))
     else:
         if not rows:
             print("no clients yet")

@@ -33,6 +33,7 @@ if "checkin" in st.query_params:
                   position="hidden").run()
     st.stop()
 
+deps.checkpoint_audit_if_due()
 actor = signin.current_user()
 
 CLINICAL = [
