@@ -7,6 +7,7 @@ unless the service calls `commit()`.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -15,7 +16,13 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as SATimeoutError
 from sqlalchemy.orm import Session, sessionmaker
+
+from care_plans.errors import DatabaseBusy, DatabaseProblem, DatabaseUnavailable
+
+log = logging.getLogger("care_plans.db")
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 #: How long an action waits for another process's SQLite write lock before it is refused.
@@ -66,6 +73,26 @@ def make_session_factory(engine: Engine, audit_key: str | None = None) -> sessio
     return sessionmaker(engine, expire_on_commit=False, info={"audit_key": audit_key})
 
 
+def database_problem(exc: BaseException) -> DatabaseProblem | None:
+    """The plain-language refusal for a database that is down, restarting or locked, else None.
+
+    Logged by kind only: never the statement's parameters (they are what people typed)."""
+    if isinstance(exc, SATimeoutError):
+        log.warning("database busy: no connection free in the pool")
+        return DatabaseBusy(SQLITE_LOCK_WAIT_SECONDS)
+    if not isinstance(exc, (OperationalError, InterfaceError)) and not (
+            isinstance(exc, DBAPIError) and exc.connection_invalidated):
+        return None
+    reason = str(getattr(exc, "orig", exc)).lower()
+    if "locked" in reason or "busy" in reason:
+        log.warning("database locked for more than %ss; action refused",
+                    SQLITE_LOCK_WAIT_SECONDS)
+        return DatabaseBusy(SQLITE_LOCK_WAIT_SECONDS)
+    log.warning("database unavailable (%s); action refused", type(getattr(exc, "orig", exc))
+                .__name__)
+    return DatabaseUnavailable()
+
+
 class UnitOfWork:
     """One user action: a Session that rolls back unless `commit()` is called."""
 
@@ -84,9 +111,16 @@ class UnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         try:
-            self.session.rollback()
+            try:
+                self.session.rollback()
+            except DBAPIError:  # the connection died with the action: nothing to undo there
+                log.warning("rollback failed on a lost connection; it was discarded")
         finally:
             self.session.close()
+        if exc is not None:
+            problem = database_problem(exc)
+            if problem is not None:
+                raise problem from exc
 
     def commit(self) -> None:
         self.session.commit()
