@@ -22,6 +22,7 @@ from care_plans.access import Actor
 from care_plans.config import Settings
 from care_plans.db import Database, backup_sqlite, has_schema, init_db
 from care_plans.errors import DomainError
+from care_plans.quoting import printable
 
 CLI = Actor.cli()
 
@@ -469,11 +470,13 @@ def main(argv: Sequence[str] | None = None, env: dict[str, str] | None = None) -
         handler: Handler = args.handler
         return handler(args, settings)
     except (DomainError, CliError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        # Messages may quote a file or an argument: control characters escaped, never raw.
+        print(f"error: {printable(str(exc))}", file=sys.stderr)
         return 1
     except OperationalError as exc:
         # The database itself is unreachable or locked: say so, without a traceback.
-        print(f"error: the database could not be used: {exc.orig}", file=sys.stderr)
+        print(f"error: the database could not be used: {printable(str(exc.orig))}",
+              file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted; nothing more was changed", file=sys.stderr)
