@@ -58,11 +58,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from care_plans import audit, measures
-from care_plans.quoting import printable, quote
 from care_plans.access import Actor, client_for_write, require_clinical
 from care_plans.db import Database
 from care_plans.errors import DomainError, ValidationError
 from care_plans.models import RATINGS, CheckIn, CheckinSource, Client, MeasureResponse, utcnow
+from care_plans.quoting import printable, quote
 from care_plans.rules import checkin_problems
 from care_plans.services.checkins import add_checkin
 from care_plans.services.clients import normalise_ref
