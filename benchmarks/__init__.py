@@ -53,7 +53,8 @@ class Measurement:
 def throwaway_sqlite() -> Iterator[Database]:
     """A migrated, empty SQLite database in a temporary folder, removed afterwards."""
     with tempfile.TemporaryDirectory(prefix="care-plans-bench-") as folder:
-        database = Database(make_engine(f"sqlite:///{Path(folder) / 'bench.db'}"))
+        database = Database(make_engine(f"sqlite:///{Path(folder) / 'bench.db'}"),
+                            "benchmark-audit-key-" + "b" * 32)
         try:
             init_db(database.engine)
             yield database

@@ -7,9 +7,8 @@ traceback), 2 a usage error (argparse). The command acts as the audit user `cli`
 from __future__ import annotations
 
 import argparse
-import csv
+import dataclasses
 import getpass
-import io
 import json
 import secrets
 import sys
@@ -23,6 +22,7 @@ from care_plans.access import Actor
 from care_plans.config import Settings
 from care_plans.db import Database, backup_sqlite, has_schema, init_db
 from care_plans.errors import DomainError
+from care_plans.quoting import printable
 
 CLI = Actor.cli()
 
@@ -32,7 +32,7 @@ class CliError(Exception):
 
 
 def _database(settings: Settings) -> Database:
-    return Database.from_url(settings.database_url)
+    return Database.from_url(settings.database_url, settings.audit_key or None)
 
 
 def _ready_database(settings: Settings) -> Database:
@@ -87,7 +87,7 @@ def _client_id(db: Database, ref: str) -> int:
 
 def cmd_init_db(args: argparse.Namespace, settings: Settings) -> int:
     db = _database(settings)
-    revision = init_db(db.engine)
+    revision = init_db(db.engine, settings.audit_key or None)
     print(f"database ready at revision {revision}")
     return 0
 
@@ -177,11 +177,9 @@ def cmd_clients(args: argparse.Namespace, settings: Settings) -> int:
     if args.format == "json":
         print(json.dumps(rows, ensure_ascii=False, indent=2))
     elif args.format == "csv":
-        buf = io.StringIO()
-        writer = csv.DictWriter(buf, fieldnames=ROSTER_FIELDS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-        sys.stdout.write(buf.getvalue())
+        from care_plans.csvsafe import write_csv
+
+        sys.stdout.write(write_csv(ROSTER_FIELDS, rows))
     else:
         if not rows:
             print("no clients yet")
@@ -307,6 +305,27 @@ def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_verify_audit(args: argparse.Namespace, settings: Settings) -> int:
+    """Walk the whole audit chain; on success, checkpoint its head outside the database."""
+    from care_plans import audit
+
+    db = _ready_database(settings)
+    path = Path(settings.audit_checkpoint)
+    checkpoint = audit.read_checkpoint(path, settings.audit_key)
+    with db.uow() as uow:
+        verdict = audit.verify(uow.session, settings.audit_key, checkpoint)
+    if not verdict.intact:
+        print(f"error: {verdict.describe()}", file=sys.stderr)
+        if checkpoint is not None:
+            print(f"last checkpoint: sequence {checkpoint.seq} at {checkpoint.at} ({path})",
+                  file=sys.stderr)
+        return 1
+    audit.write_checkpoint(path, settings.audit_key, verdict)
+    print(verdict.describe())
+    print(f"checkpoint written to {path}")
+    return 0
+
+
 def cmd_prepare_local(args: argparse.Namespace, settings: Settings) -> int:
     """First run on a laptop: a local cookie key, and demo data in an empty default database."""
     from care_plans import demo
@@ -321,6 +340,15 @@ def cmd_prepare_local(args: argparse.Namespace, settings: Settings) -> int:
         )
         secrets_file.chmod(0o600)
         print(f"created {secrets_file} with a random cookie key")
+    if "audit_key" not in secrets_file.read_text():
+        with secrets_file.open("a") as handle:
+            handle.write("# Chains the audit trail (back it up apart from the database).\n"
+                         f'audit_key = "{secrets.token_urlsafe(32)}"\n')
+        print(f"added a random audit key to {secrets_file}")
+        if not settings.audit_key:
+            settings = dataclasses.replace(
+                settings, audit_key=Settings.from_env({"CARE_PLANS_SECRETS_FILE": str(
+                    secrets_file)}).audit_key)
     if not settings.database_is_default:
         return 0
     db = _ready_database(settings)
@@ -419,6 +447,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("backup", cmd_backup, "Copy a live SQLite database consistently.")
     p.add_argument("--out", required=True)
 
+    add("verify-audit", cmd_verify_audit,
+        "Check that no audit event was edited, inserted, removed or reordered; on success "
+        "record the chain head in CARE_PLANS_AUDIT_CHECKPOINT.")
+
     p = add("prepare-local", cmd_prepare_local,
             "Used by `make run`: make a local cookie key; load demo data into an empty "
             "default database.")
@@ -438,11 +470,13 @@ def main(argv: Sequence[str] | None = None, env: dict[str, str] | None = None) -
         handler: Handler = args.handler
         return handler(args, settings)
     except (DomainError, CliError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        # Messages may quote a file or an argument: control characters escaped, never raw.
+        print(f"error: {printable(str(exc))}", file=sys.stderr)
         return 1
     except OperationalError as exc:
         # The database itself is unreachable or locked: say so, without a traceback.
-        print(f"error: the database could not be used: {exc.orig}", file=sys.stderr)
+        print(f"error: the database could not be used: {printable(str(exc.orig))}",
+              file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted; nothing more was changed", file=sys.stderr)

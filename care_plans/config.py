@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import tomllib
 from dataclasses import dataclass, field
+from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULT_DATABASE_URL = "sqlite:///data/care-plans.db"
+DEFAULT_SECRETS_FILE = ".streamlit/secrets.toml"
 DEFAULT_CRISIS_MESSAGE = (
     "If you are in danger or might act on thoughts of harming yourself, call 999 or go to "
     "your nearest emergency department. You can call Samaritans any time on 116 123."
@@ -26,6 +29,31 @@ def _int(env: dict[str, str], name: str, default: int, minimum: int = 1) -> int:
     return value
 
 
+def _local_secret(env: dict[str, str], name: str) -> str:
+    """A key from the local secrets file `make run` writes (CARE_PLANS_SECRETS_FILE)."""
+    path = Path(env.get("CARE_PLANS_SECRETS_FILE") or DEFAULT_SECRETS_FILE)
+    try:
+        with path.open("rb") as handle:
+            value = tomllib.load(handle).get(name, "")
+    except (OSError, tomllib.TOMLDecodeError):
+        return ""
+    return value if isinstance(value, str) else ""
+
+
+def _default_checkpoint(database_url: str) -> str:
+    """Beside the SQLite file; under data/ for a server database."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        parsed = make_url(database_url)
+    except Exception:  # noqa: BLE001 - a bad URL is reported when the engine is made
+        return "data/audit-checkpoint.json"
+    if parsed.get_backend_name() == "sqlite" and parsed.database and \
+            parsed.database != ":memory:":
+        return f"{parsed.database}.audit-checkpoint.json"
+    return "data/audit-checkpoint.json"
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
@@ -41,6 +69,11 @@ class Settings:
     #: Reverse proxies in front of the app that append to X-Forwarded-For (0: none, use the
     #: connection's own address). Behind one trusted proxy, set 1.
     trusted_proxy_hops: int = 0
+    #: The HMAC key that chains audit events (CARE_PLANS_AUDIT_KEY, or `audit_key` in the local
+    #: secrets file). Kept outside the database, so a database edit cannot re-sign the chain.
+    audit_key: str = field(default="", repr=False)
+    #: The file holding the last verified audit-chain head (outside the database).
+    audit_checkpoint: str = "data/audit-checkpoint.json"
     extra: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -61,6 +94,10 @@ class Settings:
         return hops[-self.trusted_proxy_hops]
 
     @property
+    def cookie_secure(self) -> bool:
+        return self.base_url.lower().startswith("https://")
+
+    @property
     def database_is_default(self) -> bool:
         return self.database_url == DEFAULT_DATABASE_URL
 
@@ -72,8 +109,9 @@ class Settings:
             ZoneInfo(tz)
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"CARE_PLANS_TIMEZONE {tz!r} is not a known time zone") from None
+        database_url = env.get("DATABASE_URL") or DEFAULT_DATABASE_URL
         return cls(
-            database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
+            database_url=database_url,
             clinic_name=env.get("CARE_PLANS_CLINIC_NAME") or cls.clinic_name,
             clinic_timezone=tz,
             base_url=(env.get("CARE_PLANS_BASE_URL") or cls.base_url).rstrip("/"),
@@ -84,4 +122,7 @@ class Settings:
             checkin_link_days=_int(env, "CARE_PLANS_CHECKIN_LINK_DAYS", 30),
             measure_interval_days=_int(env, "CARE_PLANS_MEASURE_INTERVAL_DAYS", 14),
             trusted_proxy_hops=_int(env, "CARE_PLANS_TRUSTED_PROXY_HOPS", 0, minimum=0),
+            audit_key=env.get("CARE_PLANS_AUDIT_KEY") or _local_secret(env, "audit_key"),
+            audit_checkpoint=env.get("CARE_PLANS_AUDIT_CHECKPOINT")
+            or _default_checkpoint(database_url),
         )

@@ -7,6 +7,7 @@ unless the service calls `commit()`.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -15,9 +16,17 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as SATimeoutError
 from sqlalchemy.orm import Session, sessionmaker
 
+from care_plans.errors import DatabaseBusy, DatabaseProblem, DatabaseUnavailable
+
+log = logging.getLogger("care_plans.db")
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+#: How long an action waits for another process's SQLite write lock before it is refused.
+SQLITE_LOCK_WAIT_SECONDS = 5.0
 
 
 def _sqlite_path(url: str) -> Path | None:
@@ -30,11 +39,17 @@ def _sqlite_path(url: str) -> Path | None:
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for `url`; for SQLite the folder is created and WAL and foreign keys set."""
+    """An engine for `url`; for SQLite the folder is created and WAL and foreign keys set.
+
+    Statement parameters are never logged or put in error messages (`hide_parameters`): they
+    are what people typed, clinical text included. A SQLite write lock held by another process
+    is waited for up to `SQLITE_LOCK_WAIT_SECONDS`, then reported as locked.
+    """
     path = _sqlite_path(url)
+    kwargs.setdefault("hide_parameters", True)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        kwargs.setdefault("connect_args", {"timeout": 30})
+        kwargs.setdefault("connect_args", {"timeout": SQLITE_LOCK_WAIT_SECONDS})
     else:
         kwargs.setdefault("pool_pre_ping", True)
     engine = create_engine(url, **kwargs)
@@ -52,8 +67,30 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return engine
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+def make_session_factory(engine: Engine, audit_key: str | None = None) -> sessionmaker[Session]:
+    """Sessions for `engine`; each carries the audit key (in `Session.info`) that chains the
+    audit events it records, so the key never has to be stored in the database."""
+    return sessionmaker(engine, expire_on_commit=False, info={"audit_key": audit_key})
+
+
+def database_problem(exc: BaseException) -> DatabaseProblem | None:
+    """The plain-language refusal for a database that is down, restarting or locked, else None.
+
+    Logged by kind only: never the statement's parameters (they are what people typed)."""
+    if isinstance(exc, SATimeoutError):
+        log.warning("database busy: no connection free in the pool")
+        return DatabaseBusy(SQLITE_LOCK_WAIT_SECONDS)
+    if not isinstance(exc, (OperationalError, InterfaceError)) and not (
+            isinstance(exc, DBAPIError) and exc.connection_invalidated):
+        return None
+    reason = str(getattr(exc, "orig", exc)).lower()
+    if "locked" in reason or "busy" in reason:
+        log.warning("database locked for more than %ss; action refused",
+                    SQLITE_LOCK_WAIT_SECONDS)
+        return DatabaseBusy(SQLITE_LOCK_WAIT_SECONDS)
+    log.warning("database unavailable (%s); action refused", type(getattr(exc, "orig", exc))
+                .__name__)
+    return DatabaseUnavailable()
 
 
 class UnitOfWork:
@@ -74,9 +111,16 @@ class UnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         try:
-            self.session.rollback()
+            try:
+                self.session.rollback()
+            except DBAPIError:  # the connection died with the action: nothing to undo there
+                log.warning("rollback failed on a lost connection; it was discarded")
         finally:
             self.session.close()
+        if exc is not None:
+            problem = database_problem(exc)
+            if problem is not None:
+                raise problem from exc
 
     def commit(self) -> None:
         self.session.commit()
@@ -85,21 +129,24 @@ class UnitOfWork:
         self.session.flush()
 
 
-def _alembic_config(engine: Engine) -> Any:
+def _alembic_config(engine: Engine, audit_key: str | None = None) -> Any:
     from alembic.config import Config
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.attributes["engine"] = engine
+    cfg.attributes["audit_key"] = audit_key
     return cfg
 
 
-def init_db(engine: Engine) -> str:
-    """Create or upgrade the schema to the latest revision; safe to run again. Returns it."""
+def init_db(engine: Engine, audit_key: str | None = None) -> str:
+    """Create or upgrade the schema to the latest revision; safe to run again. Returns it.
+
+    `audit_key` chains audit events written before the audit chain existed (revision 0004)."""
     from alembic import command
     from alembic.runtime.migration import MigrationContext
 
-    command.upgrade(_alembic_config(engine), "head")
+    command.upgrade(_alembic_config(engine, audit_key), "head")
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision() or ""
 
@@ -132,13 +179,14 @@ def backup_sqlite(engine: Engine, out: Path) -> None:
 class Database:
     """The engine and session factory a process uses; services take one of these."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, audit_key: str | None = None) -> None:
         self.engine = engine
-        self.session_factory = make_session_factory(engine)
+        self.audit_key = audit_key
+        self.session_factory = make_session_factory(engine, audit_key)
 
     @classmethod
-    def from_url(cls, url: str) -> Database:
-        return cls(make_engine(url))
+    def from_url(cls, url: str, audit_key: str | None = None) -> Database:
+        return cls(make_engine(url), audit_key)
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.session_factory)

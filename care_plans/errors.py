@@ -44,3 +44,39 @@ class EditConflict(DomainError):
 
 class NotAvailableYet(DomainError):
     """A command that exists with its final arguments but whose feature has not landed."""
+
+
+class AuditKeyMissing(DomainError):
+    """No audit key configured: nothing that must be audited can be done."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The audit key is missing or too short, so nothing can be recorded. Run "
+            "`care-plans prepare-local` (it creates a local key in .streamlit/secrets.toml) or "
+            "set CARE_PLANS_AUDIT_KEY to at least 32 random characters."
+        )
+
+
+class DatabaseProblem(DomainError):
+    """The database could not do what was asked just now (down, restarting, locked, busy).
+
+    Nothing of the action was saved (its unit of work was rolled back); the page keeps what was
+    typed and the next action tries again, on a fresh connection.
+    """
+
+
+class DatabaseUnavailable(DatabaseProblem):
+    def __init__(self) -> None:
+        super().__init__(
+            "The database cannot be reached just now, so nothing was saved. What you typed is "
+            "still here: try again in a moment. If this goes on, tell your administrator."
+        )
+
+
+class DatabaseBusy(DatabaseProblem):
+    def __init__(self, seconds: float) -> None:
+        super().__init__(
+            f"The database is busy with another change and stayed locked for {seconds:g} "
+            "seconds, so nothing was saved. What you typed is still here: try again in a "
+            "moment."
+        )

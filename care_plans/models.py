@@ -563,12 +563,20 @@ class SessionAddendum(Base):
 
 
 class AuditEvent(Base):
-    """Who did what to which record, when. Append-only; never holds clinical values."""
+    """Who did what to which record, when. Append-only; never holds clinical values.
+
+    Events form one chain: `seq` numbers them without gaps, and `hash` is an HMAC (keyed with a
+    secret kept outside the database) over the event and the previous event's hash, so an
+    edited, inserted, removed or reordered event breaks the chain (see care_plans/audit.py).
+    """
 
     __tablename__ = "audit_events"
     __table_args__ = (Index("ix_audit_client_at", "client_id", "at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, unique=True)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     actor: Mapped[str] = mapped_column(String(64))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -578,6 +586,17 @@ class AuditEvent(Base):
     client_id: Mapped[int | None] = mapped_column(Integer)
     detail: Mapped[dict[str, Any] | None]
     source_address: Mapped[str | None] = mapped_column(String(64))
+
+
+class AuditChainHead(Base):
+    """The one row every audit event locks and advances, so the chain never forks, even with
+    several app servers writing at once (the row lock serialises them until commit)."""
+
+    __tablename__ = "audit_chain_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    last_seq: Mapped[int] = mapped_column(Integer)
+    last_hash: Mapped[str] = mapped_column(String(64))
 
 
 class RateLimitHit(Base):

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from care_plans.models import RATINGS
+from care_plans.quoting import number, quote
 
 RATING_LABELS: dict[str, str] = {
     "mood": "Mood",
@@ -24,9 +25,9 @@ def rating_problem(value: object) -> str | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
-        return f"{value!r} is not a whole number"
+        return f"{quote(value)} is not a whole number"
     if not 0 <= value <= 10:
-        return f"{value} is out of range 0–10"
+        return f"{number(value)} is out of range 0–10"
     return None
 
 

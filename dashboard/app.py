@@ -12,7 +12,7 @@ import streamlit as st
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from dashboard import deps  # noqa: E402
-from dashboard.components import signin  # noqa: E402
+from dashboard.components import faults, signin  # noqa: E402
 from dashboard.components.text import plain  # noqa: E402
 
 st.set_page_config(page_title="Care plans", page_icon="🌱", layout="wide")
@@ -23,17 +23,25 @@ PAGES = Path(__file__).parent / "views"
 
 if "set_password" in st.query_params:
     # A one-time link from an administrator: the only page reachable without signing in.
-    st.navigation([st.Page(PAGES / "set_password.py", title="Set your password")],
-                  position="hidden").run()
+    with faults.plain_errors():
+        st.navigation([st.Page(PAGES / "set_password.py", title="Set your password")],
+                      position="hidden").run()
     st.stop()
 
 if "checkin" in st.query_params:
     # A client's personal check-in link: their form and nothing else of the app, no sign-in.
-    st.navigation([st.Page(PAGES / "checkin.py", title="Your check-in")],
-                  position="hidden").run()
+    # Whatever fails, the clinic's crisis message (from the settings) is still shown.
+    with faults.plain_errors(crisis=True):
+        st.navigation([st.Page(PAGES / "checkin.py", title="Your check-in")],
+                      position="hidden").run()
     st.stop()
 
-actor = signin.current_user()
+deps.checkpoint_audit_if_due()
+actor, asked = None, False
+with faults.plain_errors():
+    actor, asked = signin.current_user(), True
+if not asked:
+    st.stop()  # the database could not be asked who is signed in: the message says so
 
 CLINICAL = [
     st.Page(PAGES / "caseload.py", title="Caseload", icon=":material/groups:", default=True),
@@ -63,5 +71,6 @@ with st.sidebar:
     st.caption(f"{actor.role.capitalize()} · {deps.settings().clinic_name}")
     st.button("Sign out", on_click=signin.request_sign_out, key="sign_out",
               width="stretch")
-signin.idle_warning(deps.settings().idle_timeout_seconds)
-st.navigation(pages).run()
+with faults.plain_errors():
+    signin.idle_warning(deps.settings().idle_timeout_seconds)
+    st.navigation(pages).run()

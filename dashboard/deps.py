@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import time
 from datetime import date, datetime
+from pathlib import Path
 
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
+from care_plans import audit
 from care_plans.access import Actor
 from care_plans.config import Settings
 from care_plans.db import Database
@@ -21,8 +25,17 @@ def settings() -> Settings:
 
 
 @st.cache_resource
+def _database(url: str, audit_key: str) -> Database:
+    return Database.from_url(url, audit_key)
+
+
 def database() -> Database:
-    return Database.from_url(settings().database_url)
+    """The database; without an audit key nothing may be recorded, so the app stops here."""
+    s = settings()
+    if len(s.audit_key) < audit.MIN_KEY_LENGTH:
+        st.error(audit.AuditKeyMissing().message)
+        st.stop()
+    return _database(s.database_url, s.audit_key)
 
 
 def cookie_key() -> str:
@@ -67,3 +80,34 @@ def page(name: str) -> str:
 def today() -> date:
     """Today in the clinic's time zone (flags, reviews and discharges are about that date)."""
     return datetime.now(settings().tz).date()
+
+
+#: How often the app verifies the newest audit events and moves the checkpoint on.
+AUDIT_CHECKPOINT_SECONDS = 300
+log = logging.getLogger("dashboard.audit")
+
+
+@st.cache_resource
+def _checkpoint_clock() -> dict[str, float]:
+    return {"last": 0.0}
+
+
+def checkpoint_audit_if_due() -> None:
+    """Every few minutes, once per server: verify events since the checkpoint and move it on.
+
+    Never stops a page: a broken chain or an unreachable database is logged (no client data)
+    and `care-plans verify-audit` says where the chain broke.
+    """
+    s = settings()
+    clock = _checkpoint_clock()
+    now = time.monotonic()
+    if len(s.audit_key) < audit.MIN_KEY_LENGTH or now - clock["last"] < AUDIT_CHECKPOINT_SECONDS:
+        return
+    clock["last"] = now
+    try:
+        audit.checkpoint_now(_database(s.database_url, s.audit_key), s.audit_key,
+                             Path(s.audit_checkpoint))
+    except audit.ChainBroken:
+        pass  # logged by checkpoint_now
+    except Exception as exc:  # noqa: BLE001 - the page goes on; the reason is logged
+        log.warning("audit checkpoint skipped: %s", type(exc).__name__)

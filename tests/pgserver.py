@@ -72,6 +72,22 @@ class PostgresServer:
         self._started = True
         return self
 
+    def pause(self) -> None:
+        """Stop the server, keeping its data (a database outage); `resume` starts it again."""
+        r = self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w",
+                      "stop")
+        if r.returncode != 0:
+            raise PostgresUnavailable(f"pg_ctl stop failed: {r.stderr.strip()}")
+
+    def resume(self) -> None:
+        opts = (f"-c listen_addresses=127.0.0.1 -c port={self.port} -c fsync=off "
+                f"-c synchronous_commit=off -c full_page_writes=off "
+                f"-c unix_socket_directories={self.tmp} -c max_connections=200")
+        r = self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-o", opts,
+                      "-l", str(self.tmp / "log"), "-w", "-t", "30", "start")
+        if r.returncode != 0:
+            raise PostgresUnavailable(f"pg_ctl start failed: {r.stderr.strip()}")
+
     def url(self, dbname: str = "postgres") -> str:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{dbname}"
 

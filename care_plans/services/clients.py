@@ -142,7 +142,8 @@ def create_client(
                         next_review_date=today + REVIEW_INTERVAL)
         s.add(plan)
         s.flush()
-        audit.record(s, actor, "client.create", "client", client.id, client_id=client.id)
+        audit.record(s, actor, "client.create", "client", client.id, client_id=client.id,
+                     detail={"primary_user_id": primary.id})
         audit.record(s, actor, "plan.create", "care_plan", plan.id, client_id=client.id)
         info = client_info(s, client)
         uow.commit()

@@ -67,6 +67,7 @@ from care_plans.access import Actor, client_for_write, require_clinical
 from care_plans.db import Database
 from care_plans.errors import DomainError, ValidationError
 from care_plans.models import RATINGS, CheckIn, CheckinSource, Client, MeasureResponse, utcnow
+from care_plans.quoting import printable, quote
 from care_plans.rules import checkin_problems
 from care_plans.services.checkins import add_checkin
 from care_plans.services.clients import normalise_ref
@@ -135,7 +136,8 @@ class ImportFault:
     problem: str
 
     def __str__(self) -> str:
-        return f"line {self.line}: {self.column}: {self.problem}"
+        # Column names and problems may quote the file: escaped, so a terminal shows them.
+        return printable(f"line {self.line}: {self.column}: {self.problem}")
 
 
 @dataclass(frozen=True)
@@ -347,7 +349,7 @@ def _check_header(header: list[str]) -> tuple[list[str], list[ImportFault]]:
         elif name not in COLUMNS:
             close = difflib.get_close_matches(name, COLUMNS, n=1)
             hint = f" (did you mean {close[0]}?)" if close else ""
-            faults.append(ImportFault(1, name, f"unknown column{hint}"))
+            faults.append(ImportFault(1, name[:40], f"unknown column{hint}"))
         seen.add(name)
     for name in REQUIRED_COLUMNS:
         if name not in seen:
@@ -396,7 +398,10 @@ def _parse_whole_number(raw: str) -> int | str:
     """The number in a cell, or why it is not one."""
     value = raw.strip()
     if not _WHOLE_NUMBER.fullmatch(value):
-        return f"{value!r} is not a whole number"  # the wording of rules.rating_problem
+        return f"{quote(value)} is not a whole number"  # the wording of rules.rating_problem
+    digits = len(value.lstrip("+-0"))
+    if digits > 9:  # int() refuses more than 4,300 digits; no answer has more than two
+        return f"a number of {digits:,} digits is far too large"
     return int(value)
 
 
@@ -411,7 +416,7 @@ def _parse_submitted_at(raw: str, tz: ZoneInfo) -> tuple[datetime, bool]:
         raise _NotATime("is required")
     match = _TIMESTAMP.fullmatch(value)
     if match is None:
-        raise _NotATime(f"{value!r} is not a date or time; {_FORMAT_HINT}")
+        raise _NotATime(f"{quote(value)} is not a date or time; {_FORMAT_HINT}")
     try:
         day = date.fromisoformat(match["date"])
     except ValueError:
@@ -467,7 +472,7 @@ def _check_row(
         fault("client_ref", "is required")
     elif client_id is None:
         # Same words for unknown and not-yours, so an import cannot probe for other clients.
-        fault("client_ref", f"no client with ref {raw_ref} in your caseload")
+        fault("client_ref", f"no client with ref {raw_ref[:40]} in your caseload")
 
     submitted_at: datetime | None = None
     date_only = False

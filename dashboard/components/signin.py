@@ -17,6 +17,7 @@ import streamlit as st
 import streamlit_authenticator as stauth
 
 from care_plans.access import Actor
+from care_plans.errors import DatabaseBusy
 from care_plans.services import auth
 from dashboard import deps
 from dashboard.components.text import plain
@@ -105,7 +106,12 @@ def _live_session(settings_idle: int) -> Actor | None:
     db = deps.database()
     sid = st.session_state.get(SIGNIN_ID)
     if sid is not None:
-        signed = auth.resume(db, session_id=sid, idle_seconds=settings_idle)
+        try:
+            signed = auth.resume(db, session_id=sid, idle_seconds=settings_idle)
+        except DatabaseBusy:
+            # Another process holds the write lock: the sign-in can still be read, so the
+            # page (and what is typed in it) is drawn; only "last active" waits for later.
+            signed = auth.resume(db, session_id=sid, idle_seconds=settings_idle, touch=False)
         if signed is not None:
             return signed.actor
         username = st.session_state.get("username") or ""

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from care_plans.errors import DomainError, ValidationError
-from care_plans.read import rosters
+from care_plans.read import audit_trail, rosters
 from care_plans.services import clients, users
 from dashboard import deps
 
@@ -48,7 +48,9 @@ st.dataframe(
     width="stretch",
 )
 
-tab_new, tab_manage, tab_assign = st.tabs(["New account", "Manage an account", "Assign clients"])
+tab_new, tab_manage, tab_assign, tab_audit = st.tabs(
+    ["New account", "Manage an account", "Assign clients", "Audit trail"],
+    key="admin_tab", default="New account")
 
 with tab_new, st.form("new_account", clear_on_submit=True):
     username = st.text_input("Username", help="Lower-case letters, digits, dots or hyphens")
@@ -149,3 +151,45 @@ with tab_assign:
                 else:
                     st.session_state["admin_flash"] = f"Care team of {ref} updated."
                     st.rerun()
+
+with tab_audit:
+    st.caption("Who did what to which record, and when: ids and field names, never clinical "
+               "text. `care-plans verify-audit` proves no event was changed or removed.")
+    f1, f2, f3, f4, f5 = st.columns(5)
+    trail_filter = audit_trail.AuditFilter(
+        user=f1.selectbox("User", [""] + sorted({u.username for u in accounts} | {"cli"}),
+                          key="audit_user", format_func=lambda v: v or "Anyone"),
+        client_ref=f2.text_input("Client ref", key="audit_ref"),
+        action=f3.selectbox("Action", [""] + audit_trail.actions(db, actor), key="audit_action",
+                            format_func=lambda v: v or "Any action"),
+        since=f4.date_input("From", value=None, key="audit_since", format="DD/MM/YYYY"),
+        until=f5.date_input("To", value=None, key="audit_until", format="DD/MM/YYYY"),
+    )
+    try:
+        trail = audit_trail.search(db, actor, trail_filter, tz=tz)
+    except DomainError as exc:
+        show_error(exc)
+        trail = []
+    st.caption(f"{len(trail)} event{'' if len(trail) == 1 else 's'}"
+               + (f" (the newest {audit_trail.PAGE_LIMIT}; the CSV has them all)"
+                  if len(trail) >= audit_trail.PAGE_LIMIT else ""))
+    st.dataframe(
+        pd.DataFrame({
+            "Seq": [r.seq for r in trail],
+            "When": [r.at.astimezone(tz).strftime("%d %b %Y %H:%M:%S") for r in trail],
+            "User": [r.user for r in trail],
+            "Action": [r.action for r in trail],
+            "Record": [f"{r.entity} {r.entity_id}" if r.entity_id is not None else r.entity
+                       for r in trail],
+            "Client ref": [r.client_ref for r in trail],
+            "Detail": [r.detail for r in trail],
+            "Address": [r.source_address for r in trail],
+        }),
+        hide_index=True, width="stretch",
+    )
+
+    def _trail_csv() -> bytes:
+        return audit_trail.export_csv(db, deps.current_actor(), trail_filter, tz=tz)
+
+    st.download_button("Export as CSV", _trail_csv, file_name="audit-trail.csv",
+                       mime="text/csv", key="audit_export", on_click="ignore")

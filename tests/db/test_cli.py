@@ -23,6 +23,7 @@ from care_plans import cli
 from care_plans.db import Database
 from care_plans.models import AuditEvent, CheckinLink
 from care_plans.services import checkin_links
+from tests.conftest import AUDIT_KEY
 
 ROOT = Path(__file__).resolve().parents[2]
 GOOD_PASSWORD = "plenty of words here"
@@ -30,7 +31,7 @@ GOOD_PASSWORD = "plenty of words here"
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    return {"DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
+    return {"DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}", "CARE_PLANS_AUDIT_KEY": AUDIT_KEY}
 
 
 def run(env: dict[str, str], *argv: str, stdin: str = "") -> tuple[int, str, str]:
@@ -195,7 +196,7 @@ def test_checkin_link_prints_a_working_address_and_its_expiry(ready):
     assert url.startswith("https://checkin.example.org/?checkin=")
     token = url.split("=", 1)[1]
     assert len(token) >= 43 and "expires" in expiry
-    db = Database.from_url(ready["DATABASE_URL"])
+    db = Database.from_url(ready["DATABASE_URL"], AUDIT_KEY)
     try:
         assert checkin_links.open_link(db, token, source_address="10.0.0.1") is not None
         with db.uow() as uow:

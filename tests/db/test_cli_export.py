@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from care_plans.db import Database
 from care_plans.models import AuditEvent
+from tests.conftest import AUDIT_KEY
 from tests.db.test_cli import run
 
 
@@ -20,7 +21,7 @@ from tests.db.test_cli import run
 def seeded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     monkeypatch.chdir(tmp_path)
     env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
-           "CARE_PLANS_CLINIC_NAME": "Northvale Recovery Clinic"}
+           "CARE_PLANS_CLINIC_NAME": "Northvale Recovery Clinic", "CARE_PLANS_AUDIT_KEY": AUDIT_KEY}
     assert run(env, "init-db")[0] == 0
     code, _, _ = run(env, "seed-demo", "--clients", "2", "--days", "30", "--end-date",
                      "2026-06-30")

@@ -33,7 +33,7 @@ from care_plans.models import PLAN_SECTIONS, AuditEvent, Client, ContactKind
 from care_plans.read import export_data
 from care_plans.read import plans as read_plans
 from care_plans.services import contacts, goals, plans, sessions
-from tests.conftest import _sqlite_db
+from tests.conftest import AUDIT_KEY, _sqlite_db
 from tests.factories import make_client, make_user
 
 END = date(2026, 6, 30)
@@ -61,7 +61,7 @@ def flat(text: str) -> str:
 def demo_template(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("demo") / "demo.db"
     shutil.copy(sqlite_template, path)
-    database = Database(make_engine(f"sqlite:///{path}"))
+    database = Database(make_engine(f"sqlite:///{path}"), AUDIT_KEY)
     demo.seed_demo(database, clients=3, days=60, end_date=END)
     database.dispose()
     return path

@@ -49,18 +49,22 @@ class Server:
     process: subprocess.Popen[bytes]
     log: Path
 
+E2E_AUDIT_KEY = "e2e-audit-key-" + "a" * 40
+
 
 def start_server(tmp: Path, extra_env: dict[str, str] | None = None) -> Server:
     db_path = tmp / "e2e.db"
     url = f"sqlite:///{db_path}"
     engine = make_engine(url)
     init_db(engine)
-    database = Database(engine)
+    database = Database(engine, E2E_AUDIT_KEY)
     port = _free_port()
     env = {
         **os.environ,
         "DATABASE_URL": url,
         "CARE_PLANS_COOKIE_KEY": "e2e-cookie-key-" + "k" * 40,
+        "CARE_PLANS_AUDIT_KEY": E2E_AUDIT_KEY,
+        "CARE_PLANS_AUDIT_CHECKPOINT": str(tmp / "audit-checkpoint.json"),
         "CARE_PLANS_BASE_URL": f"http://127.0.0.1:{port}",
         **(extra_env or {}),
     }
