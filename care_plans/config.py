@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULT_DATABASE_URL = "sqlite:///data/care-plans.db"
+CLINIC_URI_RE = re.compile(r"^(https?://[^\s/]+(/[^\s]*)?|urn:[a-z0-9][a-z0-9-]*:[^\s]+)$",
+                           re.IGNORECASE)
 DEFAULT_CRISIS_MESSAGE = (
     "If you are in danger or might act on thoughts of harming yourself, call 999 or go to "
     "your nearest emergency department. You can call Samaritans any time on 116 123."
@@ -41,6 +44,10 @@ class Settings:
     #: Reverse proxies in front of the app that append to X-Forwarded-For (0: none, use the
     #: connection's own address). Behind one trusted proxy, set 1.
     trusted_proxy_hops: int = 0
+    #: The clinic's own URI (e.g. https://fhir.example-clinic.org): when set, the FHIR export's
+    #: identifier systems are `<uri>/client-ref` and `<uri>/username` instead of
+    #: `urn:care-plans:<installation id>:...`. Resource ids stay namespaced by the installation.
+    clinic_uri: str = ""
     extra: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -72,7 +79,13 @@ class Settings:
             ZoneInfo(tz)
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"CARE_PLANS_TIMEZONE {tz!r} is not a known time zone") from None
+        clinic_uri = (env.get("CARE_PLANS_CLINIC_URI") or "").strip().rstrip("/")
+        if clinic_uri and not CLINIC_URI_RE.match(clinic_uri):
+            raise ValueError(
+                f"CARE_PLANS_CLINIC_URI {clinic_uri!r} is not an absolute URI "
+                "(e.g. https://fhir.example-clinic.org, or urn:...), without spaces")
         return cls(
+            clinic_uri=clinic_uri,
             database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
             clinic_name=env.get("CARE_PLANS_CLINIC_NAME") or cls.clinic_name,
             clinic_timezone=tz,

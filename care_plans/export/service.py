@@ -146,13 +146,15 @@ def export_fhir(
     *,
     include_unconsented: bool = False,
     generated_at: datetime | None = None,
+    settings: Settings | None = None,
 ) -> ExportFile:
     """The client's record as a FHIR R4 collection Bundle (UTF-8 JSON), audited as
     "export.fhir"."""
     at = _now(generated_at)
     record = export_data.record_data(db, actor, client_id,
                                      include_unconsented=include_unconsented)
-    bundle = fhir.client_bundle(record, generated_at=at)
+    bundle = fhir.client_bundle(record, generated_at=at,
+                                clinic_uri=settings.clinic_uri if settings else "")
     content = (json.dumps(bundle, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     _record(db, actor, "export.fhir", client_id, content, {
         "include_unconsented": include_unconsented, "entries": len(bundle["entry"])})
