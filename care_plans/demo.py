@@ -543,6 +543,9 @@ def _add_contacts(run: _Run, rng: random.Random, index: int, client_id: int, sur
         # Client 0 always has someone they have not agreed to share with, so the consent
         # filter has something to hide in every seed.
         consent = rng.random() < consent_odds[kind] and not (index == 0 and position == 0)
+        # The crisis plan names the crisis service: agreed to be shared, except for CP-0001
+        # (whose plan shows the exports flagging text that names an unconsented contact).
+        consent = consent or (kind == ContactKind.CRISIS_SERVICE and index != 0)
         row = {
             "id": w.new_id(SupportContact), "client_id": client_id, "position": position,
             "name": name, "kind": kind, "role": role, "phone": _phone(rng, kind),
@@ -577,8 +580,7 @@ def _add_plan(run: _Run, rng: random.Random, index: int, client_id: int,
     # Only client CP-0001's crisis plan names someone without consent to share (so every seed
     # shows the exports flagging it); the others name consented contacts only.
     named = contacts if index == 0 else [c for c in contacts if c["consent_to_share"]]
-    crisis = next((c for c in reversed(named) if c["kind"] == ContactKind.CRISIS_SERVICE),
-                  named[-1] if named else None)
+    crisis = contacts[-1]
     close = next((c for c in named if c["kind"] == ContactKind.FAMILY),
                  named[0] if named else None)
     helper = (f"{close['name'].split(' ', 1)[0]} ({close['role'].lower()})" if close
@@ -586,8 +588,7 @@ def _add_plan(run: _Run, rng: random.Random, index: int, client_id: int,
     sections["crisis_plan"] = " ".join((
         rng.choice(demo_text.CRISIS_FIRST_STEPS),
         rng.choice(demo_text.CRISIS_HELPER_STEPS).format(helper=helper),
-        demo_text.CRISIS_SERVICE_STEP.format(crisis=crisis["name"], phone=crisis["phone"])
-        if crisis else demo_text.CRISIS_SERVICE_FALLBACK,
+        demo_text.CRISIS_SERVICE_STEP.format(crisis=crisis["name"], phone=crisis["phone"]),
     ))
     # A few reviews are overdue (every seventh client for certain, so small seeds show one).
     overdue = index % 7 == 2 or rng.random() < 0.04

@@ -133,10 +133,7 @@ CRISIS_SERVICE_STEP = (
     "If I can’t keep myself safe, I’ll call {crisis} on {phone}, any time. "
     "In an emergency I’ll call 999 or go to A&E."
 )
-CRISIS_SERVICE_FALLBACK = (
-    "If I can’t keep myself safe, I’ll call the crisis line on the card in my wallet, any "
-    "time. In an emergency I’ll call 999 or go to A&E."
-)
+
 
 # -- Goals and their small steps ----------------------------------------------------------------
 

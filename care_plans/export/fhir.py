@@ -514,7 +514,8 @@ def _measure(b: _Bundle, response: MeasureRecord, subject: dict[str, str]) -> No
         "text": f"{instrument.code} total score"}, at, withdrawn=withdrawn)
     if not withdrawn:
         total["valueInteger"] = response.total
-        total["interpretation"] = [{"text": response.severity}]
+        if response.severity:
+            total["interpretation"] = [{"text": response.severity}]
     total["derivedFrom"] = [_ref(answers)]
     b.add("Observation", "measure", response.id, total)
 
