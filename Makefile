@@ -3,11 +3,12 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+NODE_STAMP := node_modules/.installed-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 8501
 PYTEST_ARGS ?=
 
-.PHONY: install run test e2e bench lint apt-deps apt-deps-run clean
+.PHONY: install node-tools run test e2e bench lint apt-deps apt-deps-run clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,7 +16,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $(STAMP)
 
+# Node tools the tests run (the strict FHIR validator, tests/fhir_validate.mjs); Node 22 comes
+# from the npm registry as the `node` package, whatever Node the machine has.
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $(NODE_STAMP)
+
 install: $(STAMP)
+
+node-tools: $(NODE_STAMP)
 
 apt-deps:
 	@bash scripts/apt-deps.sh test
@@ -29,10 +38,10 @@ run: install apt-deps-run
 	$(BIN)/streamlit run dashboard/app.py --server.address $(HOST) --server.port $(PORT) \
 		--server.headless true --browser.gatherUsageStats false
 
-test: install apt-deps
+test: install apt-deps node-tools
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-e2e: install apt-deps
+e2e: install apt-deps node-tools
 	$(BIN)/python -m pytest -m browser $(PYTEST_ARGS)
 
 bench: install

@@ -15,6 +15,7 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.exc import OperationalError
 
@@ -230,6 +231,31 @@ def _export_path(args: argparse.Namespace, default_name: str) -> Path:
     return out
 
 
+def _choose_despite_mentions(args: argparse.Namespace, mentions: list[Any]
+                             ) -> frozenset[tuple[int, str, str]]:
+    """Show what the file's text says about contacts without consent to share, and let the
+    clinician choose: the flag, or an answer at the terminal. Refuses (nothing made) otherwise."""
+    from care_plans.export import consent
+
+    if not mentions:
+        return frozenset()
+    print("Before the file is made: its text names contacts without consent to share:",
+          file=sys.stderr)
+    for mention in mentions:
+        print(f"  - {mention.describe()}", file=sys.stderr)
+    if args.proceed_despite_mentions:
+        print("Making it anyway (--proceed-despite-mentions); the audit trail records this.",
+              file=sys.stderr)
+        return consent.keys(mentions)
+    if sys.stdin is not None and sys.stdin.isatty():
+        print("Make the file anyway? [y/N] ", end="", file=sys.stderr, flush=True)
+        if sys.stdin.readline().strip().lower() in ("y", "yes"):
+            return consent.keys(mentions)
+    raise CliError("nothing written. Edit the text, include the contacts with "
+                   "--include-unconsented if the client has asked, or make it anyway with "
+                   "--proceed-despite-mentions.")
+
+
 def cmd_export_pdf(args: argparse.Namespace, settings: Settings) -> int:
     from care_plans.export import service
     from care_plans.services import clients
@@ -237,7 +263,8 @@ def cmd_export_pdf(args: argparse.Namespace, settings: Settings) -> int:
     db = _ready_database(settings)
     client_id = _client_id(db, args.client_ref)
     if args.crisis_plan:
-        if args.since or args.until or args.client_copy or args.include_unconsented:
+        if (args.since or args.until or args.client_copy or args.include_unconsented
+                or args.proceed_despite_mentions):
             raise CliError("--crisis-plan takes no period or other option: it is the client's "
                            "own copy and lists every crisis contact.")
         out = _export_path(args, service.crisis_file_name(clients.get_client(db, CLI,
@@ -248,9 +275,13 @@ def cmd_export_pdf(args: argparse.Namespace, settings: Settings) -> int:
                                                 since=args.since, until=args.until,
                                                 client_copy=args.client_copy)
         out = _export_path(args, name)
+        proceed = _choose_despite_mentions(args, service.pdf_mentions(
+            db, CLI, client_id, settings=settings, since=args.since, until=args.until,
+            client_copy=args.client_copy, include_unconsented=args.include_unconsented))
         exported = service.export_pdf(db, CLI, client_id, settings=settings, since=args.since,
                                       until=args.until, client_copy=args.client_copy,
-                                      include_unconsented=args.include_unconsented)
+                                      include_unconsented=args.include_unconsented,
+                                      proceed_with=proceed)
     _write_export(out, exported.content)
     print(f"wrote {out} ({len(exported.content):,} bytes)")
     return 0
@@ -262,8 +293,11 @@ def cmd_export_fhir(args: argparse.Namespace, settings: Settings) -> int:
     db = _ready_database(settings)
     client_id = _client_id(db, args.client_ref)
     out = _export_path(args, "") if args.out is not None else None
-    exported = service.export_fhir(db, CLI, client_id,
-                                   include_unconsented=args.include_unconsented)
+    proceed = _choose_despite_mentions(args, service.fhir_mentions(
+        db, CLI, client_id, include_unconsented=args.include_unconsented))
+    exported = service.export_fhir(db, CLI, client_id, settings=settings,
+                                   include_unconsented=args.include_unconsented,
+                                   proceed_with=proceed)
     if out is None:
         binary = getattr(sys.stdout, "buffer", None)
         if binary is not None:  # bytes as written: UTF-8 whatever the terminal's locale
@@ -416,6 +450,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     unconsented_help = ("also show support contacts who have not consented to sharing "
                         "(left out by default)")
+    mentions_help = ("make the file even though its text names a contact without consent to "
+                     "share (listed first; the audit trail records the choice)")
     p = add("export-pdf", cmd_export_pdf,
             "Export a client's session summary PDF (or, with --crisis-plan, their one-page "
             "crisis plan).")
@@ -428,6 +464,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--client-copy", action="store_true",
                    help="leave out measures and clinician-only notes")
     p.add_argument("--include-unconsented", action="store_true", help=unconsented_help)
+    p.add_argument("--proceed-despite-mentions", action="store_true", help=mentions_help)
     p.add_argument("--crisis-plan", action="store_true",
                    help="the one-page crisis plan in large type, for the client to keep "
                         "(lists every crisis contact)")
@@ -437,6 +474,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("client_ref")
     p.add_argument("--out", help="file to write instead of standard output; never overwritten")
     p.add_argument("--include-unconsented", action="store_true", help=unconsented_help)
+    p.add_argument("--proceed-despite-mentions", action="store_true", help=mentions_help)
 
     p = add("checkin-link", cmd_checkin_link,
             "Create a client's check-in link and print its address and expiry.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,6 +11,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULT_DATABASE_URL = "sqlite:///data/care-plans.db"
 DEFAULT_SECRETS_FILE = ".streamlit/secrets.toml"
+CLINIC_URI_RE = re.compile(r"^(https?://[^\s/]+(/[^\s]*)?|urn:[a-z0-9][a-z0-9-]*:[^\s]+)$",
+                           re.IGNORECASE)
 DEFAULT_CRISIS_MESSAGE = (
     "If you are in danger or might act on thoughts of harming yourself, call 999 or go to "
     "your nearest emergency department. You can call Samaritans any time on 116 123."
@@ -74,6 +77,10 @@ class Settings:
     audit_key: str = field(default="", repr=False)
     #: The file holding the last verified audit-chain head (outside the database).
     audit_checkpoint: str = "data/audit-checkpoint.json"
+    #: The clinic's own URI (e.g. https://fhir.example-clinic.org): when set, the FHIR export's
+    #: identifier systems are `<uri>/client-ref` and `<uri>/username` instead of
+    #: `urn:care-plans:<installation id>:...`. Resource ids stay namespaced by the installation.
+    clinic_uri: str = ""
     extra: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -110,7 +117,13 @@ class Settings:
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"CARE_PLANS_TIMEZONE {tz!r} is not a known time zone") from None
         database_url = env.get("DATABASE_URL") or DEFAULT_DATABASE_URL
+        clinic_uri = (env.get("CARE_PLANS_CLINIC_URI") or "").strip().rstrip("/")
+        if clinic_uri and not CLINIC_URI_RE.match(clinic_uri):
+            raise ValueError(
+                f"CARE_PLANS_CLINIC_URI {clinic_uri!r} is not an absolute URI "
+                "(e.g. https://fhir.example-clinic.org, or urn:...), without spaces")
         return cls(
+            clinic_uri=clinic_uri,
             database_url=database_url,
             clinic_name=env.get("CARE_PLANS_CLINIC_NAME") or cls.clinic_name,
             clinic_timezone=tz,

@@ -36,6 +36,7 @@ from care_plans.db import Database
 from care_plans.errors import ValidationError
 from care_plans.models import (
     RATINGS,
+    AdministrativeGender,
     Attendance,
     Base,
     CarePlan,
@@ -432,8 +433,18 @@ def _add_client(run: _Run, index: int) -> None:
     risk_prone = index in (1, 3) or (index >= len(_FIXED_TRAJECTORIES) and rng.random() < 0.08)
 
     age = rng.randint(18, 75)
+    # Demographics come from a stream of their own, so adding them changed nothing else.
+    extra = random.Random(f"care-plans-demo-demographics:{run.seed}:{index}")
     w.add(Client, {
         "id": client_id, "ref": f"CP-{index + 1:04d}", "full_name": full_name,
+        "given_name": first_name, "family_name": surname,
+        "administrative_gender": extra.choice(
+            (AdministrativeGender.FEMALE, AdministrativeGender.MALE,
+             AdministrativeGender.FEMALE, AdministrativeGender.MALE,
+             AdministrativeGender.OTHER, AdministrativeGender.UNKNOWN)),
+        # NHS numbers from the 999 range, which is never issued to anyone (for test data).
+        **({"national_id_kind": "nhs-number", "national_id": _test_nhs_number(extra)}
+           if index % 3 != 2 else {"national_id_kind": None, "national_id": None}),
         "date_of_birth": date(run.end_date.year - age - 1, 1, 1)
         + timedelta(days=rng.randrange(365)),
         "status": ClientStatus.ACTIVE, "discharged_on": None, "discharge_reason": None,
@@ -461,6 +472,33 @@ def _add_client(run: _Run, index: int) -> None:
                                  len(goals), revision_id, quiet_days)
     _add_checkins(run, rng, client_id, clinician_id, curve, goals, session_days, quiet_days,
                   risk_prone)
+    if index == 1:
+        _add_withdrawn_checkin(run, extra, client_id, clinician_id)
+
+
+def _test_nhs_number(rng: random.Random) -> str:
+    """A valid (modulus 11) NHS number in the never-issued 999 range."""
+    while True:
+        digits = "999" + "".join(str(rng.randrange(10)) for _ in range(6))
+        check = 11 - sum(int(d) * w for d, w in zip(digits, range(10, 1, -1), strict=True)) % 11
+        if check != 10:
+            return digits + str(0 if check == 11 else check)
+
+
+def _add_withdrawn_checkin(run: _Run, rng: random.Random, client_id: int,
+                           clinician_id: int) -> None:
+    """A check-in imported twice and withdrawn by the clinician (entered in error), so the
+    exports have one to send as withdrawn."""
+    w = run.writer
+    submitted = _at(run.end_date - timedelta(days=rng.randint(3, 9)), 20, 15)
+    w.add(CheckIn, {
+        "id": w.new_id(CheckIn), "client_id": client_id, "submitted_at": submitted,
+        "source": CheckinSource.IMPORT, "mood": 6, "sleep": 5, "self_care": 6,
+        "connection": 5, "hope": 6, "note": "", "went_well": "", "was_hard": "",
+        "entered_in_error": True, "error_reason": "Imported twice",
+        "error_marked_by_id": clinician_id, "error_marked_at": submitted + timedelta(days=1),
+        "link_id": None, "created_by_id": clinician_id, "created_at": submitted,
+    })
 
 
 def _add_contacts(run: _Run, rng: random.Random, index: int, client_id: int, surname: str,
@@ -505,6 +543,9 @@ def _add_contacts(run: _Run, rng: random.Random, index: int, client_id: int, sur
         # Client 0 always has someone they have not agreed to share with, so the consent
         # filter has something to hide in every seed.
         consent = rng.random() < consent_odds[kind] and not (index == 0 and position == 0)
+        # The crisis plan names the crisis service: agreed to be shared, except for CP-0001
+        # (whose plan shows the exports flagging text that names an unconsented contact).
+        consent = consent or (kind == ContactKind.CRISIS_SERVICE and index != 0)
         row = {
             "id": w.new_id(SupportContact), "client_id": client_id, "position": position,
             "name": name, "kind": kind, "role": role, "phone": _phone(rng, kind),
@@ -536,9 +577,14 @@ def _add_plan(run: _Run, rng: random.Random, index: int, client_id: int,
     plan_id = w.new_id(CarePlan)
     sections = {name: " ".join(rng.sample(pool, rng.randint(2, 3)))
                 for name, pool in demo_text.SECTIONS.items()}
+    # Only client CP-0001's crisis plan names someone without consent to share (so every seed
+    # shows the exports flagging it); the others name consented contacts only.
+    named = contacts if index == 0 else [c for c in contacts if c["consent_to_share"]]
     crisis = contacts[-1]
-    close = next((c for c in contacts if c["kind"] == ContactKind.FAMILY), contacts[0])
-    helper = f"{close['name'].split(' ', 1)[0]} ({close['role'].lower()})"
+    close = next((c for c in named if c["kind"] == ContactKind.FAMILY),
+                 named[0] if named else None)
+    helper = (f"{close['name'].split(' ', 1)[0]} ({close['role'].lower()})" if close
+              else "someone I trust")
     sections["crisis_plan"] = " ".join((
         rng.choice(demo_text.CRISIS_FIRST_STEPS),
         rng.choice(demo_text.CRISIS_HELPER_STEPS).format(helper=helper),

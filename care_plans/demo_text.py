@@ -134,6 +134,7 @@ CRISIS_SERVICE_STEP = (
     "In an emergency I’ll call 999 or go to A&E."
 )
 
+
 # -- Goals and their small steps ----------------------------------------------------------------
 
 

@@ -77,6 +77,24 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
 
 
+class AdministrativeGender(enum.StrEnum):
+    """FHIR's administrative gender (required binding on Patient.gender); "unknown" when not
+    recorded, so nobody has to guess."""
+
+    MALE = "male"
+    FEMALE = "female"
+    OTHER = "other"
+    UNKNOWN = "unknown"
+
+
+GENDER_LABELS: dict[str, str] = {
+    "unknown": "Not recorded",
+    "female": "Female",
+    "male": "Male",
+    "other": "Other",
+}
+
+
 class ClientStatus(enum.StrEnum):
     ACTIVE = "active"
     DISCHARGED = "discharged"
@@ -255,6 +273,16 @@ class Client(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     ref: Mapped[str] = mapped_column(String(32), unique=True)
     full_name: Mapped[str] = mapped_column(String(200))
+    #: Optional name parts (the full name is what pages show); given names space-separated.
+    given_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    family_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    administrative_gender: Mapped[AdministrativeGender] = mapped_column(
+        _enum(AdministrativeGender), default=AdministrativeGender.UNKNOWN,
+        server_default=AdministrativeGender.UNKNOWN.value)
+    #: An optional national identifier: its kind (a key of `identifiers.NATIONAL_IDENTIFIERS`)
+    #: and its value, normalised and check-digit validated by the service that stores it.
+    national_id_kind: Mapped[str | None] = mapped_column(String(32))
+    national_id: Mapped[str | None] = mapped_column(String(32))
     date_of_birth: Mapped[date | None] = mapped_column(Date)
     status: Mapped[ClientStatus] = mapped_column(_enum(ClientStatus), default=ClientStatus.ACTIVE)
     discharged_on: Mapped[date | None] = mapped_column(Date)
@@ -597,6 +625,17 @@ class AuditChainHead(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     last_seq: Mapped[int] = mapped_column(Integer)
     last_hash: Mapped[str] = mapped_column(String(64))
+class Installation(Base):
+    """This installation's identity: one row, made once (by migration 0005 or on first use).
+
+    Exports namespace every FHIR id and identifier system with it, so two clinics' CP-0001
+    (two different people) never share an id in a receiving system."""
+
+    __tablename__ = "installation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    installation_id: Mapped[str] = mapped_column(String(36), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class RateLimitHit(Base):

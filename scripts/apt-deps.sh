@@ -5,10 +5,13 @@
 #     postgresql     throwaway PostgreSQL servers for the data-layer tests
 #     poppler-utils  pdftotext / pdftoppm to read generated PDFs back
 #     chromium       the real browser for end-to-end tests (never a downloaded build)
+#     nodejs, npm    only when npm is missing: `npm ci` installs the Node tools the tests run
+#                    (package.json: Node 22 itself comes from the npm registry)
 set -euo pipefail
 wanted=(fonts-dejavu-core)
 if [ "${1:-test}" = "test" ]; then
   wanted+=(postgresql poppler-utils chromium)
+  command -v npm >/dev/null 2>&1 || wanted+=(nodejs npm)
 fi
 missing=()
 for pkg in "${wanted[@]}"; do

@@ -23,7 +23,8 @@ from care_plans.access import Actor, client_for_read
 from care_plans.config import Settings
 from care_plans.db import Database
 from care_plans.errors import ValidationError
-from care_plans.export import fhir, pdf
+from care_plans.export import consent, fhir, pdf
+from care_plans.export.consent import Mention, UnconsentedMentions
 from care_plans.read import export_data
 
 PDF = "application/pdf"
@@ -55,6 +56,49 @@ def _record(db: Database, actor: Actor, action: str, client_id: int, content: by
                      detail={**detail, "bytes": len(content),
                              "sha256": hashlib.sha256(content).hexdigest()})
         uow.commit()
+
+
+Acknowledged = frozenset[tuple[int, str, str]]
+
+
+def record_mentions(record: export_data.RecordData, include_unconsented: bool
+                    ) -> list[Mention]:
+    """Where the FHIR bundle's free text names a contact it otherwise leaves out."""
+    texts = (consent.plan_texts(record.plan) + consent.session_texts(record.sessions)
+             + consent.contact_texts(record.contacts))
+    for checkin in record.checkins:
+        if checkin.entered_in_error:
+            continue  # a withdrawn check-in goes out without its notes
+        texts += [consent.Text(f"checkin:{checkin.id}:{field}", f"Check-in of "
+                               f"{export_data.show_day(checkin.submitted_at.date())} ({label})",
+                               text)
+                  for field, label, text in (("went_well", "went well", checkin.went_well),
+                                             ("was_hard", "was hard", checkin.was_hard))]
+    return consent.find_mentions(texts, consent.withheld_contacts(record.plan,
+                                                                  include_unconsented))
+
+
+def summary_mentions(summary: export_data.SummaryData) -> list[Mention]:
+    """Where the summary PDF's free text names a contact it otherwise leaves out."""
+    latest = [summary.latest_session] if summary.latest_session is not None else []
+    texts = (consent.plan_texts(summary.plan)
+             + consent.session_texts(latest, with_summary=not summary.client_copy)
+             + consent.contact_texts(summary.contacts)
+             + [consent.Text(f"client_note:{note.at.isoformat()}:{note.kind}",
+                             f"Client's note of {export_data.show_day(note.at.date())}",
+                             note.text) for note in summary.notes])
+    return consent.find_mentions(texts, consent.withheld_contacts(
+        summary.plan, summary.include_unconsented))
+
+
+def _check_mentions(mentions: list[Mention], proceed_with: Acknowledged | None) -> bool:
+    """Refuse unless every mention was shown and the clinician chose to proceed; whether
+    there were any (for the audit event)."""
+    unacknowledged = [m for m in mentions
+                      if (m.contact_id, m.field, m.matched) not in (proceed_with or frozenset())]
+    if unacknowledged:
+        raise UnconsentedMentions(unacknowledged)
+    return bool(mentions)
 
 
 def summary_file_name(ref: str, period: export_data.Period, client_copy: bool) -> str:
@@ -102,16 +146,23 @@ def export_pdf(
     client_copy: bool = False,
     include_unconsented: bool = False,
     generated_at: datetime | None = None,
+    proceed_with: Acknowledged | None = None,
 ) -> ExportFile:
     """The session summary PDF of one client (default period: since the session before the
-    most recent one), audited as "export.pdf"."""
+    most recent one), audited as "export.pdf".
+
+    Raises UnconsentedMentions, making nothing, when its text names a contact without consent
+    to share and `proceed_with` (`consent.keys` of the mentions shown) does not cover it."""
     at = _now(generated_at)
     summary = _summary(db, actor, client_id, settings, at, since=since, until=until,
                        client_copy=client_copy, include_unconsented=include_unconsented)
+    mentions = summary_mentions(summary)
+    proceeded = _check_mentions(mentions, proceed_with)
     content = pdf.session_summary_pdf(summary, at)
     _record(db, actor, "export.pdf", client_id, content, {
         "since": summary.period.since.isoformat(), "until": summary.period.until.isoformat(),
         "client_copy": client_copy, "include_unconsented": include_unconsented,
+        **consent.audit_detail(mentions, proceeded),
     })
     return ExportFile(summary_file_name(summary.client.ref, summary.period, client_copy), PDF,
                       content)
@@ -146,17 +197,43 @@ def export_fhir(
     *,
     include_unconsented: bool = False,
     generated_at: datetime | None = None,
+    settings: Settings | None = None,
+    proceed_with: Acknowledged | None = None,
 ) -> ExportFile:
     """The client's record as a FHIR R4 collection Bundle (UTF-8 JSON), audited as
-    "export.fhir"."""
+    "export.fhir". Refuses as `export_pdf` does when free text names an unconsented contact.
+    """
     at = _now(generated_at)
     record = export_data.record_data(db, actor, client_id,
                                      include_unconsented=include_unconsented)
-    bundle = fhir.client_bundle(record, generated_at=at)
+    mentions = record_mentions(record, include_unconsented)
+    proceeded = _check_mentions(mentions, proceed_with)
+    bundle = fhir.client_bundle(record, generated_at=at,
+                                clinic_uri=settings.clinic_uri if settings else "")
     content = (json.dumps(bundle, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     _record(db, actor, "export.fhir", client_id, content, {
-        "include_unconsented": include_unconsented, "entries": len(bundle["entry"])})
+        "include_unconsented": include_unconsented, "entries": len(bundle["entry"]),
+        **consent.audit_detail(mentions, proceeded)})
     return ExportFile(fhir_file_name(record.client.ref), JSON, content)
+
+
+def fhir_mentions(db: Database, actor: Actor, client_id: int, *,
+                  include_unconsented: bool = False) -> list[Mention]:
+    """What the FHIR export would flag, before it is made (for the page and the CLI)."""
+    return record_mentions(export_data.record_data(db, actor, client_id,
+                                                   include_unconsented=include_unconsented),
+                           include_unconsented)
+
+
+def pdf_mentions(db: Database, actor: Actor, client_id: int, *, settings: Settings,
+                 since: date | None = None, until: date | None = None,
+                 client_copy: bool = False, include_unconsented: bool = False,
+                 generated_at: datetime | None = None) -> list[Mention]:
+    """What the summary PDF would flag, before it is made."""
+    summary = _summary(db, actor, client_id, settings, _now(generated_at), since=since,
+                       until=until, client_copy=client_copy,
+                       include_unconsented=include_unconsented)
+    return summary_mentions(summary)
 
 
 def export_batch_zip(
@@ -168,11 +245,14 @@ def export_batch_zip(
     client_copy: bool = False,
     generated_at: datetime | None = None,
     progress: Callable[[int, int], None] | None = None,
+    proceed_despite_mentions: bool = False,
 ) -> ExportFile:
     """One session summary per client (each with its default period) in a zip file.
 
     Access to every client is checked before anything is generated; each PDF is audited as it
-    is made. `progress(done, total)` is called after each client.
+    is made. `progress(done, total)` is called after each client. When any summary's text
+    names a contact without consent to share, nothing is made (UnconsentedMentions naming
+    the clients) unless `proceed_despite_mentions`.
     """
     ids = list(dict.fromkeys(client_ids))
     if not ids:
@@ -183,12 +263,24 @@ def export_batch_zip(
         for client_id in ids:
             client_for_read(uow.session, actor, client_id)
     at = _now(generated_at)
+    flagged: dict[int, list[Mention]] = {}
+    for client_id in ids:
+        found = pdf_mentions(db, actor, client_id, settings=settings, client_copy=client_copy,
+                             generated_at=at)
+        if found:
+            flagged[client_id] = found
+    if flagged and not proceed_despite_mentions:
+        with db.uow() as uow:
+            refs = sorted(client_for_read(uow.session, actor, cid).ref for cid in flagged)
+        raise UnconsentedMentions([m for found in flagged.values() for m in found],
+                                  prefix=f"Summaries of {', '.join(refs)}: ")
     stamp = at.astimezone(settings.tz).timetuple()[:6]
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for done, client_id in enumerate(ids, start=1):
             exported = export_pdf(db, actor, client_id, settings=settings,
-                                  client_copy=client_copy, generated_at=at)
+                                  client_copy=client_copy, generated_at=at,
+                                  proceed_with=consent.keys(flagged.get(client_id, [])))
             # A fixed entry time: the same data and time give the same zip.
             info = zipfile.ZipInfo(exported.file_name, date_time=stamp)
             info.compress_type = zipfile.ZIP_DEFLATED

@@ -24,6 +24,7 @@ from care_plans import measures
 from care_plans.access import Actor, client_for_read
 from care_plans.db import Database
 from care_plans.errors import NotFound, ValidationError
+from care_plans.installation import installation_id
 from care_plans.models import (
     RATINGS,
     Attendance,
@@ -53,6 +54,11 @@ class ClientFacts:
     full_name: str
     date_of_birth: date | None
     status: str
+    given_name: str = ""
+    family_name: str = ""
+    administrative_gender: str = "unknown"
+    national_id_kind: str | None = None
+    national_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -143,6 +149,10 @@ class CheckinRecord:
     ratings: tuple[tuple[str, int], ...]  # (rating name, 0–10), answered ones only
     went_well: str
     was_hard: str
+    #: Withdrawn by a clinician: exported with status entered-in-error (never left out, so a
+    #: receiver that already holds it learns it was withdrawn).
+    entered_in_error: bool = False
+
 
 
 @dataclass(frozen=True)
@@ -151,9 +161,27 @@ class MeasureRecord:
     checkin_id: int
     instrument: str
     administered_at: datetime  # UTC
-    answers: tuple[int, ...]
-    total: int
+    #: One entry per item in item order; None where the item was not answered.
+    answers: tuple[int | None, ...]
+    #: None for a partial response (no total is scored from some of the items).
+    total: int | None
     severity: str
+    #: The PHQ-9's 10th question (how difficult the problems made things), 0–3, if answered.
+    difficulty: int | None = None
+    entered_in_error: bool = False
+
+    @property
+    def is_complete(self) -> bool:
+        return self.total is not None and all(a is not None for a in self.answers)
+
+
+@dataclass(frozen=True)
+class GasReview:
+    """The GAS ratings given on one day, with the T-score over the goals rated then."""
+
+    rated_on: date
+    ratings: tuple[tuple[int, int, int], ...]  # (goal id, score −2…+2, weight)
+    t_score: float
 
 
 @dataclass(frozen=True)
@@ -168,6 +196,9 @@ class RecordData:
     sessions: tuple[read_sessions.SessionView, ...]
     checkins: tuple[CheckinRecord, ...]
     measures: tuple[MeasureRecord, ...]
+    #: This installation's id: every exported id and identifier system is namespaced by it.
+    installation_id: str = ""
+    gas_reviews: tuple[GasReview, ...] = ()
 
 
 # --- Small shared rules ---------------------------------------------------------------------------
@@ -219,7 +250,10 @@ def _period(all_sessions: Sequence[read_sessions.SessionView], plan_start: date 
 
 def _client_facts(client: Client) -> ClientFacts:
     return ClientFacts(client.id, client.ref, client.full_name, client.date_of_birth,
-                       client.status.value)
+                       client.status.value, client.given_name or "", client.family_name or "",
+                       getattr(client.administrative_gender, "value",
+                               client.administrative_gender) or "unknown",
+                       client.national_id_kind, client.national_id)
 
 
 def _clinicians(s: Session, client_id: int) -> tuple[Clinician, ...]:
@@ -357,28 +391,27 @@ def _measure_rows(data: progress.ProgressData) -> tuple[MeasureRow, ...]:
 def record_data(db: Database, actor: Actor, client_id: int, *,
                 include_unconsented: bool = False) -> RecordData:
     """The client's whole record: plan, network, sessions, check-ins and every measure.
-    Check-ins entered in error are left out, as everywhere else."""
+    Check-ins entered in error (and their measures) are included, marked so: the export says
+    they were withdrawn rather than leaving them out."""
+    install = installation_id(db)
     with db.uow() as uow:
         s = uow.session
         client = _client_facts(client_for_read(s, actor, client_id))
         team = _clinicians(s, client_id)
         checkin_rows = s.execute(
             select(CheckIn.id, CheckIn.submitted_at, CheckIn.source,
-                   *(getattr(CheckIn, r) for r in RATINGS), CheckIn.went_well, CheckIn.was_hard)
-            .where(CheckIn.client_id == client_id, CheckIn.entered_in_error.is_(False))
+                   *(getattr(CheckIn, r) for r in RATINGS), CheckIn.went_well, CheckIn.was_hard,
+                   CheckIn.entered_in_error)
+            .where(CheckIn.client_id == client_id)
             .order_by(CheckIn.submitted_at, CheckIn.id)
         ).all()
         measure_rows = s.execute(
-            select(MeasureResponse.id, MeasureResponse.checkin_id, MeasureResponse.instrument,
-                   MeasureResponse.administered_at, MeasureResponse.answers,
-                   MeasureResponse.total, MeasureResponse.severity)
+            select(MeasureResponse, CheckIn.entered_in_error)
             .join(CheckIn, CheckIn.id == MeasureResponse.checkin_id)
-            .where(MeasureResponse.client_id == client_id, CheckIn.entered_in_error.is_(False),
-                   # Partial responses (no total) are exported by the FHIR work that gives
-                   # them QuestionnaireResponse.status "in-progress"; until then, left out.
-                   MeasureResponse.is_partial.is_(False))
+            .where(MeasureResponse.client_id == client_id)
             .order_by(MeasureResponse.administered_at, MeasureResponse.id)
         ).all()
+        records = tuple(_measure(row, bool(withdrawn)) for row, withdrawn in measure_rows)
     plan = _plan(db, actor, client_id)
     contacts, plan, withheld = shared_contacts(plan, plan.contacts if plan else (),
                                                include_unconsented)
@@ -386,11 +419,45 @@ def record_data(db: Database, actor: Actor, client_id: int, *,
         client=client, clinicians=team, plan=plan, contacts=contacts, withheld_contacts=withheld,
         sessions=tuple(reversed(read_sessions.list_sessions(db, actor, client_id))),
         checkins=tuple(_checkin(row) for row in checkin_rows),
-        measures=tuple(
-            MeasureRecord(row.id, row.checkin_id, row.instrument, row.administered_at,
-                          tuple(int(a) for a in row.answers), row.total, row.severity)
-            for row in measure_rows),
+        measures=records, installation_id=install, gas_reviews=gas_reviews(plan),
     )
+
+
+def gas_reviews(plan: PlanView | None) -> tuple[GasReview, ...]:
+    """The plan's GAS ratings grouped by the day they were given, each day with its T-score
+    (Kiresuk & Sherman, over the goals rated that day)."""
+    by_day: dict[date, list[tuple[int, int, int]]] = {}
+    for goal in plan.goals if plan is not None else ():
+        for rating in goal.gas_ratings:
+            by_day.setdefault(rating.rated_on, []).append((goal.id, rating.score, rating.weight))
+    return tuple(
+        GasReview(day, tuple(rows), measures.gas_t_score([r[1] for r in rows],
+                                                         [float(r[2]) for r in rows]))
+        for day, rows in sorted(by_day.items()))
+
+
+def _item_answers(raw: Any, count: int) -> tuple[int | None, ...]:
+    """Item answers in item order, None where unanswered: a list (None for a gap) or a mapping
+    of 1-based item number to answer."""
+    if isinstance(raw, dict):
+        raw = [raw.get(str(n), raw.get(n)) for n in range(1, count + 1)]
+    answers = [None if a is None else int(a) for a in (raw or [])]
+    if len(answers) > count:
+        raise ValueError(f"{len(answers)} answers for {count} items")
+    return tuple(answers + [None] * (count - len(answers)))
+
+
+def _measure(row: MeasureResponse, withdrawn: bool) -> MeasureRecord:
+    instrument = measures.get_instrument(row.instrument)
+    answers = _item_answers(row.answers, instrument.item_count)
+    partial = row.is_partial or None in answers
+    difficulty = row.difficulty
+    return MeasureRecord(
+        id=row.id, checkin_id=row.checkin_id, instrument=row.instrument,
+        administered_at=row.administered_at, answers=answers,
+        total=None if partial or row.total is None else int(row.total),
+        severity=row.severity or "", difficulty=None if difficulty is None else int(difficulty),
+        entered_in_error=withdrawn)
 
 
 def _checkin(row: Any) -> CheckinRecord:
@@ -400,4 +467,5 @@ def _checkin(row: Any) -> CheckinRecord:
         ratings=tuple((name, int(v)) for name, v in zip(RATINGS, values, strict=True)
                       if v is not None),
         went_well=(row.went_well or "").strip(), was_hard=(row.was_hard or "").strip(),
+        entered_in_error=bool(row.entered_in_error),
     )

@@ -12,11 +12,12 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from care_plans import audit
+from care_plans import audit, identifiers
 from care_plans.access import Actor, client_for_read, client_for_write, require_admin
 from care_plans.db import Database
 from care_plans.errors import AccessDenied, NotFound, ValidationError
 from care_plans.models import (
+    AdministrativeGender,
     CarePlan,
     Client,
     ClientAssignment,
@@ -42,6 +43,64 @@ class ClientInfo:
     plan_id: int | None
     clinicians: tuple[str, ...]
     primary_clinician: str | None
+    given_name: str = ""
+    family_name: str = ""
+    administrative_gender: str = AdministrativeGender.UNKNOWN.value
+    national_id_kind: str | None = None
+    national_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Demographics:
+    """The optional details a client record carries besides ref and name, as typed."""
+
+    given_name: str = ""
+    family_name: str = ""
+    administrative_gender: str = AdministrativeGender.UNKNOWN.value
+    national_id_kind: str | None = None
+    national_id: str = ""
+
+
+def validate_demographics(details: Demographics, problems: dict[str, str]
+                          ) -> dict[str, object]:
+    """The column values for `details`, each normalised; faults go into `problems` by field."""
+    values: dict[str, object] = {}
+    for field, label in (("given_name", "given name"), ("family_name", "family name")):
+        text = " ".join(getattr(details, field).split())
+        if len(text) > 200:
+            problems[field] = f"Keep the {label} under 200 characters."
+        values[field] = text
+    gender = (details.administrative_gender or AdministrativeGender.UNKNOWN.value).strip()
+    if gender not in {g.value for g in AdministrativeGender}:
+        problems["administrative_gender"] = (
+            "Choose female, male, other or unknown (not recorded).")
+    values["administrative_gender"] = gender
+    number = details.national_id.strip()
+    kind = details.national_id_kind or None
+    if not number:
+        values["national_id_kind"] = values["national_id"] = None
+    elif kind not in identifiers.NATIONAL_IDENTIFIERS:
+        problems["national_id"] = "Choose which kind of national identifier this is."
+    else:
+        try:
+            values["national_id"] = identifiers.NATIONAL_IDENTIFIERS[kind].normalise(number)
+            values["national_id_kind"] = kind
+        except ValueError as exc:
+            problems["national_id"] = str(exc)
+    return values
+
+
+def _refuse_duplicate_national_id(s: Session, values: dict[str, object],
+                                  client_id: int | None) -> None:
+    if values.get("national_id") is None:
+        return
+    other = s.scalar(select(Client.id).where(
+        Client.national_id_kind == values["national_id_kind"],
+        Client.national_id == values["national_id"],
+        *((Client.id != client_id,) if client_id is not None else ())))
+    if other is not None:
+        label = identifiers.NATIONAL_IDENTIFIERS[str(values["national_id_kind"])].label
+        raise ValidationError({"national_id": f"Another client already has this {label}."})
 
 
 def normalise_ref(ref: str) -> str:
@@ -90,6 +149,12 @@ def client_info(session: Session, client: Client) -> ClientInfo:
         plan_id=plan_id,
         clinicians=tuple(r.username for r in rows),
         primary_clinician=next((r.username for r in rows if r.is_primary), None),
+        given_name=client.given_name or "",
+        family_name=client.family_name or "",
+        administrative_gender=AdministrativeGender(
+            client.administrative_gender or AdministrativeGender.UNKNOWN).value,
+        national_id_kind=client.national_id_kind,
+        national_id=client.national_id,
     )
 
 
@@ -111,11 +176,13 @@ def create_client(
     date_of_birth: date | None = None,
     clinician_username: str | None = None,
     today: date | None = None,
+    details: Demographics | None = None,
 ) -> ClientInfo:
     """Add a client with a draft plan. A clinician adding one becomes its primary clinician."""
     today = today or date.today()
     ref = normalise_ref(ref)
     problems = validate_client_fields(ref, full_name, date_of_birth, today)
+    extra = validate_demographics(details or Demographics(), problems)
     if problems:
         raise ValidationError(problems)
     with db.uow() as uow:
@@ -133,8 +200,9 @@ def create_client(
             primary = _clinician(s, clinician_username)
         if s.scalar(select(Client.id).where(Client.ref == ref)) is not None:
             raise ValidationError({"ref": f"A client with ref {ref} already exists."})
+        _refuse_duplicate_national_id(s, extra, None)
         client = Client(ref=ref, full_name=full_name.strip(), date_of_birth=date_of_birth,
-                        status=ClientStatus.ACTIVE)
+                        status=ClientStatus.ACTIVE, **extra)
         s.add(client)
         s.flush()
         s.add(ClientAssignment(client_id=client.id, user_id=primary.id, is_primary=True))
@@ -145,6 +213,34 @@ def create_client(
         audit.record(s, actor, "client.create", "client", client.id, client_id=client.id,
                      detail={"primary_user_id": primary.id})
         audit.record(s, actor, "plan.create", "care_plan", plan.id, client_id=client.id)
+        info = client_info(s, client)
+        uow.commit()
+        return info
+
+
+def update_details(db: Database, actor: Actor, client_id: int, *, full_name: str,
+                   date_of_birth: date | None, details: Demographics,
+                   today: date | None = None) -> ClientInfo:
+    """Change a client's name, date of birth and demographics (audited by field name)."""
+    today = today or date.today()
+    with db.uow() as uow:
+        s = uow.session
+        client = client_for_write(s, actor, client_id)
+        problems = validate_client_fields(client.ref, full_name, date_of_birth, today)
+        values = validate_demographics(details, problems)
+        if problems:
+            raise ValidationError(problems)
+        _refuse_duplicate_national_id(s, values, client_id)
+        values = {"full_name": full_name.strip(), "date_of_birth": date_of_birth, **values}
+        changed = sorted(k for k, v in values.items()
+                         if (getattr(client, k).value if k == "administrative_gender"
+                             else getattr(client, k)) != v)
+        for key, value in values.items():
+            setattr(client, key, value)
+        if changed:
+            audit.record(s, actor, "client.update", "client", client_id, client_id=client_id,
+                         detail={"fields": changed})
+        s.flush()
         info = client_info(s, client)
         uow.commit()
         return info

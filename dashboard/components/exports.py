@@ -19,13 +19,15 @@ from care_plans.access import Actor
 from care_plans.config import Settings
 from care_plans.db import Database
 from care_plans.errors import AccessDenied, DomainError
-from care_plans.export import service
+from care_plans.export import consent, service
+from care_plans.export.consent import Mention
 from care_plans.export.document import FontMissing, font_paths
 from care_plans.read.export_data import CHOSEN, Period
 from care_plans.services import auth
 from dashboard import deps
 from dashboard.components.feedback import show_error
 from dashboard.components.signin import SIGNIN_ID
+from dashboard.components.text import plain
 
 UNCONSENTED_HELP = ("Contacts who have not agreed to their details being shared are left out "
                     "unless you include them here.")
@@ -45,11 +47,12 @@ def _live_actor(db: Database, settings: Settings, signin_id: int) -> Actor:
 
 
 def _make_summary(db: Database, signin_id: int, settings: Settings, client_id: int, since: date,
-                  until: date, client_copy: bool, include_unconsented: bool) -> bytes:
+                  until: date, client_copy: bool, include_unconsented: bool,
+                  proceed_with: service.Acknowledged) -> bytes:
     return service.export_pdf(db, _live_actor(db, settings, signin_id), client_id,
                               settings=settings, since=since, until=until,
-                              client_copy=client_copy,
-                              include_unconsented=include_unconsented).content
+                              client_copy=client_copy, include_unconsented=include_unconsented,
+                              proceed_with=proceed_with).content
 
 
 def _make_crisis(db: Database, signin_id: int, settings: Settings, client_id: int) -> bytes:
@@ -58,9 +61,24 @@ def _make_crisis(db: Database, signin_id: int, settings: Settings, client_id: in
 
 
 def _make_fhir(db: Database, signin_id: int, settings: Settings, client_id: int,
-               include_unconsented: bool) -> bytes:
+               include_unconsented: bool, proceed_with: service.Acknowledged) -> bytes:
     return service.export_fhir(db, _live_actor(db, settings, signin_id), client_id,
-                               include_unconsented=include_unconsented).content
+                               settings=settings, include_unconsented=include_unconsented,
+                               proceed_with=proceed_with).content
+
+
+def _mentions_choice(mentions: list[Mention], key: str) -> tuple[bool, service.Acknowledged]:
+    """Show where the file's text names contacts without consent to share, before it is
+    made, and ask whether to make it anyway. (May the button be used, and what it covers.)"""
+    if not mentions:
+        return True, frozenset()
+    lines = "\n".join(f"- {plain(m.describe())}" for m in mentions)
+    st.warning("Before you make this file: its text names someone who has not agreed to "
+               f"their details being shared.\n\n{lines}\n\nEdit the text first, or make "
+               "the file anyway if the client has agreed to this.", icon=":material/lock:")
+    proceed = st.checkbox("I have checked: make the file with this text anyway (recorded in "
+                          "the audit trail)", key=key)
+    return proceed, consent.keys(mentions) if proceed else frozenset()
 
 
 def render(client_id: int, ref: str) -> None:
@@ -100,16 +118,26 @@ def render(client_id: int, ref: str) -> None:
         st.warning("The summary and the FHIR bundle will show contacts who have not consented "
                    "to sharing. Include them only when the client has asked you to.")
     valid = isinstance(since, date) and isinstance(until, date) and since <= until
+    pdf_allowed, pdf_proceed = True, frozenset()
     if not valid:
         st.error("Choose a period that starts on or before the day it ends.")
         name = f"{ref}-session-summary.pdf"
     else:
         name = service.summary_file_name(ref, Period(since, until, CHOSEN), client_copy)
+        try:
+            pdf_allowed, pdf_proceed = _mentions_choice(service.pdf_mentions(
+                db, actor, client_id, settings=settings, since=since, until=until,
+                client_copy=client_copy, include_unconsented=include_unconsented),
+                f"export:summary_mentions:{client_id}")
+        except DomainError as exc:
+            show_error(exc)
+            pdf_allowed = False
     st.download_button(
         "Download session summary (PDF)",
         data=partial(_make_summary, db, signin_id, settings, client_id, since, until, client_copy,
-                     include_unconsented),
-        file_name=name, mime=service.PDF, on_click="ignore", disabled=not (valid and pdf_ready),
+                     include_unconsented, pdf_proceed),
+        file_name=name, mime=service.PDF, on_click="ignore",
+        disabled=not (valid and pdf_ready and pdf_allowed),
         icon=":material/picture_as_pdf:", key=f"export:summary:{client_id}")
 
     st.subheader("Crisis plan (one page, for the client)")
@@ -124,11 +152,19 @@ def render(client_id: int, ref: str) -> None:
 
     st.subheader("FHIR R4 (JSON)")
     st.caption("The whole record as a FHIR R4 Bundle, for another clinical system to import.")
+    try:
+        fhir_allowed, fhir_proceed = _mentions_choice(
+            service.fhir_mentions(db, actor, client_id, include_unconsented=include_unconsented),
+            f"export:fhir_mentions:{client_id}")
+    except DomainError as exc:
+        show_error(exc)
+        fhir_allowed, fhir_proceed = False, frozenset()
     st.download_button(
         "Download FHIR bundle (JSON)",
-        data=partial(_make_fhir, db, signin_id, settings, client_id, include_unconsented),
+        data=partial(_make_fhir, db, signin_id, settings, client_id, include_unconsented,
+                     fhir_proceed),
         file_name=service.fhir_file_name(ref), mime=service.JSON, on_click="ignore",
-        icon=":material/download:", key=f"export:fhir:{client_id}")
+        disabled=not fhir_allowed, icon=":material/download:", key=f"export:fhir:{client_id}")
     st.caption("Each download is recorded in the audit trail.")
 
 
@@ -142,6 +178,9 @@ def render_batch(choices: dict[int, str]) -> None:
                               key="export:batch:client_copy")
     st.caption("Each summary covers the time since the session before the client's most recent "
                "one. Contacts without consent to share are left out.")
+    proceed = st.checkbox("Make the summaries even where their text names a contact without "
+                          "consent to share (you are told which first; recorded in the audit "
+                          "trail)", key="export:batch:proceed")
     if not st.button("Make the zip", key="export:batch:make", disabled=not picked):
         return
     bar = st.progress(0.0, text=f"0 of {len(picked)} summaries made")
@@ -151,7 +190,8 @@ def render_batch(choices: dict[int, str]) -> None:
 
     try:
         exported = service.export_batch_zip(db, actor, picked, settings=settings,
-                                            client_copy=client_copy, progress=tick)
+                                            client_copy=client_copy, progress=tick,
+                                            proceed_despite_mentions=proceed)
     except DomainError as exc:
         bar.empty()
         show_error(exc)

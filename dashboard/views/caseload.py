@@ -13,7 +13,7 @@ from care_plans.errors import DomainError
 from care_plans.read import caseload
 from care_plans.services import clients, risk
 from dashboard import deps
-from dashboard.components import exports
+from dashboard.components import client_details, exports
 from dashboard.components.feedback import flash, show_error, show_flash
 from dashboard.components.signin import DRAFT_PREFIX
 from dashboard.components.text import plain
@@ -135,15 +135,17 @@ with st.expander("Add a client"):
     dob = st.date_input("Date of birth (optional)", value=None, format="DD/MM/YYYY",
                         min_value=date(1900, 1, 1), max_value=today,
                         key=f"{DRAFT_PREFIX}new_client_dob")
+    details = client_details.inputs(f"{DRAFT_PREFIX}new_client_")
     if st.button("Add client", key="add_client"):
         try:
             info = clients.create_client(db, actor, ref=ref, full_name=name, date_of_birth=dob,
-                                         today=today)
+                                         today=today, details=details)
         except DomainError as exc:
             show_error(exc)
         else:
             for k in ("new_client_ref", "new_client_name", "new_client_dob"):
                 st.session_state.pop(f"{DRAFT_PREFIX}{k}", None)
+            client_details.clear(f"{DRAFT_PREFIX}new_client_")
             st.switch_page(deps.page("client"), query_params={"client": info.ref})
 
 if result.total:

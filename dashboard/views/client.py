@@ -3,15 +3,20 @@ history. Its address (?client=REF) survives reload and can be bookmarked."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import streamlit as st
 
 from care_plans.errors import DomainError
+from care_plans.identifiers import NATIONAL_IDENTIFIERS
+from care_plans.identifiers import display as show_identifier
 from care_plans.read import plans as read_plans
 from care_plans.services import clients, plans
 from dashboard import deps
 from dashboard.components import (
     checkin_links,
     checkins_list,
+    client_details,
     contacts_editor,
     exports,
     goals_editor,
@@ -23,6 +28,7 @@ from dashboard.components import (
 )
 from dashboard.components.client_ref import client_from_address
 from dashboard.components.feedback import flash, show_error, show_flash
+from dashboard.components.signin import DRAFT_PREFIX
 from dashboard.components.text import plain
 
 db, actor, tz = deps.database(), deps.current_actor(), deps.settings().tz
@@ -40,6 +46,9 @@ if plan.next_review_date:
     facts.append(f"review {plan.next_review_date:%d %b %Y}{overdue}")
 if client.date_of_birth:
     facts.append(f"born {client.date_of_birth:%d %b %Y}")
+if client.national_id_kind in NATIONAL_IDENTIFIERS and client.national_id:
+    facts.append(f"{NATIONAL_IDENTIFIERS[client.national_id_kind].label} "
+                 f"{show_identifier(client.national_id_kind, client.national_id)}")
 st.caption(" · ".join(facts))
 st.caption("Care team: " + ", ".join(
     f"{u} (primary)" if u == client.primary_clinician else u for u in client.clinicians))
@@ -55,7 +64,27 @@ TABS = ["Progress", "Care plan", "Goals and steps", "Support network", "Check-in
 
 
 def _status() -> None:
-    show_flash("Status")
+    if can_write:
+        with st.expander("Client details", icon=":material/badge:", key="client_details_panel"):
+            prefix = f"{DRAFT_PREFIX}details:{client_id}:"
+            full_name = st.text_input("Name", value=client.full_name, key=f"{prefix}name")
+            born = st.date_input("Date of birth (optional)", value=client.date_of_birth,
+                                 format="DD/MM/YYYY", min_value=date(1900, 1, 1),
+                                 max_value=deps.today(), key=f"{prefix}dob")
+            details = client_details.inputs(prefix, client)
+            if st.button("Save details", key=f"details:save:{client_id}"):
+                try:
+                    clients.update_details(db, actor, client_id, full_name=full_name,
+                                           date_of_birth=born, details=details,
+                                           today=deps.today())
+                except DomainError as exc:
+                    show_error(exc)
+                else:
+                    client_details.clear(prefix)
+                    for key in ("name", "dob"):
+                        st.session_state.pop(f"{prefix}{key}", None)
+                    flash("Client details saved.", "Status")
+                    st.rerun()
     if plan.status == "draft" and client.status != "discharged":
         st.write("This plan is a draft. Make it active when it has been agreed with the client: "
                  "the caseload, the review and the summary PDF then show it as the current plan.")

@@ -45,17 +45,25 @@ def text_of(path: Path) -> str:
 
 
 def test_export_pdf_writes_the_summary_and_refuses_to_overwrite(seeded, tmp_path) -> None:
+    # CP-0001's crisis plan names a contact without consent: listed, then nothing is made
+    # unless the clinician chooses to go on.
     code, out, err = run(seeded, "export-pdf", "cp-0001", "--since", "2026-06-01",
                          "--until", "2026-06-30")
     name = "CP-0001-session-summary-2026-06-01-to-2026-06-30.pdf"
-    assert (code, err) == (0, "") and out.startswith(f"wrote {name} (")
+    assert code == 1 and out == "" and not (tmp_path / name).exists()
+    assert "Crisis plan names Mei Ólafsdóttir, who has no consent to share." in err
+    assert "--proceed-despite-mentions" in err and export_actions(seeded) == []
+    code, out, err = run(seeded, "export-pdf", "cp-0001", "--since", "2026-06-01",
+                         "--until", "2026-06-30", "--proceed-despite-mentions")
+    assert code == 0 and out.startswith(f"wrote {name} (")
+    assert "Making it anyway" in err
     text = text_of(tmp_path / name)
     assert "Zoë Ólafsdóttir" in text and "Northvale Recovery Clinic" in text
     assert "1 Jun 2026 to 30 Jun 2026" in text and "Measures: PHQ-9" in text
     assert export_actions(seeded) == ["export.pdf"]
 
     code, _, err = run(seeded, "export-pdf", "CP-0001", "--since", "2026-06-01",
-                       "--until", "2026-06-30")
+                       "--until", "2026-06-30", "--proceed-despite-mentions")
     assert code == 1 and "already exists" in err
     assert export_actions(seeded) == ["export.pdf"]  # refused before anything was made
 
@@ -95,7 +103,12 @@ def test_export_pdf_refusals(seeded, tmp_path) -> None:
 
 def test_export_fhir_to_standard_output_or_a_file(seeded, tmp_path) -> None:
     code, out, err = run(seeded, "export-fhir", "CP-0001")
-    assert (code, err) == (0, "")
+    assert code == 1 and out == "" and "Crisis plan names Mei Ólafsdóttir" in err
+    assert export_actions(seeded) == []  # nothing made, nothing audited
+    code, out, err = run(seeded, "export-fhir", "CP-0002")
+    assert (code, err) == (0, "") and json.loads(out)["type"] == "collection"
+    code, out, err = run(seeded, "export-fhir", "CP-0001", "--proceed-despite-mentions")
+    assert code == 0 and "Making it anyway" in err
     bundle = json.loads(out)
     assert bundle["resourceType"] == "Bundle" and bundle["type"] == "collection"
     assert "Zoë Ólafsdóttir" in out  # UTF-8 as written, not \\u escapes
@@ -106,4 +119,4 @@ def test_export_fhir_to_standard_output_or_a_file(seeded, tmp_path) -> None:
     assert json.loads(target.read_text("utf-8"))["type"] == "collection"
     code, _, err = run(seeded, "export-fhir", "CP-0001", "--out", str(target))
     assert code == 1 and "already exists" in err
-    assert export_actions(seeded) == ["export.fhir", "export.fhir"]
+    assert export_actions(seeded) == ["export.fhir", "export.fhir", "export.fhir"]

@@ -28,7 +28,7 @@ from care_plans.access import Actor
 from care_plans.config import Settings
 from care_plans.db import Database, make_engine
 from care_plans.errors import AccessDenied, ValidationError
-from care_plans.export import document, pdf, service
+from care_plans.export import consent, document, pdf, service
 from care_plans.models import PLAN_SECTIONS, AuditEvent, Client, ContactKind
 from care_plans.read import export_data
 from care_plans.read import plans as read_plans
@@ -261,8 +261,11 @@ def test_the_latest_session_comes_with_its_addenda_except_in_a_client_copy(sqlit
 
 def test_each_generated_file_is_an_audit_event_at_that_moment(demo_db) -> None:
     before = datetime.now(UTC)
+    # CP-0001's crisis plan names a contact without consent: the clinician chose to go on.
+    shown = service.pdf_mentions(demo_db, CLI, 1, settings=SETTINGS, client_copy=True,
+                                 generated_at=AT)
     exported = service.export_pdf(demo_db, CLI, 1, settings=SETTINGS, client_copy=True,
-                                  generated_at=AT)
+                                  generated_at=AT, proceed_with=consent.keys(shown))
     crisis = service.export_crisis_plan(demo_db, CLI, 1, settings=SETTINGS, generated_at=AT)
     after = datetime.now(UTC)
     assert exported.file_name.startswith("CP-0001-session-summary-")
@@ -277,6 +280,9 @@ def test_each_generated_file_is_an_audit_event_at_that_moment(demo_db) -> None:
         assert "Zoë" not in str(event.detail) and len(event.detail["sha256"]) == 64
     assert events[0].detail["client_copy"] is True
     assert events[0].detail["bytes"] == len(exported.content)
+    assert events[0].detail["proceeded_despite_mentions"] is True
+    assert events[0].detail["unconsented_mentions"] == [
+        {"contact_id": m.contact_id, "field": m.field, "matched": m.matched} for m in shown]
 
 
 def test_an_admin_or_another_clinician_cannot_export(demo_db) -> None:
@@ -335,9 +341,14 @@ def test_a_long_crisis_plan_keeps_every_word(sqlite_db) -> None:
 
 def test_a_batch_zip_holds_one_summary_per_client_with_progress(demo_db) -> None:
     ticks: list[tuple[int, int]] = []
+    # CP-0001's text names a contact without consent: nothing is made until told to go on.
+    with pytest.raises(consent.UnconsentedMentions, match="Summaries of CP-0001: .*No file"):
+        service.export_batch_zip(demo_db, CLI, [1, 2], settings=SETTINGS, generated_at=AT)
+    assert audit_events(demo_db) == []
     exported = service.export_batch_zip(demo_db, CLI, [1, 2, 1], settings=SETTINGS,
                                         client_copy=True, generated_at=AT,
-                                        progress=lambda done, total: ticks.append((done, total)))
+                                        progress=lambda done, total: ticks.append((done, total)),
+                                        proceed_despite_mentions=True)
     assert ticks == [(1, 2), (2, 2)]
     assert exported.file_name == "session-summaries-2026-07-01.zip"
     with zipfile.ZipFile(io.BytesIO(exported.content)) as archive:
@@ -346,7 +357,7 @@ def test_a_batch_zip_holds_one_summary_per_client_with_progress(demo_db) -> None
         assert all(n.endswith("-client-copy.pdf") for n in names)
         assert "José Núñez" in pdf_text(archive.read(names[1]))
     again = service.export_batch_zip(demo_db, CLI, [1, 2], settings=SETTINGS, client_copy=True,
-                                     generated_at=AT)
+                                     generated_at=AT, proceed_despite_mentions=True)
     assert again.content == exported.content
     assert [(e.action, e.client_id) for e in audit_events(demo_db)] == [
         ("export.pdf", 1), ("export.pdf", 2), ("export.pdf", 1), ("export.pdf", 2)]
