@@ -34,6 +34,7 @@ from care_plans.models import AuditEvent, CheckIn, Client, GasRating, MeasureRes
 from care_plans.read import export_data
 from care_plans.read import plans as read_plans
 from care_plans.services import checkins, clients, contacts, goals, plans
+from tests.conftest import AUDIT_KEY
 from tests.factories import make_client, make_user
 from tests.fhir_validator import describe, strict_report
 
@@ -192,7 +193,7 @@ def test_ids_are_the_installation_s_own(tmp_path: Path) -> None:
     for name in ("north", "south"):
         engine = make_engine(f"sqlite:///{tmp_path / name}.db")
         init_db(engine)
-        database = Database(engine)
+        database = Database(engine, AUDIT_KEY)
         demo.seed_demo(database, clients=1, days=30, end_date=END)
         installs.append(database)
     north, south = installs
