@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from care_plans.errors import AccessDenied, NotFound
@@ -116,6 +116,13 @@ def client_by_ref(session: Session, ref: str) -> Client:
     return client
 
 
+def readable_client_ids(session: Session, actor: Actor) -> Select[tuple[int]] | None:
+    """For a read over many clients at once (service outcomes): refuses an inactive account and
+    administrators, then gives the ids the actor may read, or None for every client."""
+    _active_user(session, actor)
+    return visible_client_ids(actor)
+
+
 def require_admin(session: Session, actor: Actor) -> None:
     _active_user(session, actor)
     if not actor.is_admin:
@@ -125,3 +132,11 @@ def require_admin(session: Session, actor: Actor) -> None:
 def require_clinical(actor: Actor) -> None:
     if not actor.is_clinical:
         raise AccessDenied("Administrators do not read clinical records.")
+
+
+def visible_client_ids(actor: Actor) -> Select[tuple[int]] | None:
+    """A subquery of client ids the actor may read, or None for 'all clients'."""
+    require_clinical(actor)
+    if actor.is_system or actor.role == Role.SUPERVISOR.value:
+        return None
+    return select(ClientAssignment.client_id).where(ClientAssignment.user_id == actor.user_id)
