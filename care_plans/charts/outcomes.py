@@ -61,8 +61,9 @@ def outcome_trend_chart(trend: pd.DataFrame, *, min_clients: int = 5) -> alt.Lay
         y=alt.Y("caseness:Q"), color=alt.Color("instrument:N", scale=colour, legend=None),
         tooltip=[alt.Tooltip("label:N", title="Caseness")],
     )
-    labels = alt.Chart(caseness).mark_text(align="left", dx=4, dy=-6, fontSize=11).encode(
-        x=alt.value(0), y=alt.Y("caseness:Q"),
+    labels = alt.Chart(caseness).mark_text(align="right", dx=-4, dy=-6, fontSize=11,
+                                           fontWeight="bold").encode(
+        x=alt.value("width"), y=alt.Y("caseness:Q"),
         color=alt.Color("instrument:N", scale=colour, legend=None), text="label:N",
     )
     return alt.layer(rules, labels, lines, points).properties(

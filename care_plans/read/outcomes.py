@@ -668,11 +668,11 @@ def service_outcomes(
             recent += 1
         due += len(INSTRUMENTS) * measures_due(max(since, f.opened_day), until, f.interval_days)
         reasons = []
-        for code in INSTRUMENTS:
-            o = outcomes.get(cid, {}).get(code)
-            if o is not None and o.counted and o.reliable_deterioration:
-                reasons.append(f"{DETERIORATION_REASON}: {code} {o.baseline.total} → "
-                               f"{o.final.total}")
+        worse = [f"{code} {o.baseline.total} → {o.final.total}" for code in INSTRUMENTS
+                 if (o := outcomes.get(cid, {}).get(code)) is not None
+                 and o.counted and o.reliable_deterioration]
+        if worse:
+            reasons.append(f"{DETERIORATION_REASON}: {', '.join(worse)}")
         last_at = max((last.at for _first, last in client_scores.values()), default=None)
         first_at = min((first.at for first, _last in client_scores.values()), default=None)
         if follow_up_overdue(first_at, last_at, until=until, tz=tz):

@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from care_plans.charts.outcomes import outcome_trend_chart
 from care_plans.errors import DomainError
@@ -30,8 +31,9 @@ PERIODS: dict[str, int | None] = {"Last 3 months": 91, "Last 6 months": 182,
                                   "Last 12 months": 365, "Custom dates": None}
 DEFAULT_PERIOD = "Last 12 months"
 TITLES = {"PHQ-9": "PHQ-9 (depression)", "GAD-7": "GAD-7 (anxiety)",
-          outcomes.PAIRED: "Paired (either measure a case at baseline)"}
+          outcomes.PAIRED: "Paired"}
 DAY = "%d %b %Y"
+ROW_PX = 35  # a data grid row: tables as tall as their rows, no inner scrolling
 
 
 def period() -> tuple[date, date]:
@@ -55,12 +57,20 @@ def rate_words(row: OutcomeCounts, name: str) -> str:
     return f"{shown_rate(getattr(row, name), row.denominator(name))} of {of}"
 
 
-def tiles(row: OutcomeCounts) -> None:
-    st.subheader(TITLES[row.instrument])
-    for column, (name, label) in zip(st.columns(len(FIGURES)), FIGURES.items(), strict=True):
-        column.metric(label, shown_count(getattr(row, name)),
-                      help=HELP[name], border=True)
-        column.caption(rate_words(row, name))
+def count_and_rate(row: OutcomeCounts, name: str) -> str:
+    """"12 (50%)", or just the count when it is suppressed or has no rate."""
+    count = shown_count(getattr(row, name))
+    if name == "counted" or count == outcomes.FEWER_THAN:
+        return count
+    rate = shown_rate(getattr(row, name), row.denominator(name))
+    return count if rate in (outcomes.FEWER_THAN, "–") else f"{count} ({rate})"
+
+
+def tiles(row: OutcomeCounts, column: DeltaGenerator) -> None:
+    column.subheader(TITLES[row.instrument])
+    for name, label in FIGURES.items():
+        column.metric(label, shown_count(getattr(row, name)), delta=rate_words(row, name),
+                      delta_color="off", delta_arrow="off", help=HELP[name], border=True)
 
 
 HELP = {
@@ -90,21 +100,20 @@ if headline[0].counted == 0 and headline[1].counted == 0:
     st.info("No client has a follow-up measure in this period yet, so there are no outcomes "
             "to count. Data completeness below shows how many have a baseline.")
 else:
-    for row in headline:
-        tiles(row)
+    for row, column in zip(headline, st.columns(len(headline)), strict=True):
+        tiles(row, column)
 
 st.header("By clinician")
 by_clinician = [r for r in result.rows if r.clinician != outcomes.ALL]
 if by_clinician:
     table = pd.DataFrame([
         {"Clinician": r.clinician, "Measure": r.instrument,
-         **{label: shown_count(getattr(r, name)) for name, label in FIGURES.items()},
-         "Cases at baseline": shown_count(r.cases_at_baseline),
-         "Improvement rate": shown_rate(r.reliable_improvement, r.counted),
-         "Recovery rate": shown_rate(r.recovery, r.cases_at_baseline)}
+         **{label: count_and_rate(r, name) for name, label in FIGURES.items()},
+         "Cases at baseline": shown_count(r.cases_at_baseline)}
         for r in by_clinician
     ])
-    st.dataframe(table, hide_index=True, width="stretch", key="outcomes_by_clinician")
+    st.dataframe(table, hide_index=True, width="stretch", key="outcomes_by_clinician",
+                 height=ROW_PX * (len(table) + 1) + 3)
 else:
     st.info("No clinician has clients assigned yet.")
 st.download_button(
@@ -130,7 +139,7 @@ cols[2].metric("Check-in links sent", shown_count(c.links_sent), border=True,
                help="Links created in the period for clients active now.")
 cols[2].caption(f"{shown_count(c.links_opened)} opened "
                 f"({shown_rate(c.links_opened, c.links_sent)})")
-cols[3].metric("Measures answered through links", shown_count(c.answered_by_link),
+cols[3].metric("Answered through links", shown_count(c.answered_by_link),
                border=True,
                help="Complete PHQ-9 and GAD-7 responses in the period from check-ins made "
                     "through a link, against the measures due at each client's interval.")
@@ -157,13 +166,16 @@ else:
         pd.DataFrame({
             "Ref": [x.ref for x in result.concerns],
             "Name": [x.name for x in result.concerns],
+            "Client page": [f"client?client={quote(x.ref)}" for x in result.concerns],
             "Why": ["; ".join(x.reasons) for x in result.concerns],
             "Last measure": [x.last_measure_at.astimezone(tz).strftime(DAY)
                              if x.last_measure_at else "none" for x in result.concerns],
             "Clinician": [x.clinician or "" for x in result.concerns],
-            "Client page": [f"client?client={quote(x.ref)}" for x in result.concerns],
         }),
         hide_index=True, width="stretch", key="outcomes_concerns",
-        column_config={"Client page": st.column_config.LinkColumn(
-            "Client page", display_text="Open client")},
+        height=ROW_PX * (min(len(result.concerns), 20) + 1) + 3,
+        column_config={
+            "Client page": st.column_config.LinkColumn("Client page", display_text="Open client"),
+            "Why": st.column_config.TextColumn("Why", width="large"),
+        },
     )

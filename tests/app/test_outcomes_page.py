@@ -55,7 +55,7 @@ def test_supervisor_sees_tiles_table_completeness_chart_and_concerns(demo: Datab
     assert not at.exception
     assert at.title[0].value == "Outcomes"
     assert [s.value for s in at.subheader] == [
-        "PHQ-9 (depression)", "GAD-7 (anxiety)", "Paired (either measure a case at baseline)"]
+        "PHQ-9 (depression)", "GAD-7 (anxiety)", "Paired"]
     result = expected(demo, "demo.supervisor")
     tiles = metrics(at)[:15]
     want = []
