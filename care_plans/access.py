@@ -116,6 +116,13 @@ def client_by_ref(session: Session, ref: str) -> Client:
     return client
 
 
+def readable_client_ids(session: Session, actor: Actor) -> Select[tuple[int]] | None:
+    """For a read over many clients at once (service outcomes): refuses an inactive account and
+    administrators, then gives the ids the actor may read, or None for every client."""
+    _active_user(session, actor)
+    return visible_client_ids(actor)
+
+
 def require_admin(session: Session, actor: Actor) -> None:
     _active_user(session, actor)
     if not actor.is_admin:

@@ -326,6 +326,53 @@ def cmd_checkin_link(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+OUTCOME_COLUMNS = ("clinician", "instrument", "counted", "reliable_improvement",
+                   "reliable_deterioration", "recovery", "reliable_recovery",
+                   "cases_at_baseline")
+
+
+def cmd_outcomes(args: argparse.Namespace, settings: Settings) -> int:
+    from datetime import datetime, timedelta
+
+    from care_plans.read import outcomes
+
+    db = _ready_database(settings)
+    today = datetime.now(settings.tz).date()
+    until = args.until or today
+    since = args.since or (until - timedelta(days=364))
+    result = outcomes.service_outcomes(db, CLI, since=since, until=until, tz=settings.tz,
+                                       clinician=args.clinician, today=today)
+    if args.format == "json":
+        print(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
+        return 0
+    if args.format == "csv":
+        sys.stdout.write(outcomes.counts_csv(result.rows, since=since, until=until))
+        return 0
+    print(f"outcomes {since.isoformat()} to {until.isoformat()} (exact counts; rates of "
+          "counted, recovery rates of cases at baseline)")
+    cells = [[str(getattr(r, c)) if c in ("clinician", "instrument") else
+              _count_and_rate(r, c) for c in OUTCOME_COLUMNS] for r in result.rows]
+    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(OUTCOME_COLUMNS)]
+    print("  ".join(c.ljust(w) for c, w in zip(OUTCOME_COLUMNS, widths, strict=True)).rstrip())
+    for row in cells:
+        print("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
+    c = result.completeness
+    print(f"data completeness: {c.active_clients} active clients, {c.with_baseline} with a "
+          f"baseline, {c.with_recent_follow_up} with a follow-up in the last "
+          f"{outcomes.FOLLOW_UP_DAYS} days; {c.links_sent} check-in links sent, "
+          f"{c.links_opened} opened; {c.answered} measures answered ({c.answered_by_link} "
+          f"through a link) of {c.measures_due} due")
+    return 0
+
+
+def _count_and_rate(row: object, name: str) -> str:
+    value = getattr(row, name)
+    if name in ("counted", "cases_at_baseline"):
+        return str(value)
+    rate = row.rate(name)  # type: ignore[attr-defined]
+    return f"{value} ({rate:.0%})" if rate is not None else str(value)
+
+
 def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
     db = _database(settings)
     out = Path(args.out)
@@ -481,6 +528,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("client_ref")
     p.add_argument("--days", type=_positive, default=None,
                    help="how many days the link works (default CARE_PLANS_CHECKIN_LINK_DAYS, 30)")
+
+    p = add("outcomes", cmd_outcomes,
+            "Service outcomes: clients counted, reliable improvement and deterioration, "
+            "recovery, per instrument and paired, overall and by clinician.")
+    p.add_argument("--since", type=_parse_date,
+                   help="first day, YYYY-MM-DD (default: 12 months before --until)")
+    p.add_argument("--until", type=_parse_date, help="last day, YYYY-MM-DD (default: today)")
+    p.add_argument("--clinician", metavar="USERNAME",
+                   help="only this clinician's clients (default: everyone, and a row per "
+                        "clinician)")
+    p.add_argument("--format", choices=["table", "json", "csv"], default="table",
+                   help="json and table give exact counts; csv shows counts under 5 as "
+                        "'fewer than 5'")
 
     p = add("backup", cmd_backup, "Copy a live SQLite database consistently.")
     p.add_argument("--out", required=True)

@@ -48,6 +48,8 @@ CLINICAL = [
     st.Page(PAGES / "client.py", title="Client", icon=":material/person:", url_path="client"),
     st.Page(PAGES / "review.py", title="Session review", icon=":material/forum:",
             url_path="review"),
+    st.Page(PAGES / "outcomes.py", title="Outcomes", icon=":material/monitoring:",
+            url_path="outcomes"),
 ]
 ADMIN = [
     st.Page(PAGES / "admin.py", title="Accounts and assignments",

@@ -11,4 +11,7 @@ data); import-linter checks that in `make lint`.
 - `progress`: the client's story over time, behind the charts.
 - `plan_views`: frozen views of a care plan and readable diffs between revisions.
 - `export_data`: everything one client's exports show, with the consent and client-copy rules.
+- `safety`: open risk first: self-harm answers open and followed up, deterioration, silence.
+- `audit_trail`: the audit trail as administrators filter and export it.
+- `outcomes`: service outcomes (reliable change, recovery) and whether the data are there.
 """
