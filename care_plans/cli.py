@@ -332,6 +332,27 @@ def cmd_prepare_local(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_settings(args: argparse.Namespace, settings: Settings) -> int:
+    """The effective settings and where each came from; secrets and passwords masked."""
+    from care_plans import config
+
+    if args.readme_table:
+        print(config.readme_table())
+        return 0
+    values, sources = config.read(args.env)
+    entries = config.table()
+    width = max(len(e.name) for e in entries)
+    for entry in entries:
+        shown = config.masked(entry, values[entry.attribute]).replace("\n", " ")
+        if len(shown) > 70:
+            shown = shown[:67] + "..."
+        print(f"{entry.name:<{width}}  {shown}  [{sources[entry.attribute]}]")
+    if settings.base_url_is_local:
+        print(f"\nnote: CARE_PLANS_BASE_URL is {settings.base_url}: check-in links will open only "
+              "on this computer, not on a client's phone", file=sys.stderr)
+    return 0
+
+
 # --- parser --------------------------------------------------------------------------------
 
 Handler = Callable[[argparse.Namespace, Settings], int]
@@ -419,6 +440,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("backup", cmd_backup, "Copy a live SQLite database consistently.")
     p.add_argument("--out", required=True)
 
+    p = add("settings", cmd_settings,
+            "Print the effective settings (secrets masked) and where each came from.")
+    p.add_argument("--readme-table", action="store_true",
+                   help="print the README's configuration table for every setting instead")
+
     p = add("prepare-local", cmd_prepare_local,
             "Used by `make run`: make a local cookie key; load demo data into an empty "
             "default database.")
@@ -436,6 +462,7 @@ def main(argv: Sequence[str] | None = None, env: dict[str, str] | None = None) -
         return 1
     try:
         handler: Handler = args.handler
+        args.env = env
         return handler(args, settings)
     except (DomainError, CliError) as exc:
         print(f"error: {exc}", file=sys.stderr)
