@@ -289,6 +289,8 @@ def cmd_checkin_link(args: argparse.Namespace, settings: Settings) -> int:
     token, info = checkin_links.create_link(db, CLI, client_id, days=days)
     expires = info.expires_at.astimezone(settings.tz)
     print(checkin_links.link_url(settings.base_url, token))
+    if settings.link_warning:
+        print(f"warning: {settings.link_warning}", file=sys.stderr)
     print(f"expires {expires:%d %b %Y %H:%M} ({settings.clinic_timezone}); "
           "shown only now: only a fingerprint of the link is stored")
     return 0
@@ -312,7 +314,7 @@ def cmd_prepare_local(args: argparse.Namespace, settings: Settings) -> int:
     from care_plans import demo
     from care_plans.services import users
 
-    secrets_file = Path(args.secrets_file)
+    secrets_file = Path(args.secrets_file or settings.secrets_file)
     if not secrets_file.exists():
         secrets_file.parent.mkdir(parents=True, exist_ok=True)
         secrets_file.write_text(
@@ -448,7 +450,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("prepare-local", cmd_prepare_local,
             "Used by `make run`: make a local cookie key; load demo data into an empty "
             "default database.")
-    p.add_argument("--secrets-file", default=".streamlit/secrets.toml")
+    p.add_argument("--secrets-file", default=None,
+                   help="where to write the local keys (default CARE_PLANS_SECRETS_FILE)")
     return parser
 
 

@@ -204,6 +204,17 @@ class Settings:
         """True when the link address names this computer only (a phone cannot open it)."""
         return is_local_host(urlsplit(self.base_url).hostname or "")
 
+    @property
+    def link_warning(self) -> str | None:
+        """What to say beside a new link whose address only this computer can open."""
+        if not self.base_url_is_local:
+            return None
+        host = urlsplit(self.base_url).hostname
+        return (f"This link points at {host}, which means this computer only: a phone or "
+                "another computer cannot open it. Ask your administrator to set "
+                "CARE_PLANS_BASE_URL to the clinic's address for the app (see "
+                "docs/deployment.md).")
+
     def client_address(self, peer: str | None, forwarded_for: str | None) -> str | None:
         """The requester's address: the peer, or the one a trusted proxy recorded for it.
 

@@ -34,15 +34,18 @@ def _problems(readme: str) -> list[str]:
     declared = _rows(config.readme_table())
     problems = [f"missing {n}" for n in declared if n not in documented]
     problems += [f"documents unknown {n}" for n in documented if n not in declared]
-    problems += [f"misstates {n}" for n in declared
-                 if n in documented and documented[n] != declared[n]]
+    problems += [
+        f"misstates {n}" for n in declared if n in documented and documented[n] != declared[n]
+    ]
     return problems
 
 
 def test_readme_documents_every_setting_as_declared() -> None:
     problems = _problems((ROOT / "README.md").read_text(encoding="utf-8"))
-    assert not problems, (f"README.md settings table: {problems}; run "
-                          "`care-plans settings --readme-table` and paste it into README.md")
+    assert not problems, (
+        f"README.md settings table: {problems}; run "
+        "`care-plans settings --readme-table` and paste it into README.md"
+    )
 
 
 def test_the_readme_check_catches_a_missing_or_misstated_setting() -> None:
@@ -50,8 +53,9 @@ def test_the_readme_check_catches_a_missing_or_misstated_setting() -> None:
     lines = readme.splitlines()
     without = "\n".join(line for line in lines if "`CARE_PLANS_CHECKIN_LINK_DAYS`" not in line)
     assert _problems(without) == ["missing CARE_PLANS_CHECKIN_LINK_DAYS"]
-    misstated = "\n".join(line.replace("`15`", "`30`") if "LOCKOUT_MINUTES" in line else line
-                          for line in lines)
+    misstated = "\n".join(
+        line.replace("`15`", "`30`") if "LOCKOUT_MINUTES" in line else line for line in lines
+    )
     assert _problems(misstated) == ["misstates CARE_PLANS_LOCKOUT_MINUTES"]
 
 
@@ -82,8 +86,9 @@ def test_nothing_but_config_reads_the_environment() -> None:
 def test_secrets_file_keys_and_the_environment_winning(tmp_path: Path) -> None:
     secrets = tmp_path / "secrets.toml"
     secrets.write_text('cookie_key = "from-the-file-' + "f" * 32 + '"\naudit_key = "a"\n')
-    s = Settings.from_env({"CARE_PLANS_SECRETS_FILE": str(secrets),
-                           "CARE_PLANS_AUDIT_KEY": "from-the-environment"})
+    s = Settings.from_env(
+        {"CARE_PLANS_SECRETS_FILE": str(secrets), "CARE_PLANS_AUDIT_KEY": "from-the-environment"}
+    )
     assert s.cookie_key.startswith("from-the-file-")
     assert s.audit_key == "from-the-environment"
     _, sources = config.read({"CARE_PLANS_SECRETS_FILE": str(secrets)})
@@ -107,35 +112,47 @@ def test_derived_default_for_the_audit_checkpoint() -> None:
     assert pg.audit_checkpoint == "data/audit-checkpoint.json"
 
 
-@pytest.mark.parametrize(("value", "message"), [
-    ("localhost:8501", "must be an http:// or https:// address"),
-    ("https://care.example.org/?x=1", "must not have a query"),
-])
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("localhost:8501", "must be an http:// or https:// address"),
+        ("https://care.example.org/?x=1", "must not have a query"),
+    ],
+)
 def test_bad_base_url_is_named(value: str, message: str) -> None:
     with pytest.raises(ValueError, match=f"CARE_PLANS_BASE_URL {message}"):
         Settings.from_env({"CARE_PLANS_BASE_URL": value}, secrets={})
 
 
-@pytest.mark.parametrize(("url", "local"), [
-    ("http://localhost:8501", True), ("http://127.0.0.1:9000", True), ("http://[::1]:80", True),
-    ("http://0.0.0.0:8501", True), ("https://care.example.org", False),
-    ("http://192.168.1.20:8501", False),
-])
+@pytest.mark.parametrize(
+    ("url", "local"),
+    [
+        ("http://localhost:8501", True),
+        ("http://127.0.0.1:9000", True),
+        ("http://[::1]:80", True),
+        ("http://0.0.0.0:8501", True),
+        ("https://care.example.org", False),
+        ("http://192.168.1.20:8501", False),
+    ],
+)
 def test_local_addresses_are_recognised(url: str, local: bool) -> None:
     assert Settings.from_env({"CARE_PLANS_BASE_URL": url}, secrets={}).base_url_is_local is local
 
 
-def test_settings_command_masks_secrets(capsys: pytest.CaptureFixture[str],
-                                        tmp_path: Path) -> None:
+def test_settings_command_masks_secrets(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     cookie = "cookie-" + "c" * 40
-    env = {"CARE_PLANS_COOKIE_KEY": cookie, "CARE_PLANS_LOCKOUT_MINUTES": "20",
-           "DATABASE_URL": "postgresql+psycopg://care:hunter2-pw@db.internal/care_plans",
-           "CARE_PLANS_SECRETS_FILE": str(tmp_path / "absent.toml")}
+    env = {
+        "CARE_PLANS_COOKIE_KEY": cookie,
+        "CARE_PLANS_LOCKOUT_MINUTES": "20",
+        "DATABASE_URL": "postgresql+psycopg://care:hunter2-pw@db.internal/care_plans",
+        "CARE_PLANS_SECRETS_FILE": str(tmp_path / "absent.toml"),
+    }
     assert cli.main(["settings"], env=env) == 0
     out = capsys.readouterr().out
     assert cookie not in out and "hunter2-pw" not in out
-    assert re.search(r"CARE_PLANS_COOKIE_KEY\s+set \(47 characters, hidden\)\s+\[environment\]",
-                     out)
+    assert re.search(
+        r"CARE_PLANS_COOKIE_KEY\s+set \(47 characters, hidden\)\s+\[environment\]", out
+    )
     assert re.search(r"CARE_PLANS_LOCKOUT_MINUTES\s+20\s+\[environment\]", out)
     assert re.search(r"CARE_PLANS_AUDIT_KEY\s+NOT SET\s+\[default\]", out)
     assert "postgresql+psycopg://care:***@db.internal/care_plans" in out
