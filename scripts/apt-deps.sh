@@ -5,10 +5,11 @@
 #     postgresql     throwaway PostgreSQL servers for the data-layer tests
 #     poppler-utils  pdftotext / pdftoppm to read generated PDFs back
 #     chromium       the real browser for end-to-end tests (never a downloaded build)
+#     nginx          the reverse proxy of docs/deployment.md, run by the multi-server test
 set -euo pipefail
 wanted=(fonts-dejavu-core)
 if [ "${1:-test}" = "test" ]; then
-  wanted+=(postgresql poppler-utils chromium)
+  wanted+=(postgresql poppler-utils chromium nginx)
 fi
 missing=()
 for pkg in "${wanted[@]}"; do
