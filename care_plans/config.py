@@ -211,9 +211,8 @@ class Settings:
             return None
         host = urlsplit(self.base_url).hostname
         return (f"This link points at {host}, which means this computer only: a phone or "
-                "another computer cannot open it. Ask your administrator to set "
-                "CARE_PLANS_BASE_URL to the clinic's address for the app (see "
-                "docs/deployment.md).")
+                "another computer cannot open it. The administrator sets the address "
+                "links use in CARE_PLANS_BASE_URL (see docs/deployment.md).")
 
     def client_address(self, peer: str | None, forwarded_for: str | None) -> str | None:
         """The requester's address: the peer, or the one a trusted proxy recorded for it.
