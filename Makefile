@@ -7,6 +7,10 @@ NODE_STAMP := node_modules/.installed-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 8501
 PYTEST_ARGS ?=
+# The address in check-in links, unless CARE_PLANS_BASE_URL is set: this machine's first address
+# when serving on every interface, else HOST itself (localhost: the page warns a phone cannot
+# open it).
+LINK_HOST = $(if $(filter 0.0.0.0,$(HOST)),$(shell hostname -I 2>/dev/null | cut -d' ' -f1),$(HOST))
 
 .PHONY: install node-tools run test e2e bench lint apt-deps apt-deps-run clean
 
@@ -32,7 +36,9 @@ apt-deps:
 apt-deps-run:
 	@bash scripts/apt-deps.sh run
 
+run: export CARE_PLANS_BASE_URL ?= http://$(LINK_HOST):$(PORT)
 run: install apt-deps-run
+	@echo "check-in links will use $$CARE_PLANS_BASE_URL"
 	$(BIN)/care-plans init-db
 	$(BIN)/care-plans prepare-local
 	$(BIN)/streamlit run dashboard/app.py --server.address $(HOST) --server.port $(PORT) \

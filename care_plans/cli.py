@@ -321,6 +321,8 @@ def cmd_checkin_link(args: argparse.Namespace, settings: Settings) -> int:
     token, info = checkin_links.create_link(db, CLI, client_id, days=days)
     expires = info.expires_at.astimezone(settings.tz)
     print(checkin_links.link_url(settings.base_url, token))
+    if settings.link_warning:
+        print(f"warning: {settings.link_warning}", file=sys.stderr)
     print(f"expires {expires:%d %b %Y %H:%M} ({settings.clinic_timezone}); "
           "shown only now: only a fingerprint of the link is stored")
     return 0
@@ -412,7 +414,7 @@ def cmd_prepare_local(args: argparse.Namespace, settings: Settings) -> int:
     from care_plans import demo
     from care_plans.services import users
 
-    secrets_file = Path(args.secrets_file)
+    secrets_file = Path(args.secrets_file or settings.secrets_file)
     if not secrets_file.exists():
         secrets_file.parent.mkdir(parents=True, exist_ok=True)
         secrets_file.write_text(
@@ -438,6 +440,27 @@ def cmd_prepare_local(args: argparse.Namespace, settings: Settings) -> int:
     print("the default database is empty: loading demo data (fictional people only)")
     result = demo.seed_demo(db, progress=_print_progress)
     _print_accounts(result.accounts, True)
+    return 0
+
+
+def cmd_settings(args: argparse.Namespace, settings: Settings) -> int:
+    """The effective settings and where each came from; secrets and passwords masked."""
+    from care_plans import config
+
+    if args.readme_table:
+        print(config.readme_table())
+        return 0
+    values, sources = config.read(args.env)
+    entries = config.table()
+    width = max(len(e.name) for e in entries)
+    for entry in entries:
+        shown = config.masked(entry, values[entry.attribute]).replace("\n", " ")
+        if len(shown) > 70:
+            shown = shown[:67] + "..."
+        print(f"{entry.name:<{width}}  {shown}  [{sources[entry.attribute]}]")
+    if settings.base_url_is_local:
+        print(f"\nnote: CARE_PLANS_BASE_URL is {settings.base_url}: check-in links will open only "
+              "on this computer, not on a client's phone", file=sys.stderr)
     return 0
 
 
@@ -548,11 +571,16 @@ def build_parser() -> argparse.ArgumentParser:
     add("verify-audit", cmd_verify_audit,
         "Check that no audit event was edited, inserted, removed or reordered; on success "
         "record the chain head in CARE_PLANS_AUDIT_CHECKPOINT.")
+    p = add("settings", cmd_settings,
+            "Print the effective settings (secrets masked) and where each came from.")
+    p.add_argument("--readme-table", action="store_true",
+                   help="print the README's configuration table for every setting instead")
 
     p = add("prepare-local", cmd_prepare_local,
             "Used by `make run`: make a local cookie key; load demo data into an empty "
             "default database.")
-    p.add_argument("--secrets-file", default=".streamlit/secrets.toml")
+    p.add_argument("--secrets-file", default=None,
+                   help="where to write the local keys (default CARE_PLANS_SECRETS_FILE)")
     return parser
 
 
@@ -566,6 +594,7 @@ def main(argv: Sequence[str] | None = None, env: dict[str, str] | None = None) -
         return 1
     try:
         handler: Handler = args.handler
+        args.env = env
         return handler(args, settings)
     except (DomainError, CliError) as exc:
         # Messages may quote a file or an argument: control characters escaped, never raw.

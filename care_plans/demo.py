@@ -75,7 +75,7 @@ CHUNK_ROWS = 5_000
 #: Pending rows (all tables) before a batch of clients is written out.
 FLUSH_ROWS = 40_000
 
-MEASURE_INTERVAL_DAYS = 14
+MEASURE_INTERVAL_DAYS = measures.DEFAULT_MEASURE_INTERVAL_DAYS
 GAS_REVIEW_INTERVAL_DAYS = 60
 #: A flagged PHQ-9 older than this has been followed up; newer ones are left open to act on.
 RISK_FOLLOW_UP_AFTER = timedelta(days=7)

@@ -29,7 +29,12 @@ import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+#: Days between PHQ-9 / GAD-7 for a new client (CARE_PLANS_MEASURE_INTERVAL_DAYS overrides it):
+#: fortnightly, as NHS Talking Therapies collects them session by session.
+DEFAULT_MEASURE_INTERVAL_DAYS = 14
+
 __all__ = [
+    "DEFAULT_MEASURE_INTERVAL_DAYS",
     "ANSWER_OPTIONS_0_TO_3",
     "DIFFICULTY_OPTIONS",
     "PAIRED_CASENESS_INSTRUMENTS",

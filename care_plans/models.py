@@ -30,6 +30,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from care_plans.measures import DEFAULT_MEASURE_INTERVAL_DAYS
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -287,7 +289,8 @@ class Client(Base):
     status: Mapped[ClientStatus] = mapped_column(_enum(ClientStatus), default=ClientStatus.ACTIVE)
     discharged_on: Mapped[date | None] = mapped_column(Date)
     discharge_reason: Mapped[str | None] = mapped_column(Text)
-    measure_interval_days: Mapped[int] = mapped_column(Integer, default=14)
+    measure_interval_days: Mapped[int] = mapped_column(
+        Integer, default=DEFAULT_MEASURE_INTERVAL_DAYS)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     assignments: Mapped[list[ClientAssignment]] = relationship(

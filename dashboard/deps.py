@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import logging
-import os
 import time
 from datetime import date, datetime
 from pathlib import Path
 
 import streamlit as st
-from streamlit.errors import StreamlitSecretNotFoundError
 
 from care_plans import audit
 from care_plans.access import Actor
-from care_plans.config import Settings
+from care_plans.config import MIN_KEY_LENGTH, Settings
 from care_plans.db import Database
 from care_plans.errors import AccessDenied
 from care_plans.services import auth
@@ -39,18 +37,14 @@ def database() -> Database:
 
 
 def cookie_key() -> str:
-    """The key that signs sign-in cookies: secrets.toml or CARE_PLANS_COOKIE_KEY; no default."""
-    key = os.environ.get("CARE_PLANS_COOKIE_KEY", "")
-    if not key:
-        try:
-            key = str(st.secrets.get("cookie_key", ""))
-        except (FileNotFoundError, StreamlitSecretNotFoundError):
-            key = ""
-    if len(key) < 32:
+    """The key that signs sign-in cookies (CARE_PLANS_COOKIE_KEY or the secrets file); no
+    default."""
+    key = settings().cookie_key
+    if len(key) < MIN_KEY_LENGTH:
         st.error(
             "The sign-in cookie key is missing or too short. Run `make run` once (it creates "
             "a local key in .streamlit/secrets.toml) or set CARE_PLANS_COOKIE_KEY to at least "
-            "32 random characters."
+            f"{MIN_KEY_LENGTH} random characters."
         )
         st.stop()
     return key

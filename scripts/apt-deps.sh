@@ -7,10 +7,11 @@
 #     chromium       the real browser for end-to-end tests (never a downloaded build)
 #     nodejs, npm    only when npm is missing: `npm ci` installs the Node tools the tests run
 #                    (package.json: Node 22 itself comes from the npm registry)
+#     nginx          the reverse proxy of docs/deployment.md, run by the multi-server test
 set -euo pipefail
 wanted=(fonts-dejavu-core)
 if [ "${1:-test}" = "test" ]; then
-  wanted+=(postgresql poppler-utils chromium)
+  wanted+=(postgresql poppler-utils chromium nginx)
   command -v npm >/dev/null 2>&1 || wanted+=(nodejs npm)
 fi
 missing=()

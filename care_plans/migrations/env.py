@@ -1,11 +1,11 @@
-"""Alembic environment: the engine comes from the caller (`care-plans init-db`) or DATABASE_URL."""
+"""Alembic environment: the engine comes from the caller (`care-plans init-db`) or the settings
+(DATABASE_URL), never from the environment directly."""
 
 from __future__ import annotations
 
-import os
-
 from alembic import context
 
+from care_plans.config import Settings
 from care_plans.db import make_engine
 from care_plans.models import Base
 
@@ -16,8 +16,7 @@ target_metadata = Base.metadata
 def run_migrations_online() -> None:
     engine = config.attributes.get("engine")
     if engine is None:
-        url = os.environ.get("DATABASE_URL", "sqlite:///data/care-plans.db")
-        engine = make_engine(url)
+        engine = make_engine(Settings.from_env().database_url)
     with engine.begin() as connection:
         context.configure(
             connection=connection,

@@ -16,6 +16,7 @@ from care_plans import audit, identifiers
 from care_plans.access import Actor, client_for_read, client_for_write, require_admin
 from care_plans.db import Database
 from care_plans.errors import AccessDenied, NotFound, ValidationError
+from care_plans.measures import DEFAULT_MEASURE_INTERVAL_DAYS
 from care_plans.models import (
     AdministrativeGender,
     CarePlan,
@@ -177,8 +178,12 @@ def create_client(
     clinician_username: str | None = None,
     today: date | None = None,
     details: Demographics | None = None,
+    measure_interval_days: int = DEFAULT_MEASURE_INTERVAL_DAYS,
 ) -> ClientInfo:
-    """Add a client with a draft plan. A clinician adding one becomes its primary clinician."""
+    """Add a client with a draft plan. A clinician adding one becomes its primary clinician.
+
+    `measure_interval_days` is the clinic's PHQ-9 / GAD-7 schedule (Settings).
+    """
     today = today or date.today()
     ref = normalise_ref(ref)
     problems = validate_client_fields(ref, full_name, date_of_birth, today)
@@ -202,7 +207,8 @@ def create_client(
             raise ValidationError({"ref": f"A client with ref {ref} already exists."})
         _refuse_duplicate_national_id(s, extra, None)
         client = Client(ref=ref, full_name=full_name.strip(), date_of_birth=date_of_birth,
-                        status=ClientStatus.ACTIVE, **extra)
+                        status=ClientStatus.ACTIVE, measure_interval_days=measure_interval_days,
+                        **extra)
         s.add(client)
         s.flush()
         s.add(ClientAssignment(client_id=client.id, user_id=primary.id, is_primary=True))

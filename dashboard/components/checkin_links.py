@@ -52,6 +52,8 @@ def _create(client_id: int) -> None:
     st.success(f"Link created. It works until {_when(info.expires_at)}. It is shown only now: "
                "let the client scan the code or send them the address. If it is lost, revoke "
                "it below and make a new one.")
+    if settings.link_warning:
+        st.warning(settings.link_warning, icon=":material/phonelink_off:")
     qr, address = st.columns([1, 2])
     qr.image(qr_png(url), caption="Scan with the phone's camera", width=220)
     address.code(url, language=None, wrap_lines=True)

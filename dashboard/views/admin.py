@@ -111,6 +111,8 @@ with tab_manage:
                 "expires in 24 hours; you never see their password."
             )
             st.code(issued[1], language=None)
+            if deps.settings().link_warning:
+                st.warning(deps.settings().link_warning, icon=":material/phonelink_off:")
 
 with tab_assign:
     roster = rosters.assignment_roster(db, actor)

@@ -139,7 +139,9 @@ with st.expander("Add a client"):
     if st.button("Add client", key="add_client"):
         try:
             info = clients.create_client(db, actor, ref=ref, full_name=name, date_of_birth=dob,
-                                         today=today, details=details)
+                                         today=today, details=details,
+                                         measure_interval_days=deps.settings()
+                                         .measure_interval_days)
         except DomainError as exc:
             show_error(exc)
         else:

@@ -1,0 +1,106 @@
+"""The guides' walkthroughs in a real browser, on demo data: the clinician's guide (sign in, the
+caseload, a client, a check-in link, the session review, exporting a summary) and the
+administrator's guide (accounts, a set-password link). The screenshots the guides show are taken
+here (docs/screenshots/guide-*.png), so they are the app as it is.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from care_plans import demo
+from care_plans.models import Client, ClientAssignment, User
+from tests.e2e.conftest import ROOT
+from tests.e2e.helpers import sign_in, wait_idle
+
+pytestmark = pytest.mark.browser
+
+SHOTS = ROOT / "docs" / "screenshots"
+
+
+@pytest.fixture
+def demo_server(server):
+    demo.seed_demo(server.db, clients=6, days=120, clinicians=2)
+    with server.db.uow() as uow:
+        ref = uow.session.scalar(
+            select(Client.ref)
+            .join(ClientAssignment)
+            .join(User)
+            .where(User.username == "demo.clinician")
+            .order_by(Client.ref)
+            .limit(1)
+        )
+    return server, ref
+
+
+def _settle(page) -> None:
+    wait_idle(page)
+    page.wait_for_function(
+        "!document.querySelector(\"[data-testid='stSkeleton']\")", timeout=30_000
+    )
+    page.wait_for_timeout(500)
+
+
+def test_clinician_guide_from_first_sign_in_to_an_exported_summary(browser, demo_server):
+    server, ref = demo_server
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page = browser.new_context(
+        viewport={"width": 1280, "height": 900}, accept_downloads=True
+    ).new_page()
+    page.goto(server.url)
+    page.get_by_label("Username").first.wait_for(timeout=30_000)
+    _settle(page)
+    page.screenshot(path=str(SHOTS / "guide-signin.png"))
+    sign_in(page, "demo.clinician", demo.DEMO_PASSWORD)
+    page.get_by_role("heading", name="Caseload").first.wait_for(timeout=30_000)
+    _settle(page)
+
+    page.goto(f"{server.url}/client?client={ref}")
+    page.get_by_role("tab", name="Care plan").wait_for(timeout=30_000)
+    _settle(page)
+    page.get_by_role("tab", name="Check-in link").click()
+    page.get_by_role("button", name="Create a check-in link").click()
+    page.get_by_text("shown only now").wait_for(timeout=30_000)
+    _settle(page)
+    page.screenshot(path=str(SHOTS / "guide-checkin-link.png"))
+
+    page.goto(f"{server.url}/review?client={ref}")
+    page.get_by_role("heading", name="Since last session").wait_for(timeout=30_000)
+    _settle(page)
+
+    page.goto(f"{server.url}/client?client={ref}")
+    page.get_by_role("tab", name="Export").wait_for(timeout=30_000)
+    _settle(page)
+    page.get_by_role("tab", name="Export").click()
+    button = page.get_by_role("button", name="Download session summary (PDF)")
+    button.wait_for(timeout=30_000)
+    _settle(page)
+    page.screenshot(path=str(SHOTS / "guide-export.png"))
+    with page.expect_download(timeout=60_000) as download:
+        button.click()
+    saved = download.value.path()
+    assert Path(saved).read_bytes()[:5] == b"%PDF-"
+    assert download.value.suggested_filename.startswith(ref)
+    page.context.close()
+
+
+def test_administrator_guide_accounts_and_a_set_password_link(browser, demo_server):
+    server, _ = demo_server
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    page.goto(server.url)
+    page.get_by_label("Username").first.wait_for(timeout=30_000)
+    sign_in(page, "demo.admin", demo.DEMO_PASSWORD)
+    page.get_by_role("heading", name="Accounts and assignments").wait_for(timeout=30_000)
+    _settle(page)
+    page.screenshot(path=str(SHOTS / "guide-admin.png"))
+    page.get_by_role("tab", name="Manage an account").click()
+    page.get_by_role("button", name="Set-password link").click()
+    page.get_by_text("Send this link to").wait_for(timeout=30_000)
+    _settle(page)
+    link = page.locator("[data-testid='stCode'] code").first.inner_text().strip()
+    assert link.startswith(f"{server.url}/?set_password=")
+    page.screenshot(path=str(SHOTS / "guide-admin-link.png"))
+    page.context.close()
