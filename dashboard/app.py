@@ -64,4 +64,5 @@ with st.sidebar:
     st.button("Sign out", on_click=signin.request_sign_out, key="sign_out",
               width="stretch")
 signin.idle_warning(deps.settings().idle_timeout_seconds)
-st.navigation(pages).run()
+with deps.signed_in(actor):  # the sign-in was checked once, just now: the page reads that
+    st.navigation(pages).run()
