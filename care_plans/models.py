@@ -26,6 +26,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -414,6 +415,9 @@ class CheckIn(Base):
     __tablename__ = "checkins"
     __table_args__ = (
         Index("ix_checkins_client_submitted", "client_id", "submitted_at"),
+        # The last valid check-in is one seek (migration 0007).
+        Index("ix_checkins_client_valid_submitted", "client_id", "entered_in_error",
+              "submitted_at"),
         *(
             CheckConstraint(f"{r} IS NULL OR ({r} BETWEEN 0 AND 10)", name=f"{r}_range")
             for r in RATINGS
@@ -465,7 +469,14 @@ class MeasureResponse(Base):
     """One completed standard measure, with every item answer (clinicians ask to see items)."""
 
     __tablename__ = "measure_responses"
-    __table_args__ = (Index("ix_measure_client_instrument", "client_id", "instrument"),)
+    __table_args__ = (
+        # The newest score, and the first since a date, are the ends of a range (0007).
+        Index("ix_measure_client_instrument_at", "client_id", "instrument", "administered_at"),
+        # The few self-harm answers awaiting follow-up, without reading every response (0007).
+        Index("ix_measure_pending_risk", "client_id",
+              sqlite_where=text("risk_flag IS 1 AND risk_followed_up_at IS NULL"),
+              postgresql_where=text("risk_flag IS true AND risk_followed_up_at IS NULL")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"))
@@ -529,7 +540,10 @@ class AuditEvent(Base):
     """Who did what to which record, when. Append-only; never holds clinical values."""
 
     __tablename__ = "audit_events"
-    __table_args__ = (Index("ix_audit_client_at", "client_id", "at"),)
+    __table_args__ = (
+        Index("ix_audit_client_at", "client_id", "at"),
+        Index("ix_audit_client_id", "client_id", "id"),  # a client's data version (0007)
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
