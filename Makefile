@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8501
 PYTEST_ARGS ?=
 
-.PHONY: install run test e2e bench lint apt-deps apt-deps-run clean
+.PHONY: install run test e2e bench bench-quick lint apt-deps apt-deps-run clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,8 +35,11 @@ test: install apt-deps
 e2e: install apt-deps
 	$(BIN)/python -m pytest -m browser $(PYTEST_ARGS)
 
-bench: install
+bench: install apt-deps
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
+
+bench-quick: install
+	$(BIN)/python -m benchmarks --quick $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -78,13 +78,13 @@ def _spec(chart: alt.TopLevelMixin | None) -> dict[str, Any] | None:
 
 
 @st.cache_data(ttl=CACHE_SECONDS, max_entries=CACHE_ENTRIES, show_spinner=False)
-def _progress_view(user_id: int | None, client_id: int, since: date | None,
+def _progress_view(database: str, user_id: int | None, client_id: int, since: date | None,
                    until: date | None, today: date, tz_name: str,
                    version: tuple[int, int], *, _db: Any, _actor: Any,
                    _tz: tzinfo) -> ProgressView:
     """Built once per (user, client, range, day, data version); the access check was made
     when the version was read, in this very run."""
-    del user_id, tz_name, version  # the cache key only
+    del database, user_id, tz_name, version  # the cache key only
     data = progress.progress_data(_db, _actor, client_id, since=since, until=until, tz=_tz,
                                   today=today)
     domain = data.x_domain
@@ -106,10 +106,10 @@ def _progress_view(user_id: int | None, client_id: int, since: date | None,
 
 
 @st.cache_data(ttl=CACHE_SECONDS, max_entries=CACHE_ENTRIES, show_spinner=False)
-def _heatmap(user_id: int | None, client_id: int, since: date | None, until: date | None,
+def _heatmap(database: str, user_id: int | None, client_id: int, since: date | None, until: date | None,
              today: date, tz_name: str, version: tuple[int, int], code: str, *,
              _view: ProgressView) -> dict[str, Any] | None:
-    del user_id, client_id, since, until, today, tz_name, version  # the cache key only
+    del database, user_id, client_id, since, until, today, tz_name, version  # the key only
     return _spec(charts.measure_items_heatmap(_view.data.measures, code))
 
 
@@ -147,7 +147,9 @@ def _self_harm_note(data: progress.ProgressData, instrument: str) -> None:
 def render(client_id: int) -> None:
     ctx = deps.context()
     since, until = date_range(ctx.today)
-    key = (ctx.actor.user_id, client_id, since, until, ctx.today, str(ctx.tz))
+    # The database is in the key too: user and client ids mean nothing across databases.
+    key = (str(ctx.db.engine.url), ctx.actor.user_id, client_id, since, until, ctx.today,
+           str(ctx.tz))
     try:
         version = versions.client_data_version(ctx.db, ctx.actor, client_id)
         view = _progress_view(*key, version, _db=ctx.db, _actor=ctx.actor, _tz=ctx.tz)
