@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 # open it).
 LINK_HOST = $(if $(filter 0.0.0.0,$(HOST)),$(shell hostname -I 2>/dev/null | cut -d' ' -f1),$(HOST))
 
-.PHONY: install node-tools run test e2e bench lint apt-deps apt-deps-run clean
+.PHONY: install node-tools run test e2e bench bench-quick lint apt-deps apt-deps-run clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -50,8 +50,11 @@ test: install apt-deps node-tools
 e2e: install apt-deps node-tools
 	$(BIN)/python -m pytest -m browser $(PYTEST_ARGS)
 
-bench: install
+bench: install apt-deps
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
+
+bench-quick: install
+	$(BIN)/python -m benchmarks --quick $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

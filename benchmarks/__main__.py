@@ -73,11 +73,21 @@ BENCHMARKS: dict[str, Benchmark] = {
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks",
-        description="Time care-plans at several scales on throwaway SQLite databases. "
-                    "Read the 'time ×' column against 'work ×': see benchmarks/README.md.",
+        description="Time care-plans at three scales (the suite of benchmarks/suite.py), or "
+                    "with --only one of the small benchmarks. See benchmarks/README.md.",
     )
+    parser.add_argument("--quick", action="store_true",
+                        help="the suite at the small scale only, SQLite only (make bench-quick)")
+    parser.add_argument("--scales", default="small,clinic,large",
+                        help="comma-separated scales of the suite (small, clinic, large)")
+    parser.add_argument("--no-postgres", action="store_true",
+                        help="leave out the clinic scale on PostgreSQL")
+    parser.add_argument("--runs", type=int, default=5, metavar="N",
+                        help="runs per median, after one warm-up (default 5)")
+    parser.add_argument("--rebuild", action="store_true",
+                        help="seed the cached databases again (and time the seeding now)")
     parser.add_argument("--only", metavar="NAME", action="append", choices=sorted(BENCHMARKS),
-                        help="run only this benchmark (may be given more than once)")
+                        help="run only this small benchmark (may be given more than once)")
     parser.add_argument("--full", action="store_true",
                         help="add the largest scales (5,000 clients × 365 days: minutes)")
     parser.add_argument("--repeat", type=int, default=1, metavar="N",
@@ -96,6 +106,16 @@ def main(argv: list[str] | None = None) -> int:
     # bcrypt at its lowest work factor, as in the tests: hashing the demo password once is a
     # fixed ~0.25 s that would only blur the ratios between scales.
     passwords.BCRYPT_ROUNDS = 4
+    if not args.only:
+        from benchmarks import suite
+
+        scales = ["small"] if args.quick else [s.strip() for s in args.scales.split(",")]
+        unknown = [s for s in scales if s not in suite.SCALES]
+        if unknown:
+            parser.error(f"unknown scale(s) {', '.join(unknown)}: use small, clinic, large")
+        suite.run(scales, postgres=not (args.quick or args.no_postgres),
+                  runs=2 if args.quick and args.runs == 5 else args.runs, rebuild=args.rebuild)
+        return 0
     options = Options(full=args.full, repeat=args.repeat, show_progress=sys.stderr.isatty())
     measurements: list[Measurement] = []
     for name in args.only or list(BENCHMARKS):

@@ -27,6 +27,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -465,6 +466,9 @@ class CheckIn(Base):
     __tablename__ = "checkins"
     __table_args__ = (
         Index("ix_checkins_client_submitted", "client_id", "submitted_at"),
+        # The last valid check-in is one seek (migration 0007).
+        Index("ix_checkins_client_valid_submitted", "client_id", "entered_in_error",
+              "submitted_at"),
         *(
             CheckConstraint(f"{r} IS NULL OR ({r} BETWEEN 0 AND 10)", name=f"{r}_range")
             for r in RATINGS
@@ -530,6 +534,12 @@ class MeasureResponse(Base):
             "(NOT is_partial AND total IS NOT NULL AND severity IS NOT NULL)",
             name="partial_has_no_total",
         ),
+        # The newest score, and the first since a date, are the ends of a range (0007).
+        Index("ix_measure_client_instrument_at", "client_id", "instrument", "administered_at"),
+        # The few self-harm answers awaiting follow-up, without reading every response (0007).
+        Index("ix_measure_pending_risk", "client_id",
+              sqlite_where=text("risk_flag IS 1 AND risk_followed_up_at IS NULL"),
+              postgresql_where=text("risk_flag IS true AND risk_followed_up_at IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -602,7 +612,10 @@ class AuditEvent(Base):
     """
 
     __tablename__ = "audit_events"
-    __table_args__ = (Index("ix_audit_client_at", "client_id", "at"),)
+    __table_args__ = (
+        Index("ix_audit_client_at", "client_id", "at"),
+        Index("ix_audit_client_id", "client_id", "id"),  # a client's data version (0007)
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, unique=True)

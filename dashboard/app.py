@@ -75,4 +75,5 @@ with st.sidebar:
               width="stretch")
 with faults.plain_errors():
     signin.idle_warning(deps.settings().idle_timeout_seconds)
-    st.navigation(pages).run()
+    with deps.signed_in(actor):  # the sign-in was checked once, just now: the page reads that
+        st.navigation(pages).run()

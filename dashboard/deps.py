@@ -1,10 +1,23 @@
-"""The only wiring between Streamlit and the domain: settings and the database, made once."""
+"""The only wiring between Streamlit and the domain: settings and the database, made once, and
+the context of one script run (database, acting user, settings, clinic date) worked out once.
+
+Why a run context: every component used to ask the database whether the sign-in was still live
+(30 of the client page's 93 statements). The entry script checks the sign-in once per run
+(`signin.current_user`) and then runs the page inside :func:`signed_in`; everything the page
+calls reads that context. Button callbacks run *before* the entry script, outside any run
+context, so there :func:`current_actor` still checks the live sign-in itself: a click on a page
+left open after the sign-in ended must not act.
+"""
 
 from __future__ import annotations
 
 import logging
 import time
-from datetime import date, datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import date, datetime, tzinfo
 from pathlib import Path
 
 import streamlit as st
@@ -36,6 +49,45 @@ def database() -> Database:
     return _database(s.database_url, s.audit_key)
 
 
+@dataclass(frozen=True)
+class RunContext:
+    """What one script run of a signed-in page works with, decided once at its start."""
+
+    db: Database
+    actor: Actor
+    settings: Settings
+    today: date
+
+    @property
+    def tz(self) -> tzinfo:
+        return self.settings.tz
+
+
+# A ContextVar, not session state: it holds live objects and lives exactly as long as the run
+# (Streamlit runs a session's script in its own thread; the `with` block resets it on stop,
+# rerun and error alike).
+_RUN: ContextVar[RunContext | None] = ContextVar("care_plans_run", default=None)
+
+
+@contextmanager
+def signed_in(actor: Actor) -> Iterator[RunContext]:
+    """Run the page inside this: `actor` has just been checked against the server session."""
+    ctx = RunContext(database(), actor, settings(), _clinic_today())
+    token = _RUN.set(ctx)
+    try:
+        yield ctx
+    finally:
+        _RUN.reset(token)
+
+
+def context() -> RunContext:
+    """This run's context; in a callback (before the entry script) a freshly checked one."""
+    ctx = _RUN.get()
+    if ctx is not None:
+        return ctx
+    return RunContext(database(), _live_actor(), settings(), _clinic_today())
+
+
 def cookie_key() -> str:
     """The key that signs sign-in cookies (CARE_PLANS_COOKIE_KEY or the secrets file); no
     default."""
@@ -50,12 +102,7 @@ def cookie_key() -> str:
     return key
 
 
-def current_actor() -> Actor:
-    """The signed-in user of this browser, checked against the server-side session.
-
-    Button callbacks run before the entry script's sign-in gate, so a click on a page left open
-    after the sign-in ended must not act: an ended sign-in raises AccessDenied here.
-    """
+def _live_actor() -> Actor:
     sid = st.session_state.get("signin_id")
     signed = None
     if sid is not None:
@@ -66,9 +113,26 @@ def current_actor() -> Actor:
     return signed.actor
 
 
+def current_actor() -> Actor:
+    """The signed-in user of this browser, checked against the server-side session.
+
+    Inside a page run, the user the entry script checked at the start of this run. In a button
+    callback (which runs before the entry script's sign-in gate) the sign-in is checked now, so
+    an ended sign-in raises AccessDenied instead of acting.
+    """
+    ctx = _RUN.get()
+    if ctx is not None:
+        return ctx.actor
+    return _live_actor()
+
+
 def page(name: str) -> str:
     """The script path of a view, for st.page_link and st.switch_page."""
     return f"views/{name}.py"
+
+
+def _clinic_today() -> date:
+    return datetime.now(settings().tz).date()
 
 
 def today() -> date:
@@ -105,3 +169,5 @@ def checkpoint_audit_if_due() -> None:
         pass  # logged by checkpoint_now
     except Exception as exc:  # noqa: BLE001 - the page goes on; the reason is logged
         log.warning("audit checkpoint skipped: %s", type(exc).__name__)
+    ctx = _RUN.get()
+    return ctx.today if ctx is not None else _clinic_today()

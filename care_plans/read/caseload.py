@@ -21,13 +21,13 @@ from __future__ import annotations
 import math
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import Date, Select, and_, case, cast, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Date, DateTime, Select, and_, case, cast, func, or_, select
+from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from care_plans import measures
@@ -209,39 +209,33 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-# -- Set-based queries ---------------------------------------------------------------------------
+# -- One set-based query -------------------------------------------------------------------------
+#
+# Why the flags are SQL expressions as well as the pure function above: the default sort is "most
+# urgent first", which needs every listed client's flags to pick 50 rows. Computing them in
+# Python meant loading every baseline and latest score of thousands of clients to show 50. Here
+# each client's facts are correlated subqueries that each seek one index entry (the last valid
+# check-in, the newest and the baseline PHQ-9/GAD-7, a pending self-harm answer), the flags are
+# CASE expressions over them, and ORDER BY, LIMIT and the total are the database's: one
+# statement for the page, whatever the caseload's size. tests/db/test_caseload.py checks these
+# expressions against :func:`caseload_flags` on the same data.
 
 
-@dataclass
-class _Base:
-    """What is known of every matching client after the first query."""
+def _utc_midnight(day: Any, dialect: str, tz: tzinfo, today: date) -> ColumnElement[datetime]:
+    """The UTC moment the clinic's calendar day `day` (a DATE column) begins, so that
+    ``clinic_day(moment) >= day`` becomes the index-friendly ``moment >= _utc_midnight(day)``.
 
-    client_id: int
-    ref: str
-    name: str
-    status: str
-    primary_clinician: str | None
-    plan_status: str | None
-    plan_start: date | None
-    next_review_date: date | None
-    last_checkin: datetime | None
-    flags: tuple[str, ...] = ()
-
-
-@dataclass
-class _Measures:
-    scores: dict[int, dict[str, list[TimedScore]]]
-    latest: dict[int, dict[str, int]]
-    self_harm: set[int]
+    PostgreSQL converts exactly; SQLite (naive UTC text) shifts by the clinic's offset on
+    `today`, as :func:`_day_column` does."""
+    if dialect == "postgresql":
+        return func.timezone(getattr(tz, "key", "UTC"), cast(day, DateTime))
+    moment = datetime.combine(today, time(12), tz)
+    minutes = int((moment.utcoffset() or timedelta(0)).total_seconds() // 60)
+    return func.datetime(day, f"{-minutes:+d} minutes", type_=DateTime)
 
 
 def _day_column(column: Any, dialect: str, tz: tzinfo, today: date) -> ColumnElement[date]:
-    """The clinic's calendar day of a UTC timestamp column.
-
-    PostgreSQL converts each timestamp exactly. SQLite (naive UTC text) has no time-zone data,
-    so it shifts by the clinic's offset on `today`: across a daylight-saving change a moment
-    in the hour between the two offsets can land on the neighbouring day there.
-    """
+    """The clinic's calendar day of a UTC timestamp column (see :func:`_utc_midnight`)."""
     if dialect == "postgresql":
         return cast(func.timezone(getattr(tz, "key", "UTC"), column), Date)
     moment = datetime.combine(today, time(12), tz)
@@ -278,75 +272,88 @@ def _scope(actor: Actor, clinician: str | None, include_discharged: bool) -> Sel
     return stmt
 
 
-def _base_rows(s: Session, scope: Select[tuple[int]]) -> list[_Base]:
-    last = (
-        select(CheckIn.client_id, func.max(CheckIn.submitted_at).label("last"))
-        .where(CheckIn.entered_in_error.is_(False), CheckIn.client_id.in_(scope))
-        .group_by(CheckIn.client_id).subquery()
-    )
+@dataclass(frozen=True)
+class _Columns:
+    """The per-client columns of the caseload query, and the flag expressions over them."""
+
+    plan: Any
+    last_checkin: ColumnElement[Any]
+    primary_clinician: ColumnElement[Any]
+    latest: dict[str, ColumnElement[Any]]
+    baseline: dict[str, ColumnElement[Any]]
+    flags: dict[str, ColumnElement[bool]]
+
+
+def _score(instrument: str, newest_first: bool, since: ColumnElement[Any] | None) -> Any:
+    """The total of a client's newest (or, on or after `since`, first) valid response."""
+    m, c = aliased(MeasureResponse), aliased(CheckIn)
+    stmt = (select(m.total).join(c, c.id == m.checkin_id)
+            .where(m.client_id == Client.id, m.instrument == instrument,
+                   c.entered_in_error.is_(False), m.is_partial.is_(False)))
+    if since is not None:
+        stmt = stmt.where(m.administered_at >= since)
+    order = (m.administered_at.desc(), m.id.desc()) if newest_first else (m.administered_at, m.id)
+    return stmt.order_by(*order).limit(1).correlate(Client).scalar_subquery()
+
+
+def _columns(dialect: str, tz: tzinfo, today: date) -> _Columns:
     plan = _current_plans()
-    stmt = (
-        select(Client.id, Client.ref, Client.full_name, Client.status, User.username,
-               plan.c.status, plan.c.start_date, plan.c.next_review_date, last.c.last)
-        .outerjoin(ClientAssignment, and_(ClientAssignment.client_id == Client.id,
-                                          ClientAssignment.is_primary.is_(True)))
-        .outerjoin(User, User.id == ClientAssignment.user_id)
-        .outerjoin(plan, plan.c.client_id == Client.id)
-        .outerjoin(last, last.c.client_id == Client.id)
-        .where(Client.id.in_(scope))
-    )
-    rows: dict[int, _Base] = {}
-    for r in s.execute(stmt):
-        if r[0] not in rows:  # two primary clinicians would repeat a row
-            rows[r[0]] = _Base(r[0], r[1], r[2], r[3].value, r[4],
-                               r[5].value if r[5] is not None else None, r[6], r[7], r[8])
-    return list(rows.values())
+    c = aliased(CheckIn)
+    last_checkin = (select(func.max(c.submitted_at))
+                    .where(c.client_id == Client.id, c.entered_in_error.is_(False))
+                    .correlate(Client).scalar_subquery())
+    primary = (select(User.username).join(ClientAssignment, ClientAssignment.user_id == User.id)
+               .where(ClientAssignment.client_id == Client.id,
+                      ClientAssignment.is_primary.is_(True))
+               .order_by(ClientAssignment.id).limit(1).correlate(Client).scalar_subquery())
+    plan_start = _utc_midnight(plan.c.start_date, dialect, tz, today)
+    latest = {code: _score(code, True, None) for code in FLAGGED_INSTRUMENTS}
+    baseline = {code: _score(code, False, plan_start) for code in FLAGGED_INSTRUMENTS}
+    m, ci = aliased(MeasureResponse), aliased(CheckIn)
+    self_harm = (select(m.id).join(ci, ci.id == m.checkin_id)
+                 .where(m.client_id == Client.id, m.risk_flag.is_(True),
+                        m.risk_followed_up_at.is_(None), ci.entered_in_error.is_(False))
+                 .correlate(Client).exists())
+    deteriorated = or_(*(
+        latest[code] - baseline[code] >= measures.get_instrument(code).reliable_change_points
+        for code in FLAGGED_INSTRUMENTS))
+    cutoff = today - CHECKIN_GAP
+    cutoff_moment = datetime.combine(cutoff, time(), tz).astimezone(UTC)
+    overdue = and_(plan.c.status.in_(sorted(OPEN_PLAN_STATUSES)),
+                   plan.c.next_review_date < today)
+    no_recent = or_(last_checkin < cutoff_moment,
+                    and_(last_checkin.is_(None), plan.c.start_date < cutoff))
+    active = Client.status != ClientStatus.DISCHARGED
+    flags = {
+        SELF_HARM: and_(active, self_harm),
+        DETERIORATION: and_(active, deteriorated),
+        REVIEW_OVERDUE: and_(active, overdue),
+        NO_RECENT_CHECKIN: and_(active, no_recent),
+    }
+    flags = {code: func.coalesce(case((expr, 1), else_=0), 0) for code, expr in flags.items()}
+    return _Columns(plan, last_checkin, primary, latest, baseline, flags)
 
 
-def _measure_facts(s: Session, ids: Select[tuple[int]] | Sequence[int],
-                   dialect: str, tz: tzinfo, today: date) -> _Measures:
-    """Per client: baseline and newest PHQ-9/GAD-7, and whether a self-harm item is pending.
+def _from(cols: _Columns, *columns: Any) -> Select[Any]:
+    return select(*columns).select_from(Client).outerjoin(
+        cols.plan, cols.plan.c.client_id == Client.id)
 
-    A GROUP BY finds, per client and instrument, when the baseline (first on or after the
-    current plan's start) and the newest score were given; a join back fetches their totals.
-    (Twice as quick on SQLite as two window functions, which each sort every response.)
-    """
-    m, valid = MeasureResponse, CheckIn.entered_in_error.is_(False)
-    plan = _current_plans()
-    in_plan = _day_column(m.administered_at, dialect, tz, today) >= plan.c.start_date
-    moments = (
-        select(m.client_id, m.instrument,
-               func.min(case((in_plan, m.administered_at))).label("baseline_at"),
-               func.max(m.administered_at).label("latest_at"))
-        .join(CheckIn, CheckIn.id == m.checkin_id)
-        .outerjoin(plan, plan.c.client_id == m.client_id)
-        .where(valid, m.is_partial.is_(False), m.client_id.in_(ids),
-               m.instrument.in_(FLAGGED_INSTRUMENTS))
-        .group_by(m.client_id, m.instrument)
-        .subquery()
-    )
-    stmt = (
-        select(m.client_id, m.instrument, m.administered_at, m.id, m.total,
-               m.administered_at == moments.c.latest_at)
-        .join(CheckIn, CheckIn.id == m.checkin_id)
-        .join(moments, and_(moments.c.client_id == m.client_id,
-                            moments.c.instrument == m.instrument,
-                            (m.administered_at == moments.c.baseline_at)
-                            | (m.administered_at == moments.c.latest_at)))
-        .where(valid, m.is_partial.is_(False))
-        .order_by(m.administered_at, m.id)
-    )
-    facts = _Measures(defaultdict(lambda: defaultdict(list)), defaultdict(dict), set())
-    for client_id, instrument, at, _id, total, is_latest in s.execute(stmt):
-        facts.scores[client_id][instrument].append((at, total))
-        if is_latest:  # ordered by time then id, so a tie ends on the newest row
-            facts.latest[client_id][instrument] = total
-    facts.self_harm = set(s.scalars(
-        select(m.client_id).distinct().join(CheckIn, CheckIn.id == m.checkin_id)
-        .where(m.risk_flag.is_(True), m.risk_followed_up_at.is_(None), valid,
-               m.client_id.in_(ids))
-    ))
-    return facts
+
+def _sort_order(cols: _Columns, sort: str, descending: bool) -> list[Any]:
+    """ORDER BY for a sort key; ties always go by ref, ascending (as a stable sort would)."""
+    def way(column: Any) -> Any:
+        return column.desc() if descending else column.asc()
+
+    if sort == "flags":  # most urgent first when descending
+        keys = [way(cols.flags[code]) for code in FLAGS]
+    elif sort == "last_checkin":  # never checked in counts as the longest ago
+        keys = [way(case((cols.last_checkin.is_(None), 0), else_=1)), way(cols.last_checkin)]
+    elif sort == "next_review":  # no review date comes after every date
+        review = cols.plan.c.next_review_date
+        keys = [way(case((review.is_(None), 1), else_=0)), way(review)]
+    else:  # "ref"
+        return [way(Client.ref)]
+    return [*keys, Client.ref.asc()]
 
 
 def _daily_moods(s: Session, ids: Sequence[int], today: date,
@@ -378,27 +385,8 @@ def _daily_moods(s: Session, ids: Sequence[int], today: date,
     return moods
 
 
-def _flags_of(base: _Base, facts: _Measures, today: date, tz: tzinfo) -> tuple[str, ...]:
-    return caseload_flags(tz=tz,
-        today=today, plan_status=base.plan_status, plan_start=base.plan_start,
-        next_review_date=base.next_review_date, last_checkin=base.last_checkin,
-        scores=facts.scores.get(base.client_id, {}),
-        self_harm_pending=base.client_id in facts.self_harm,
-        discharged=base.status == ClientStatus.DISCHARGED.value,
-    )
-
-
-_NEVER = datetime.min.replace(tzinfo=UTC)
-_SORTS: dict[str, Callable[[_Base], Any]] = {
-    "ref": lambda b: b.ref,
-    "name": lambda b: (fold(b.name), b.ref),
-    # never checked in counts as the longest ago; no review date comes after every date
-    "last_checkin": lambda b: b.last_checkin or _NEVER,
-    "next_review": lambda b: (b.next_review_date is None, b.next_review_date or date.min),
-    # Most urgent first when descending: a self-harm answer outranks any number of lesser flags.
-    "flags": lambda b: tuple(code in b.flags for code in FLAGS),
-}
-SORT_KEYS: tuple[str, ...] = tuple(_SORTS)
+_SORTS: frozenset[str] = frozenset({"ref", "name", "last_checkin", "next_review", "flags"})
+SORT_KEYS: tuple[str, ...] = ("ref", "name", "last_checkin", "next_review", "flags")
 
 
 def _check_arguments(sort: str, flag: str | None, page: int, page_size: int) -> None:
@@ -434,57 +422,89 @@ def caseload_page(
 
     A clinician sees the clients assigned to them, a supervisor everyone; `clinician` narrows
     either to the clients assigned to that username. Admins are refused (AccessDenied). A page
-    beyond the last gives the last page. Flags are computed for every listed client only when
-    filtering or sorting by them; mood trend and sparkline only for the rows of the page.
+    beyond the last gives the last page. Filtering and sorting (by flags too) happen in the
+    database; only searching and sorting by name need the names in Python (see the module's
+    docstring). Mood trend and sparkline are read for the rows of the page only.
     """
     _check_arguments(sort, flag, page, page_size)
     scope = _scope(actor, clinician, include_discharged)  # AccessDenied for admins
     dialect = db.engine.dialect.name
+    cols = _columns(dialect, tz, today)
     with db.uow() as uow:
         s = uow.session
-        bases = _base_rows(s, scope)
+        where: list[Any] = [Client.id.in_(scope)]
         needle = fold(search.strip())
         if needle:
-            bases = [b for b in bases if needle in fold(b.name) or needle in fold(b.ref)]
-        every_flag = flag is not None or sort == "flags"
-        if every_flag:
-            facts = _measure_facts(s, scope, dialect, tz, today)
-            for b in bases:
-                b.flags = _flags_of(b, facts, today, tz)
-            if flag is not None:
-                bases = [b for b in bases if flag in b.flags]
-        bases.sort(key=_SORTS["ref"])
-        bases.sort(key=_SORTS[sort], reverse=descending)  # stable: ties stay in ref order
-        total = len(bases)
-        pages = max(1, math.ceil(total / page_size))
-        page = min(page, pages)
-        shown = bases[(page - 1) * page_size: page * page_size]
-        ids = [b.client_id for b in shown]
-        if not every_flag:
-            facts = _measure_facts(s, ids, dialect, tz, today)
-            for b in shown:
-                b.flags = _flags_of(b, facts, today, tz)
+            matching = [cid for cid, name, ref in s.execute(
+                select(Client.id, Client.full_name, Client.ref).where(Client.id.in_(scope)))
+                if needle in fold(name) or needle in fold(ref)]
+            where = [Client.id.in_(matching)]
+        if flag is not None:
+            where.append(cols.flags[flag] == 1)
+        if sort == "name":
+            named = s.execute(_from(cols, Client.id, Client.full_name, Client.ref)
+                              .where(*where)).all()
+            named.sort(key=lambda r: r.ref)
+            named.sort(key=lambda r: (fold(r.full_name), r.ref), reverse=descending)
+            total = len(named)
+            pages = max(1, math.ceil(total / page_size))
+            page = min(page, pages)
+            ids = [r.id for r in named[(page - 1) * page_size: page * page_size]]
+            order = {cid: n for n, cid in enumerate(ids)}
+            rows = sorted(s.execute(_page_select(cols).where(Client.id.in_(ids))).all(),
+                          key=lambda r: order[r.id]) if ids else []
+        else:
+            stmt = (_page_select(cols, func.count().over().label("total")).where(*where)
+                    .order_by(*_sort_order(cols, sort, descending)))
+            rows = s.execute(stmt.limit(page_size).offset((page - 1) * page_size)).all()
+            if not rows and page > 1:  # beyond the last page: count, then show the last one
+                total = s.scalar(select(func.count()).select_from(
+                    _from(cols, Client.id).where(*where).subquery())) or 0
+                page = max(1, math.ceil(total / page_size))
+                rows = s.execute(stmt.limit(page_size).offset((page - 1) * page_size)).all()
+            total = rows[0].total if rows else 0
+            pages = max(1, math.ceil(total / page_size))
+        ids = [r.id for r in rows]
         moods = _daily_moods(s, ids, today, dialect, tz) if ids else {}
-    return CaseloadPage(tuple(_row(b, facts, moods.get(b.client_id, {}), today) for b in shown),
+    return CaseloadPage(tuple(_row(r, moods.get(r.id, {}), today) for r in rows),
                         total, page, pages)
 
 
-def _row(base: _Base, facts: _Measures, moods: Mapping[date, int], today: date) -> CaseloadRow:
-    latest = facts.latest.get(base.client_id, {})
-    phq9, gad7 = latest.get(measures.PHQ_9.code), latest.get(measures.GAD_7.code)
+def _page_select(cols: _Columns, *extra: Any) -> Select[Any]:
+    return _from(
+        cols, Client.id, Client.ref, Client.full_name, Client.status,
+        cols.primary_clinician.label("primary_clinician"), cols.plan.c.status.label("plan_status"),
+        cols.plan.c.next_review_date, cols.last_checkin.label("last_checkin"),
+        *(cols.latest[code].label(f"latest_{n}") for n, code in enumerate(FLAGGED_INSTRUMENTS)),
+        *(cols.flags[code].label(f"flag_{n}") for n, code in enumerate(FLAGS)),
+        *extra,
+    )
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    """SQLite gives a correlated subquery's timestamp back naive (and sometimes as text)."""
+    if moment is None:
+        return None
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _row(r: Any, moods: Mapping[date, int], today: date) -> CaseloadRow:
+    phq9, gad7 = r.latest_0, r.latest_1
     recent = tuple(moods[d] for d in sorted(moods))
+    plan_status = r.plan_status.value if r.plan_status is not None else None
     return CaseloadRow(
-        client_id=base.client_id, ref=base.ref, name=base.name, status=base.status,
-        primary_clinician=base.primary_clinician, last_checkin=base.last_checkin,
+        client_id=r.id, ref=r.ref, name=r.full_name, status=r.status.value,
+        primary_clinician=r.primary_clinician, last_checkin=_aware(r.last_checkin),
         latest_mood=recent[-1] if recent else None, mood_trend=mood_trend(moods, today),
         mood_recent=recent,
         latest_phq9=phq9,
         phq9_severity=measures.severity(measures.PHQ_9.code, phq9) if phq9 is not None else None,
         latest_gad7=gad7,
         gad7_severity=measures.severity(measures.GAD_7.code, gad7) if gad7 is not None else None,
-        next_review_date=(base.next_review_date if base.plan_status in OPEN_PLAN_STATUSES
-                          else None),
-        flags=base.flags,
+        next_review_date=(r.next_review_date if plan_status in OPEN_PLAN_STATUSES else None),
+        flags=tuple(code for n, code in enumerate(FLAGS) if getattr(r, f"flag_{n}")),
     )
 
 

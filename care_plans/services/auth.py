@@ -31,6 +31,15 @@ UNKNOWN = Actor(user_id=None, username="unknown", role="none")
 #: However active, a sign-in ends after this long (a working day); the cookie lasts a day, and a
 #: copied cookie kept alive by use must not work for ever.
 MAX_SESSION_AGE = timedelta(hours=12)
+#: Activity is written to the session row at most this often (and at most every tenth of the
+#: idle timeout): every click reruns the page, and a write per rerun is a write per click for
+#: every user. The cost is that an idle sign-out can come up to this much early.
+TOUCH_INTERVAL = timedelta(seconds=60)
+
+
+def touch_interval(idle_seconds: int) -> timedelta:
+    """How stale `last_seen_at` may be before a rerun writes it again."""
+    return min(TOUCH_INTERVAL, timedelta(seconds=idle_seconds / 10))
 
 
 def refusal_message(settings: Settings) -> str:
@@ -170,7 +179,7 @@ def _check(s: Session, row: SigninSession | None, now: datetime, idle_seconds: i
     if now - row.created_at > MAX_SESSION_AGE:
         _end(s, row, "expired", now)
         return None
-    if touch:
+    if touch and now - row.last_seen_at >= touch_interval(idle_seconds):
         row.last_seen_at = now
     return SignedIn(row.id, Actor.of(user), row.last_seen_at)
 

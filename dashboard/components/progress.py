@@ -7,12 +7,14 @@ Its session-state keys start with `progress:`.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, tzinfo
+from typing import Any
 
 import altair as alt
 import streamlit as st
 
-from care_plans import charts, measures
+from care_plans import charts, measures, versions
 from care_plans.errors import DomainError
 from care_plans.read import progress
 from dashboard import deps
@@ -45,12 +47,79 @@ def date_range(today: date) -> tuple[date | None, date | None]:
     return today - timedelta(days=span - 1), None
 
 
-def _show(chart: alt.TopLevelMixin | None, empty: str, description: str,
-          width: str = "stretch") -> None:
+#: Drawn charts are kept this long at most (and at most this many), keyed by the user, the
+#: client, the range and the client's data version: a rerun with nothing new draws from here.
+CACHE_SECONDS = 15 * 60
+CACHE_ENTRIES = 512
+
+
+@dataclass(frozen=True)
+class ProgressView:
+    """What the component shows: the data (for its words) and each chart's Vega-Lite spec."""
+
+    data: progress.ProgressData
+    ratings: dict[str, Any] | None
+    measures: dict[str, dict[str, Any] | None]
+    goal_progress: dict[str, Any] | None
+    steps: dict[str, Any] | None
+    gas: dict[str, Any] | None
+
+
+def _spec(chart: alt.TopLevelMixin | None) -> dict[str, Any] | None:
+    """The chart as a Vega-Lite dict with its data inline, as Streamlit would draw it."""
     if chart is None:
+        return None
+    spec = chart.to_dict()
+    view = spec.get("config", {}).get("view", {})
+    # Altair's default theme sizes unsized charts at 300 px; Streamlit drops that theme for
+    # altair_chart, so drop it here too and let the page's width decide.
+    for size in ("continuousWidth", "continuousHeight"):
+        view.pop(size, None)
+    return spec
+
+
+@st.cache_data(ttl=CACHE_SECONDS, max_entries=CACHE_ENTRIES, show_spinner=False)
+def _progress_view(database: str, user_id: int | None, client_id: int, since: date | None,
+                   until: date | None, today: date, tz_name: str,
+                   version: tuple[int, int], *, _db: Any, _actor: Any,
+                   _tz: tzinfo) -> ProgressView:
+    """Built once per (user, client, range, day, data version); the access check was made
+    when the version was read, in this very run."""
+    del database, user_id, tz_name, version  # the cache key only
+    data = progress.progress_data(_db, _actor, client_id, since=since, until=until, tz=_tz,
+                                  today=today)
+    domain = data.x_domain
+    measure_specs: dict[str, dict[str, Any] | None] = {}
+    for code in measures.INSTRUMENTS:
+        baseline = data.baselines.get(code)
+        measure_specs[code] = _spec(charts.measures_chart(
+            data.measures, code, baseline=baseline.total if baseline else None,
+            baseline_time=baseline.time if baseline else None, x_domain=domain))
+    return ProgressView(
+        data=data,
+        ratings=_spec(charts.ratings_chart(data.ratings, data.notes, data.events,
+                                           x_domain=domain)),
+        measures=measure_specs,
+        goal_progress=_spec(charts.goal_progress_chart(data.goal_progress, x_domain=domain)),
+        steps=_spec(charts.steps_chart(data.steps, today=today)),
+        gas=_spec(charts.gas_chart(data.gas, x_domain=domain)),
+    )
+
+
+@st.cache_data(ttl=CACHE_SECONDS, max_entries=CACHE_ENTRIES, show_spinner=False)
+def _heatmap(database: str, user_id: int | None, client_id: int, since: date | None, until: date | None,
+             today: date, tz_name: str, version: tuple[int, int], code: str, *,
+             _view: ProgressView) -> dict[str, Any] | None:
+    del database, user_id, client_id, since, until, today, tz_name, version  # the key only
+    return _spec(charts.measure_items_heatmap(_view.data.measures, code))
+
+
+def _show(spec: dict[str, Any] | None, empty: str, description: str,
+          width: str = "stretch") -> None:
+    if spec is None:
         st.info(empty)
     else:
-        st.altair_chart(chart, width=width, alt=description)
+        st.vega_lite_chart(spec=spec, width=width, alt=description)
 
 
 def _measure_words(data: progress.ProgressData, instrument: str) -> str | None:
@@ -77,21 +146,22 @@ def _self_harm_note(data: progress.ProgressData, instrument: str) -> None:
 
 
 def render(client_id: int) -> None:
-    db, actor, tz = deps.database(), deps.current_actor(), deps.settings().tz
-    today = datetime.now(tz).date()
-    since, until = date_range(today)
+    ctx = deps.context()
+    since, until = date_range(ctx.today)
+    # The database is in the key too: user and client ids mean nothing across databases.
+    key = (str(ctx.db.engine.url), ctx.actor.user_id, client_id, since, until, ctx.today,
+           str(ctx.tz))
     try:
-        data = progress.progress_data(db, actor, client_id, since=since, until=until, tz=tz,
-                                      today=today)
+        version = versions.client_data_version(ctx.db, ctx.actor, client_id)
+        view = _progress_view(*key, version, _db=ctx.db, _actor=ctx.actor, _tz=ctx.tz)
     except DomainError as exc:
         show_error(exc)
         return
+    data = view.data
     st.caption(f"From {data.start:{DAY}} to {data.end:{DAY}}. Hover over a chart for exact "
                "values and dates.")
-    domain = data.x_domain
 
-    _show(charts.ratings_chart(data.ratings, data.notes, data.events, x_domain=domain),
-          "No self-ratings, wins or setbacks in this period.",
+    _show(view.ratings, "No self-ratings, wins or setbacks in this period.",
           "Self-ratings over time with wins, setbacks, sessions and plan reviews")
 
     show_items = st.toggle("Show item answers", key="progress:items",
@@ -101,25 +171,18 @@ def render(client_id: int) -> None:
         if words:
             st.markdown(words)
         _self_harm_note(data, code)
-        baseline = data.baselines.get(code)
-        _show(charts.measures_chart(data.measures, code,
-                                    baseline=baseline.total if baseline else None,
-                                    baseline_time=baseline.time if baseline else None,
-                                    x_domain=domain),
-              f"No {code} completed in this period.",
+        _show(view.measures[code], f"No {code} completed in this period.",
               f"{code} totals over time with severity bands and reliable-change thresholds")
         if show_items:
-            heatmap = charts.measure_items_heatmap(data.measures, code)
+            heatmap = _heatmap(*key, version, code, _view=view)
             if heatmap is not None:
-                st.altair_chart(heatmap, width="content",
-                                alt=f"{code} item answers at each administration")
+                st.vega_lite_chart(spec=heatmap, width="content",
+                                   alt=f"{code} item answers at each administration")
 
-    _show(charts.goal_progress_chart(data.goal_progress, x_domain=domain),
-          "No goal progress ratings in this period.",
+    _show(view.goal_progress, "No goal progress ratings in this period.",
           "The client's progress rating of each goal over time")
-    _show(charts.steps_chart(data.steps, today=today),
+    _show(view.steps,
           "No steps yet: break a goal into small achievable steps on the Goals tab.",
           "Steps done, overdue and to do for each goal")
-    _show(charts.gas_chart(data.gas, x_domain=domain),
-          "No Goal Attainment Scaling ratings in this period.",
+    _show(view.gas, "No Goal Attainment Scaling ratings in this period.",
           "Goal Attainment Scaling levels per goal and the T-score at each review")

@@ -26,10 +26,31 @@ FLAG_CHOICES = ["self-harm item", "reliable deterioration", "review overdue",
                 "no check-in 14 days"]
 
 
+SHOWN_REFS = "caseload_shown_refs"  # the refs of the rows on screen, top to bottom
+OPEN_CLIENT = "caseload_open_client"
+
+
 def first_page() -> None:
     """A new search, filter or sort starts from its first page."""
     st.session_state.pop("caseload_page", None)
 
+
+def go_to_page(number: int) -> None:
+    """Button callback: the next run draws that page (once: no st.rerun after computing)."""
+    st.session_state["caseload_page"] = number
+
+
+def open_selected() -> None:
+    """Row-selection callback: open the client before the caseload is computed again."""
+    picked = st.session_state.get("caseload_table")
+    rows = picked.selection.rows if picked else []
+    shown = st.session_state.get(SHOWN_REFS, [])
+    if rows and rows[0] < len(shown):
+        st.session_state[OPEN_CLIENT] = shown[rows[0]]
+
+
+if (chosen := st.session_state.pop(OPEN_CLIENT, None)) is not None:
+    st.switch_page(deps.page("client"), query_params={"client": chosen})
 
 st.title("Caseload")
 show_flash()
@@ -104,8 +125,9 @@ else:
             "Session review": [f"review?client={quote(r.ref)}" for r in result.rows],
         }
     )
-    picked = st.dataframe(
-        frame, hide_index=True, width="stretch", key="caseload_table", on_select="rerun",
+    st.session_state[SHOWN_REFS] = [r.ref for r in result.rows]
+    st.dataframe(
+        frame, hide_index=True, width="stretch", key="caseload_table", on_select=open_selected,
         selection_mode="single-row",
         column_config={
             "Mood, last 14": st.column_config.LineChartColumn(
@@ -117,17 +139,12 @@ else:
     )
     st.caption(f"{result.total} clients · page {result.page} of {result.pages} · "
                "select a row to open the client")
-    rows = picked.selection.rows if picked else []
-    if rows:
-        st.switch_page(deps.page("client"), query_params={"client": result.rows[rows[0]].ref})
     if result.pages > 1:
         p1, p2, _ = st.columns([0.15, 0.15, 0.7])
-        if p1.button("Previous page", disabled=result.page <= 1):
-            st.session_state["caseload_page"] = result.page - 1
-            st.rerun()
-        if p2.button("Next page", disabled=result.page >= result.pages):
-            st.session_state["caseload_page"] = result.page + 1
-            st.rerun()
+        p1.button("Previous page", disabled=result.page <= 1, on_click=go_to_page,
+                  args=(result.page - 1,))
+        p2.button("Next page", disabled=result.page >= result.pages, on_click=go_to_page,
+                  args=(result.page + 1,))
 
 with st.expander("Add a client"):
     ref = st.text_input("Ref (e.g. CP-0042)", key=f"{DRAFT_PREFIX}new_client_ref")

@@ -157,8 +157,12 @@ for col, title, words in ((left, "What was hard", data.setbacks),
     if not words:
         col.caption("Nothing noted in this period.")
 
-with st.expander("Charts: self-ratings, PHQ-9 / GAD-7, goals"):
-    progress.render(client_id)
+# Drawn only once opened: building charts nobody looks at was most of this page's time.
+charts_box = st.expander("Charts: self-ratings, PHQ-9 / GAD-7, goals", key="review:charts",
+                         on_change="rerun")
+if charts_box.open:
+    with charts_box:
+        progress.render(client_id)
 
 # --- The plan at a glance ------------------------------------------------------------------------
 

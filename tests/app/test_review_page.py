@@ -59,6 +59,9 @@ def test_since_last_session_figures_are_right_for_known_data(clinic):
     assert shown["PHQ-9"] == ("9 mild", "-9")
     assert shown["GAD-7"] == ("12 moderate", "+2")
     assert shown["Steps done"] == ("2", "")
+    assert not at.get("vega_lite_chart"), "charts are drawn only once their box is opened"
+    at.session_state["review:charts"] = True  # the clinician opens "Charts: ..."
+    at.run()
     charts = [json.loads(e.proto.spec) for e in at.get("vega_lite_chart")]
     assert charts, "the review page shows the progress charts"
     colours = {m.label: Metric.MetricColor.Name(m.proto.color) for m in at.metric}

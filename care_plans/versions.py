@@ -1,0 +1,28 @@
+"""Data versions: a number that changes whenever a client's record may have changed.
+
+Why: pages cache what they draw (charts, progress frames) between reruns, and a cache must
+never show a clinician something older than the database, including a write made on another
+app server. Every write of client data is audited in the same transaction (a rule of this
+codebase: services write, audit, commit), so the newest audit event about the client, with the
+newest event about no particular client (imports, seeding, account changes), is such a number.
+It costs two index lookups, and reading it checks the actor's access like any other read.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from care_plans.access import Actor, client_for_read
+from care_plans.db import Database
+from care_plans.models import AuditEvent
+
+
+def client_data_version(db: Database, actor: Actor, client_id: int) -> tuple[int, int]:
+    """(newest audit id of this client, newest audit id of no client); AccessDenied or
+    NotFound when the actor may not read the client."""
+    with db.uow() as uow:
+        s = uow.session
+        client_for_read(s, actor, client_id)
+        own = s.scalar(select(func.max(AuditEvent.id)).where(AuditEvent.client_id == client_id))
+        shared = s.scalar(select(func.max(AuditEvent.id)).where(AuditEvent.client_id.is_(None)))
+    return own or 0, shared or 0
