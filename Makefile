@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8501
 PYTEST_ARGS ?=
 
-.PHONY: install run test e2e bench lint apt-deps apt-deps-run clean
+.PHONY: install run test e2e bench lint apt-deps apt-deps-run node-deps clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,6 +16,13 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 install: $(STAMP)
+
+# axe-core for the browser tests' accessibility checks (pinned in package.json / package-lock.json).
+node_modules/.installed-stamp: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+node-deps: node_modules/.installed-stamp
 
 apt-deps:
 	@bash scripts/apt-deps.sh test
@@ -29,10 +36,10 @@ run: install apt-deps-run
 	$(BIN)/streamlit run dashboard/app.py --server.address $(HOST) --server.port $(PORT) \
 		--server.headless true --browser.gatherUsageStats false
 
-test: install apt-deps
+test: install apt-deps node-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-e2e: install apt-deps
+e2e: install apt-deps node-deps
 	$(BIN)/python -m pytest -m browser $(PYTEST_ARGS)
 
 bench: install
