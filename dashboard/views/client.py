@@ -11,6 +11,7 @@ from dashboard import deps
 from dashboard.components import (
     checkin_links,
     checkins_list,
+    client_link_status,
     contacts_editor,
     exports,
     goals_editor,
@@ -41,6 +42,7 @@ if client.date_of_birth:
 st.caption(" · ".join(facts))
 st.caption("Care team: " + ", ".join(
     f"{u} (primary)" if u == client.primary_clinician else u for u in client.clinicians))
+client_link_status.agreement_caption(client_id)
 if not can_write:
     st.info("You can read this record; only the client's assigned clinicians can change it.")
 st.page_link(deps.page("review"), label="Session review", icon=":material/forum:",
@@ -56,8 +58,10 @@ with tab_progress:
     progress.render(client_id)
 with tab_plan:
     plan_sections.render(plan, client.ref, can_write)
+    client_link_status.sharing(plan.id, client_id, can_write)
 with tab_goals:
     goals_editor.render(plan, can_write)
+    client_link_status.actions(client_id)
 with tab_network:
     contacts_editor.render(plan, client_id, can_write)
 with tab_checkins:
