@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from care_plans import measures, progress
+from care_plans import client_activity, measures, progress
 from care_plans.access import Actor, client_for_read
 from care_plans.db import Database
 from care_plans.errors import NotFound, ValidationError
@@ -122,6 +122,8 @@ class SummaryData:
     #: The latest session record up to `period.until`; in a client copy without its summary
     #: and addenda (clinician-only notes).
     latest_session: sessions.SessionView | None
+    #: What the client did on their own link: agreement, steps they ticked, notes in the period.
+    client_link: client_activity.ClientActivity | None = None
 
     @property
     def crisis_contacts(self) -> tuple[ContactView, ...]:
@@ -291,6 +293,9 @@ def summary_data(
         ) or 0
 
     latest = next((r for r in all_sessions if r.session_date <= period.until), None)
+    on_link = client_activity.client_activity(
+        db, actor, client_id, since=_utc_start(period.since, tz),
+        until=_utc_start(period.until + timedelta(days=1), tz))
     if client_copy:
         data = replace(data, measures=data.measures.iloc[0:0], baselines={})
         if latest is not None:
@@ -309,7 +314,7 @@ def summary_data(
             if (summary := progress.measure_summary(data, code)) is not None),
         notes=tuple(ClientNote(row.time.to_pydatetime(), row.kind, row.text)
                     for row in data.notes.sort_values("time", kind="stable").itertuples()),
-        latest_session=latest,
+        latest_session=latest, client_link=on_link,
     )
 
 

@@ -469,3 +469,39 @@ def test_every_use_of_the_link_is_audited_with_ids_only(db, portal):
     for secret in ("private", "Élodie", "Walk with Sam", portal.token):
         assert secret not in text
     assert all(e.client_id == portal.client_id for e in events)
+
+
+# --- The summary PDF ----------------------------------------------------------------------------
+
+
+def test_the_summary_pdf_says_what_the_client_did_on_their_link(db, portal):
+    import subprocess
+
+    from care_plans.export import data as export_data
+    from care_plans.export import pdf
+
+    def summary_text() -> str:
+        data = export_data.summary_data(db, portal.clinician, portal.client_id, tz=TZ,
+                                        today=date(2026, 11, 12), since=date(2026, 11, 1))
+        content = pdf.session_summary_pdf(data, NOW + timedelta(days=2), images=(None, None))
+        out = subprocess.run(["pdftotext", "-enc", "UTF-8", "-", "-"], input=content,
+                             capture_output=True, check=True).stdout.decode("utf-8")
+        return " ".join(out.split())
+
+    assert "Not yet agreed by the client on their link" in summary_text()
+    shown = opened(db, portal.token).revision_number
+    client_portal.agree_to_plan(db, portal.token, revision_number=shown, agreed=True,
+                                typed_name="Élodie", source_address=HERE, now=NOW)
+    tick(db, portal.token, portal.step_with_sam)
+    client_portal.add_goal_note(db, portal.token, portal.walk_goal, "Went twice — proud",
+                                source_address=HERE, now=NOW)
+    text = summary_text()
+    assert f"Agreed by the client on 10 Nov 2026 (revision {shown})" in text
+    assert "changed since the client agreed" not in text
+    assert "✓ Walk with Sam ticked by the client on 10 Nov 2026" in text
+    assert "The client's note, 10 Nov 2026 23:30 (Europe/London): “Went twice — proud”" in text
+    plan = plans.get_plan(db, portal.clinician, portal.client_id)
+    plans.update_plan(db, portal.clinician, plan.id, expected_version=plan.version,
+                      changes={"what_helps": "Music"})
+    assert (f"Agreed by the client on 10 Nov 2026 (revision {shown}); changed since the "
+            "client agreed") in summary_text()
