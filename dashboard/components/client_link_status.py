@@ -80,7 +80,7 @@ def sharing(plan_id: int, client_id: int, can_write: bool) -> None:
     """The Care plan tab's part about the client's link: agreement and what the link shows."""
     db, actor = deps.database(), deps.current_actor()
     seen = activity(client_id)
-    with st.container(border=True, key=f"client_link_plan:{plan_id}"):
+    with st.container(border=True, key=f"client_link_plan_{plan_id}"):
         st.markdown("**On the client's own link**")
         st.write(agreement_text(seen.status))
         if seen.status.agreed and seen.status.typed_name:
@@ -119,7 +119,7 @@ def actions(client_id: int, *, since: datetime | None = None, limit: int = 20) -
     """What the client did on their link, newest first, each line as written (plain text)."""
     seen = client_activity.client_activity(deps.database(), deps.current_actor(), client_id,
                                            since=since)
-    with st.container(key=f"client_link_actions:{client_id}"):
+    with st.container(key=f"client_link_actions_{client_id}"):
         st.markdown("**From the client's own link**")
         if not seen.actions:
             st.caption("Nothing ticked or written on the client's link"
