@@ -399,6 +399,8 @@ class Step(Base):
     due_date: Mapped[date | None] = mapped_column(Date)
     done_on: Mapped[date | None] = mapped_column(Date)
     helper_contact_id: Mapped[int | None] = mapped_column(ForeignKey("support_contacts.id"))
+    #: When the client ticked it done on their own link; None when a clinician set `done_on`.
+    done_by_client_at: Mapped[datetime | None]
     is_archived: Mapped[bool] = mapped_column(Boolean, default=False)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
@@ -663,3 +665,77 @@ class RateLimitHit(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(128))
     at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# --- The client's own link: what they see of their plan and what they do there ------------------
+
+
+class PlanSectionSharing(Base):
+    """Whether one section of a plan is shown on the client's own link. No row: shown."""
+
+    __tablename__ = "plan_section_sharing"
+    __table_args__ = (UniqueConstraint("plan_id", "section", name="plan_section"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("care_plans.id"), index=True)
+    section: Mapped[str] = mapped_column(String(40))
+    shown_to_client: Mapped[bool] = mapped_column(Boolean, default=True)
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class ClientStepTick(Base):
+    """A step ticked done, or un-ticked, by the client on their link (the step holds the
+    state; these rows are the history the review and the client page read)."""
+
+    __tablename__ = "client_step_ticks"
+    __table_args__ = (Index("ix_client_step_ticks_client_at", "client_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"))
+    step_id: Mapped[int] = mapped_column(ForeignKey("steps.id"), index=True)
+    link_id: Mapped[int | None] = mapped_column(ForeignKey("checkin_links.id"))
+    done: Mapped[bool] = mapped_column(Boolean)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    revision_number: Mapped[int | None] = mapped_column(Integer)
+
+
+class ClientGoalNote(Base):
+    """A short note the client wrote about one of their goals, on their link."""
+
+    __tablename__ = "client_goal_notes"
+    __table_args__ = (Index("ix_client_goal_notes_client_at", "client_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"))
+    goal_id: Mapped[int] = mapped_column(ForeignKey("goals.id"), index=True)
+    link_id: Mapped[int | None] = mapped_column(ForeignKey("checkin_links.id"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PlanAgreement(Base):
+    """The client read revision `revision_number` of their plan on their link and agreed to it,
+    typing their name. `sections_shown` names the sections the link showed them."""
+
+    __tablename__ = "plan_agreements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("care_plans.id"), index=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"))
+    link_id: Mapped[int | None] = mapped_column(ForeignKey("checkin_links.id"))
+    revision_number: Mapped[int] = mapped_column(Integer)
+    typed_name: Mapped[str] = mapped_column(String(200))
+    sections_shown: Mapped[list[Any]]
+    agreed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PlanAgreementRequest(Base):
+    """A clinician asked the client to read and agree to their plan again."""
+
+    __tablename__ = "plan_agreement_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("care_plans.id"), index=True)
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -187,6 +187,8 @@ def _plan(pdf: Document, data: SummaryData) -> None:
         rows.append(("Next review", show_date(plan.next_review_date) + late))
     if plan.last_saved_at is not None:
         rows.append(("Last changed", _local(data, plan.last_saved_at)))
+    if data.client_link is not None:
+        rows.append(("Client's agreement", agreement_line(data)))
     pdf.facts(rows)
     for name in PLAN_SECTIONS:
         if name == "crisis_plan":
@@ -210,8 +212,11 @@ def _goals(pdf: Document, data: SummaryData) -> None:
         pdf.labelled("Why it matters:", goal.why_it_matters)
         if not goal.steps:
             pdf.paragraph("No steps yet.", size=9.5, indent=4, muted=True)
+        ticked = data.client_link.ticked_by_client if data.client_link else {}
         for step in goal.steps:
-            if step.done_on is not None:
+            if step.done_on is not None and step.id in ticked:
+                mark, state = DONE_MARK, f"ticked by the client on {show_date(step.done_on)}"
+            elif step.done_on is not None:
                 mark, state = DONE_MARK, f"done {show_date(step.done_on)}"
             else:
                 due = f", due {show_date(step.due_date)}" if step.due_date else ""
@@ -220,6 +225,24 @@ def _goals(pdf: Document, data: SummaryData) -> None:
             pdf.keep_room(10)  # a step and its state on the same page
             pdf.paragraph(f"{mark} {step.description}", size=9.5, indent=4)
             pdf.paragraph(f"{state}{helper}", size=8.5, indent=8.5, muted=True)
+        for note in reversed(data.client_link.notes_for(goal.id) if data.client_link else ()):
+            pdf.labelled(f"The client's note, {_local(data, note.at)}:", f"“{note.text}”",
+                         size=9.5, indent=4)
+
+
+def agreement_line(data: SummaryData) -> str:
+    """"Agreed by the client on 2 Dec 2026 (revision 5)", and whether it changed since."""
+    status = data.client_link.status if data.client_link else None
+    if status is None or status.agreed_at is None:
+        line = "Not yet agreed by the client on their link"
+    else:
+        line = (f"Agreed by the client on {show_date(status.agreed_at.astimezone(data.tz))} "
+                f"(revision {status.agreed_revision})")
+        if status.changed_since:
+            line += "; changed since the client agreed"
+    if status is not None and status.asked_at is not None:
+        line += f"; agreement asked for again on {show_date(status.asked_at.astimezone(data.tz))}"
+    return line
 
 
 def _contact(pdf: Document, contact: ContactView, *, size: float = 10) -> None:

@@ -13,5 +13,6 @@ data); import-linter checks that in `make lint`.
 - `export_data`: everything one client's exports show, with the consent and client-copy rules.
 - `safety`: open risk first: self-harm answers open and followed up, deterioration, silence.
 - `audit_trail`: the audit trail as administrators filter and export it.
+- `client_activity`: what the client did on their own link (agreement, ticks, notes).
 - `outcomes`: service outcomes (reliable change, recovery) and whether the data are there.
 """

@@ -34,7 +34,7 @@ from care_plans.models import (
     MeasureResponse,
     User,
 )
-from care_plans.read import progress, safety
+from care_plans.read import client_activity, progress, safety
 from care_plans.read import sessions as read_sessions
 from care_plans.read.plan_views import ContactView, PlanView
 from care_plans.read.plans import current_plan, get_plan
@@ -135,6 +135,8 @@ class SummaryData:
     #: Paired recovery over PHQ-9 and GAD-7 (NHS Talking Therapies); None unless both were
     #: measured since the plan started.
     paired_recovery: str | None = None
+    #: What the client did on their own link: agreement, steps they ticked, notes in the period.
+    client_link: client_activity.ClientActivity | None = None
 
     @property
     def crisis_contacts(self) -> tuple[ContactView, ...]:
@@ -334,6 +336,9 @@ def summary_data(
     latest = next((r for r in all_sessions if r.session_date <= period.until), None)
     risk = None if client_copy else safety.safety_summary(db, actor, client_id, today=today,
                                                            tz=tz)
+    on_link = client_activity.client_activity(
+        db, actor, client_id, since=_utc_start(period.since, tz),
+        until=_utc_start(period.until + timedelta(days=1), tz))
     if client_copy:
         data = replace(data, measures=data.measures.iloc[0:0], baselines={})
         if latest is not None:
@@ -352,7 +357,7 @@ def summary_data(
             if (summary := progress.measure_summary(data, code)) is not None),
         notes=tuple(ClientNote(row.time.to_pydatetime(), row.kind, row.text)
                     for row in data.notes.sort_values("time", kind="stable").itertuples()),
-        latest_session=latest, safety=risk,
+        latest_session=latest, safety=risk, client_link=on_link,
         paired_recovery=None if client_copy else _paired_recovery(data),
     )
 

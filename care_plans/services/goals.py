@@ -347,6 +347,7 @@ def set_step_done(
             return Saved.unchanged(step)
         ensure_initial_revision(s, actor, plan)
         step.done_on = done_on
+        step.done_by_client_at = None  # a clinician's tick: no longer the client's own
         return finish_save(uow, actor, plan, step,
                            reason="step done" if done else "step marked not done",
                            what="step", action="step.done", entity="step",

@@ -19,6 +19,7 @@ from care_plans.errors import DomainError, ValidationError
 from care_plans.services import checkin_links
 from care_plans.services.checkin_links import CrisisContact, LinkForm
 from dashboard import deps
+from dashboard.components import client_plan
 from dashboard.components.text import plain
 
 st.set_page_config(page_title="Your check-in", page_icon="🌱", layout="centered",
@@ -171,6 +172,8 @@ greeting = f"Hi {plain(form.first_name)}" if form.first_name else "Hello"
 st.title(greeting, anchor=False)
 st.caption(f"Your check-in with {plain(deps.settings().clinic_name)}")
 crisis_box()
+if client_plan.choose_part(db, token, address) != client_plan.CHECK_IN:
+    st.stop()  # "My plan" or "My goals" was drawn instead of the check-in form
 sent = st.session_state.get(SENT)
 if sent and sent[0] == form.link_id:
     thank_you(form, sent[1], sent[2] if len(sent) > 2 else ())

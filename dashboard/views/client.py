@@ -17,6 +17,7 @@ from dashboard.components import (
     checkin_links,
     checkins_list,
     client_details,
+    client_link_status,
     contacts_editor,
     exports,
     goals_editor,
@@ -52,6 +53,7 @@ if client.national_id_kind in NATIONAL_IDENTIFIERS and client.national_id:
 st.caption(" · ".join(facts))
 st.caption("Care team: " + ", ".join(
     f"{u} (primary)" if u == client.primary_clinician else u for u in client.clinicians))
+client_link_status.agreement_caption(client_id)
 if not can_write:
     st.info("You can read this record; only the client's assigned clinicians can change it.")
 st.page_link(deps.page("review"), label="Session review", icon=":material/forum:",
@@ -125,8 +127,10 @@ def _status() -> None:
 
 DRAW = {
     "Progress": lambda: progress.render(client_id),
-    "Care plan": lambda: plan_sections.render(plan, client.ref, can_write),
-    "Goals and steps": lambda: goals_editor.render(plan, can_write),
+    "Care plan": lambda: (plan_sections.render(plan, client.ref, can_write),
+                          client_link_status.sharing(plan.id, client_id, can_write)),
+    "Goals and steps": lambda: (goals_editor.render(plan, can_write),
+                                client_link_status.actions(client_id)),
     "Support network": lambda: contacts_editor.render(plan, client_id, can_write),
     "Check-ins": lambda: checkins_list.render(client_id, can_write),
     "Check-in link": lambda: checkin_links.render(client_id, can_write),

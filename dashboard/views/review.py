@@ -23,7 +23,7 @@ from care_plans.read import sessions as read_sessions
 from care_plans.rules import RATING_LABELS
 from care_plans.services import checkins, clients, sessions
 from dashboard import deps
-from dashboard.components import progress, sessions_list
+from dashboard.components import client_link_status, progress, sessions_list
 from dashboard.components.client_ref import client_from_address
 from dashboard.components.feedback import flash, show_error, show_flash
 from dashboard.components.signin import DRAFT_PREFIX
@@ -146,6 +146,7 @@ with right:
         st.text(f"✓ {_day(step.done_on)}: {step.description} ({step.goal_description})")
     if not data.steps_done:
         st.caption("No steps ticked off in this period.")
+    client_link_status.review_block(client_id, period.start)
 
 st.subheader("In the client's own words")
 left, right = st.columns(2)

@@ -1,7 +1,7 @@
 """Indexes for the page queries: valid check-ins, scores by time, pending self-harm, versions
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-02 19:30:00
 
 Why each one (see care_plans/caseload.py and care_plans/versions.py):
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0007"
-down_revision: str | None = "0005"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
