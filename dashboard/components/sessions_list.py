@@ -16,7 +16,7 @@ from care_plans.errors import DomainError
 from care_plans.read import sessions as read_sessions
 from care_plans.services import sessions
 from dashboard import deps
-from dashboard.components.feedback import flash, show_error
+from dashboard.components.feedback import flash, show_error, show_flash
 from dashboard.components.signin import DRAFT_PREFIX
 
 FIELD_TITLES = {
@@ -70,7 +70,7 @@ def _add_addendum(session_id: int) -> None:
         st.session_state[error_key] = exc
         return
     st.session_state[addendum_key(session_id)] = ""
-    flash("Addendum added to the signed-off record.", "Sessions")
+    flash("Addendum added to the signed-off record.", f"addendum:{session_id}")
 
 
 def addendum_form(record: read_sessions.SessionView) -> None:
@@ -82,6 +82,7 @@ def addendum_form(record: read_sessions.SessionView) -> None:
         show_error(error)
     st.button("Add addendum", key=f"addendum_save:{record.id}", on_click=_add_addendum,
               args=(record.id,))
+    show_flash(f"addendum:{record.id}")  # beside the button, on the client page and the review
 
 
 def render(client_id: int, client_ref: str, can_write: bool) -> None:

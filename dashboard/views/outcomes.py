@@ -164,9 +164,9 @@ if not result.concerns:
 else:
     st.dataframe(
         pd.DataFrame({
+            "Client page": [f"client?client={quote(x.ref)}" for x in result.concerns],
             "Ref": [x.ref for x in result.concerns],
             "Name": [x.name for x in result.concerns],
-            "Client page": [f"client?client={quote(x.ref)}" for x in result.concerns],
             "Why": ["; ".join(x.reasons) for x in result.concerns],
             "Last measure": [x.last_measure_at.astimezone(tz).strftime(DAY)
                              if x.last_measure_at else "none" for x in result.concerns],

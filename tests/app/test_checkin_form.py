@@ -245,6 +245,7 @@ def test_a_reader_sees_the_links_but_cannot_make_or_revoke_one(app_db, seeded):
     at = sign_in(new_app(), "sue", TEST_PASSWORD)
     at.query_params["client"] = "CP-0001"
     at.switch_page("views/client.py").run()
+    open_tab(at, "Check-in link")
     assert not at.exception
     labels = [b.label for b in at.button]
     assert "Create a check-in link" not in labels and "Revoke link" not in labels

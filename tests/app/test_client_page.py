@@ -19,20 +19,21 @@ from care_plans.access import Actor
 from care_plans.db import Database
 from care_plans.models import AuditEvent, CarePlan, CheckIn, Client, PlanRevision, Step, User
 from care_plans.services import checkins, clients, goals
-from tests.app.helpers import new_app, sign_in
+from tests.app.helpers import new_app, open_tab, sign_in
 from tests.factories import TEST_PASSWORD, make_client, make_user
 
 REF = "CP-0001"
 NAME = "Élodie Brown"
 
 
-def open_client(at: AppTest, ref: str = REF) -> AppTest:
+def open_client(at: AppTest, ref: str = REF, tab: str | None = None) -> AppTest:
     at.query_params["client"] = ref
-    return at.switch_page("views/client.py").run()
+    at.switch_page("views/client.py").run()
+    return open_tab(at, tab) if tab else at
 
 
-def signed_in(username: str, ref: str = REF) -> AppTest:
-    return open_client(sign_in(new_app(), username, TEST_PASSWORD), ref)
+def signed_in(username: str, ref: str = REF, tab: str | None = None) -> AppTest:
+    return open_client(sign_in(new_app(), username, TEST_PASSWORD), ref, tab)
 
 
 def section(at: AppTest, plan_id: int, name: str) -> TextArea:
@@ -67,7 +68,7 @@ def record(app_db: Database) -> tuple[Database, Actor, int, int]:
 
 def test_the_address_opens_the_client(record) -> None:
     _db, _alice, _client_id, plan_id = record
-    at = signed_in("alice")
+    at = signed_in("alice", tab="Care plan")
     assert not at.exception
     assert at.title[0].value == NAME
     assert at.caption[0].value.startswith(f"{REF} · client active · plan draft")
@@ -94,7 +95,7 @@ def test_another_clinicians_or_unknown_ref_shows_nothing_of_the_record(record, r
 def test_a_supervisor_reads_the_record_but_cannot_change_it(record) -> None:
     db, *_ = record
     make_user(db, "sam", "supervisor")
-    at = signed_in("sam")
+    at = signed_in("sam", tab="Care plan")
     assert not at.exception
     assert at.title[0].value == NAME
     assert "only the client's assigned clinicians can change it" in at.info[0].value
@@ -105,7 +106,7 @@ def test_a_supervisor_reads_the_record_but_cannot_change_it(record) -> None:
 
 def test_a_plan_edit_saves_a_revision(record) -> None:
     db, _alice, _client_id, plan_id = record
-    at = signed_in("alice")
+    at = signed_in("alice", tab="Care plan")
     section(at, plan_id, "what_helps").input("Walking the dog; calling my sister.")
     save(at, plan_id)
     assert not at.exception
@@ -124,19 +125,22 @@ def test_a_plan_edit_saves_a_revision(record) -> None:
 
 def test_restore_brings_an_earlier_revision_back_as_a_new_one(record) -> None:
     db, _alice, _client_id, plan_id = record
-    at = signed_in("alice")
+    at = signed_in("alice", tab="Care plan")
     section(at, plan_id, "crisis_plan").input("Call the crisis line.")
     save(at, plan_id)
     section(at, plan_id, "crisis_plan").input("Call my sister, then the crisis line.")
     save(at, plan_id)
     assert plan_state(db, plan_id)[1] == 3
+    open_tab(at, "History")
     history = next(d.value for d in at.dataframe if "Revision" in d.value.columns)
     assert history["Revision"].tolist() == [3, 2, 1]
     at.selectbox(key="restore_number").set_value(2).run()
     at.button(key="restore").click().run()
     assert not at.exception
     assert at.success[0].value == "Revision 2 restored as revision 4."
+    open_tab(at, "Care plan")
     assert section(at, plan_id, "crisis_plan").value == "Call the crisis line."
+    open_tab(at, "History")
     _version, revisions, values = plan_state(db, plan_id)
     assert (revisions, values["crisis_plan"]) == (4, "Call the crisis line.")
 
@@ -148,18 +152,24 @@ def test_restore_brings_an_earlier_revision_back_as_a_new_one(record) -> None:
     assert plan_state(db, plan_id)[1] == 4
 
 
-def test_an_over_long_section_is_refused_and_nothing_is_written(record) -> None:
-    db, _alice, _client_id, plan_id = record
+def test_an_over_long_section_is_capped_by_the_box_and_refused_by_the_service(record) -> None:
+    """The box stops typing at the limit (its counter shows it); a longer value that reaches the
+    server anyway is refused by the service and nothing is written."""
+    from care_plans.errors import ValidationError
+    from care_plans.services import plans
+
+    db, alice, _client_id, plan_id = record
     before = plan_state(db, plan_id)
-    at = signed_in("alice")
-    too_long = "x" * 20_001
-    section(at, plan_id, "what_helps").input(too_long)
+    at = signed_in("alice", tab="Care plan")
+    box = section(at, plan_id, "what_helps")
+    assert box.max_chars == plans.MAX_SECTION_TEXT == 20_000
+    box.input("x" * 20_001)
     save(at, plan_id)
     assert not at.exception
-    assert [e.value for e in at.error] == [
-        "What helps: This is 20,001 characters long; keep it to 20,000."]
-    assert not at.success
-    assert section(at, plan_id, "what_helps").value == too_long  # still there to shorten
+    assert plan_state(db, plan_id) == before
+    with pytest.raises(ValidationError, match="20,001 characters long; keep it to 20,000"):
+        plans.update_plan(db, alice, plan_id, expected_version=before[0],
+                          changes={"what_helps": "x" * 20_001})
     assert plan_state(db, plan_id) == before
 
 
@@ -168,7 +178,7 @@ def test_a_review_date_before_the_start_is_refused_and_nothing_is_written(record
     before = plan_state(db, plan_id)
     with db.uow() as uow:
         start = uow.session.get(CarePlan, plan_id).start_date
-    at = signed_in("alice")
+    at = signed_in("alice", tab="Care plan")
     at.date_input(key=f"draft:plan:{plan_id}:next_review_date").set_value(
         start - timedelta(days=1))
     save(at, plan_id)
@@ -185,7 +195,7 @@ def test_entered_in_error_hides_a_checkin_from_the_counts(record) -> None:
                             ratings={"mood": 6})
     wrong = checkins.record_checkin(db, alice, client_id=client_id,
                                     submitted_at=now - timedelta(hours=1), ratings={"mood": 1})
-    at = signed_in("alice")
+    at = signed_in("alice", tab="Check-ins")
     assert not at.exception
     assert "2 check-ins" in [c.value for c in at.caption]
     form_reason = next(t for t in at.text_input if t.label == "Reason (required)")
@@ -202,7 +212,7 @@ def test_entered_in_error_hides_a_checkin_from_the_counts(record) -> None:
 
 def test_discharge_and_reopen(record) -> None:
     db, _alice, client_id, plan_id = record
-    at = signed_in("alice")
+    at = signed_in("alice", tab="Status")
     at.button(key="FormSubmitter:discharge-Discharge").click().run()  # no reason: refused
     assert not at.exception
     assert "Reason: Give a reason for the discharge." in [e.value for e in at.error]
@@ -229,8 +239,8 @@ def test_discharge_and_reopen(record) -> None:
 def test_a_stale_save_is_refused_naming_what_changed_and_keeping_the_text(record) -> None:
     db, _alice, client_id, plan_id = record
     clients.assign_clinician(db, Actor.cli(), client_id=client_id, username="bob")
-    first = signed_in("alice")
-    second = signed_in("bob")
+    first = signed_in("alice", tab="Care plan")
+    second = signed_in("bob", tab="Care plan")
     assert not second.exception and second.title[0].value == NAME
 
     section(first, plan_id, "what_helps").input("Music and long walks.")
@@ -269,7 +279,7 @@ def test_ticking_a_step_never_writes_back_over_someone_elses_change(record) -> N
         bob = Actor.of(uow.session.scalars(select(User).where(User.username == "bob")).one())
     goal = goals.add_goal(db, alice, plan_id, domain="self-care", description="Walk more")
     step = goals.add_step(db, alice, goal.id, description="Walk to the shop")
-    at = signed_in("alice")
+    at = signed_in("alice", tab="Goals and steps")
     at.checkbox(key=f"step:{step.id}").check().run()
     assert not at.exception
     assert at.success[0].value == "Step ticked off — well done."
@@ -291,7 +301,7 @@ def test_ticking_a_step_never_writes_back_over_someone_elses_change(record) -> N
     assert at.checkbox(key=f"step:{step.id}").value is True  # what is stored
 
     at.switch_page("views/caseload.py").run()
-    open_client(at)  # coming back draws the stored state and writes nothing
+    open_client(at, tab="Goals and steps")  # coming back draws the stored state and writes nothing
     assert not at.exception
     assert at.checkbox(key=f"step:{step.id}").value is True
     assert step_done_on(db, step.id) is not None
@@ -303,9 +313,9 @@ def test_a_stale_contact_edit_is_refused_not_silently_dropped(record) -> None:
     db, alice, client_id, _plan_id = record
     contact = contacts.add_contact(db, alice, client_id, name="Mum", kind="family",
                                    phone="01632 960001")
-    page = signed_in("alice")
+    page = signed_in("alice", tab="Support network")
     page.toggle(key=f"contact_edit:{contact.id}").set_value(True).run()
-    form = f"contact_form:{contact.id}"
+    form = f"contact_form:{contact.id}@0"  # the form's first drawing
     page.text_input(key=f"{form}:phone").input("01632 960999")
     # meanwhile someone else changes the same contact
     contacts.update_contact(db, alice, contact.id, expected_version=contact.version,
@@ -320,8 +330,8 @@ def test_a_stale_contact_edit_is_refused_not_silently_dropped(record) -> None:
 
 def test_a_refused_new_goal_keeps_what_was_typed(record) -> None:
     db, _alice, _client_id, plan_id = record
-    page = signed_in("alice")
-    form = "goal_form:new"
+    page = signed_in("alice", tab="Goals and steps")
+    form = "goal_form:new@0"  # the form's first drawing
     page.text_area(key=f"{form}:description").input("Walk to the shop and back")
     page.date_input(key=f"{form}:start").set_value(date(2026, 5, 10))
     page.date_input(key=f"{form}:target").set_value(date(2026, 5, 1))
@@ -333,7 +343,9 @@ def test_a_refused_new_goal_keeps_what_was_typed(record) -> None:
     page.date_input(key=f"{form}:target").set_value(date(2026, 6, 1))
     page.button(key=f"FormSubmitter:{form}-Add goal").click().run()
     assert page.success[0].value == "Goal added."
-    assert page.text_area(key=f"{form}:description").value == ""
+    # drawn afresh for the next goal: new widgets, empty
+    assert page.text_area(key="goal_form:new@1:description").value == ""
+    assert not [t for t in page.text_area if t.key and t.key.startswith(f"{form}:")]
     assert plans_goal_count(db, plan_id) == 1
 
 

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from care_plans.db import Database
 from care_plans.models import AuditEvent
-from tests.app.helpers import new_app, sign_in
+from tests.app.helpers import new_app, open_tab, sign_in
 from tests.factories import TEST_PASSWORD, make_client, make_user
 
 
@@ -26,7 +26,8 @@ def export_events(db: Database) -> list[tuple[str, int | None]]:
 def open_client(ref: str) -> AppTest:
     at = sign_in(new_app(), "alice", TEST_PASSWORD)
     at.query_params["client"] = ref
-    return at.switch_page("views/client.py").run()
+    at.switch_page("views/client.py").run()
+    return open_tab(at, "Export")
 
 
 def test_the_export_tab_offers_three_deferred_downloads(app_db) -> None:

@@ -16,7 +16,7 @@ from care_plans.config import DEFAULT_CRISIS_MESSAGE
 from care_plans.db import Database, init_db, make_engine
 from dashboard.components.text import plain
 from tests.app.conftest import COOKIE_KEY
-from tests.app.helpers import new_app, sign_in
+from tests.app.helpers import new_app, open_tab, sign_in
 from tests.conftest import AUDIT_KEY, IN_CI
 from tests.db.test_faults import LockHolder
 from tests.factories import TEST_PASSWORD, make_client, make_user
@@ -118,6 +118,7 @@ def test_a_plan_saved_under_a_held_lock_keeps_the_typed_text(app_db):
     at = sign_in(new_app(), "alice", TEST_PASSWORD)
     at.query_params["client"] = "CP-0001"
     at.switch_page("views/client.py").run()
+    open_tab(at, "Care plan")
     box = f"draft:plan:{info.plan_id}:what_helps"
     at.text_area(key=box).input(TYPED)
     holder = LockHolder(str(app_db.engine.url.database))

@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 from care_plans.models import CheckIn, ClinicalSession, MeasureResponse, SessionAddendum
 from care_plans.read import sessions as read_sessions
 from care_plans.services import plans, risk, sessions
-from tests.app.helpers import new_app, sign_in
+from tests.app.helpers import new_app, open_tab, sign_in
 from tests.db.test_review import GAD7, PHQ9, build_known_review
 from tests.factories import TEST_PASSWORD, make_client, make_user
 
@@ -235,6 +235,7 @@ def test_past_sessions_are_listed_on_the_client_page(clinic):
     at.switch_page("views/client.py").run()
     assert not at.exception
     assert "Sessions" in [t.label for t in at.tabs]
+    open_tab(at, "Sessions")
     table = next(d.value for d in at.dataframe if "Attendance" in d.value.columns)
     assert table["Record"].tolist() == ["signed off"]
     assert SUMMARY in [t.value for t in at.text]

@@ -8,14 +8,15 @@ from datetime import timedelta
 
 from care_plans.models import utcnow
 from care_plans.services import checkins, risk
-from tests.app.helpers import new_app, sign_in
+from tests.app.helpers import new_app, open_tab, sign_in
 from tests.factories import TEST_PASSWORD, make_client, make_user
 
 
-def open_client(ref: str):
+def open_client(ref: str, tab: str = "Check-ins"):
     at = sign_in(new_app(), "alice", TEST_PASSWORD)
     at.query_params["client"] = ref
-    return at.switch_page("views/client.py").run()
+    at.switch_page("views/client.py").run()
+    return open_tab(at, tab)
 
 
 def test_the_client_page_shows_open_then_followed_up_self_harm_answers(app_db):

@@ -29,18 +29,30 @@ import pytest
 from sqlalchemy import func, select
 
 import care_plans
+from care_plans import versions
 from care_plans.access import Actor
 from care_plans.config import Settings
 from care_plans.db import Database
 from care_plans.errors import AccessDenied, NotFound
 from care_plans.export import service as export_service
 from care_plans.models import AuditEvent, MeasureResponse
-from care_plans.read import audit_trail, caseload, export_data, progress, review, rosters
+from care_plans.read import (
+    audit_trail,
+    caseload,
+    client_activity,
+    export_data,
+    outcomes,
+    progress,
+    review,
+    rosters,
+    safety,
+)
 from care_plans.read import plans as read_plans
 from care_plans.read import sessions as read_sessions
 from care_plans.services import (
     checkin_links,
     checkins,
+    client_portal,
     clients,
     contacts,
     goals,
@@ -177,14 +189,26 @@ MATRIX: dict[str, Row] = {
     "progress.progress_data": Row(
         lambda w, a, t: progress.progress_data(w.db, a, w.client_id, since=None, until=None,
                                                tz=TZ, today=TODAY), CLINICAL_READ),
-    "data.plan_period": Row(
+    "export_data.plan_period": Row(
         lambda w, a, t: export_data.plan_period(w.db, a, w.client_id, today=TODAY),
         CLINICAL_READ),
-    "data.summary_data": Row(
+    "export_data.summary_data": Row(
         lambda w, a, t: export_data.summary_data(w.db, a, w.client_id, tz=TZ, today=TODAY),
         CLINICAL_READ),
-    "data.record_data": Row(
+    "export_data.record_data": Row(
         lambda w, a, t: export_data.record_data(w.db, a, w.client_id), CLINICAL_READ),
+    "safety.safety_summary": Row(
+        lambda w, a, t: safety.safety_summary(w.db, a, w.client_id, today=TODAY, tz=TZ),
+        CLINICAL_READ),
+    "client_activity.client_activity": Row(
+        lambda w, a, t: client_activity.client_activity(w.db, a, w.client_id), CLINICAL_READ),
+    "outcomes.service_outcomes": Row(
+        lambda w, a, t: outcomes.service_outcomes(w.db, a, since=date(2026, 1, 1), until=TODAY,
+                                                  tz=TZ, today=TODAY),
+        cells(ALLOW, HIDDEN, ALLOW, REFUSE),
+        lambda w, r: r.completeness.with_baseline > 0),  # only the world's client has one
+    "versions.client_data_version": Row(
+        lambda w, a, t: versions.client_data_version(w.db, a, w.client_id), CLINICAL_READ),
     "audit_trail.search": Row(
         lambda w, a, t: audit_trail.search(w.db, a, audit_trail.AuditFilter(), tz=TZ),
         ADMIN_ONLY),
@@ -202,6 +226,11 @@ MATRIX: dict[str, Row] = {
     "service.export_crisis_plan": Row(
         lambda w, a, t: export_service.export_crisis_plan(w.db, a, w.client_id,
                                                           settings=SETTINGS), CLINICAL_READ),
+    "service.pdf_mentions": Row(
+        lambda w, a, t: export_service.pdf_mentions(w.db, a, w.client_id, settings=SETTINGS),
+        CLINICAL_READ),
+    "service.fhir_mentions": Row(
+        lambda w, a, t: export_service.fhir_mentions(w.db, a, w.client_id), CLINICAL_READ),
     "service.export_fhir": Row(
         lambda w, a, t: export_service.export_fhir(w.db, a, w.client_id), CLINICAL_READ),
     "service.export_batch_zip": Row(
@@ -217,6 +246,10 @@ MATRIX: dict[str, Row] = {
         lambda w, a, t: clients.get_client(w.db, a, w.client_id), CLINICAL_READ),
     "clients.find_client_id": Row(
         lambda w, a, t: clients.find_client_id(w.db, a, w.ref), CLINICAL_READ),
+    "clients.update_details": Row(
+        lambda w, a, t: clients.update_details(
+            w.db, a, w.client_id, full_name="Robin Client-Smith", date_of_birth=None,
+            details=clients.Demographics(), today=TODAY), CLINICAL_WRITE),
     "clients.assign_clinician": Row(
         lambda w, a, t: clients.assign_clinician(w.db, a, client_id=w.client_id,
                                                  username="other.clinician"), ADMIN_ONLY),
@@ -237,7 +270,7 @@ MATRIX: dict[str, Row] = {
         lambda w, a, t: record_views.record_view(w.db, a, w.client_id, 1, page="Client"),
         CLINICAL_READ),
     # --- the plan ------------------------------------------------------------------------
-    "read_plans.get_plan": Row(lambda w, a, t: read_plans.get_plan(w.db, a, w.client_id), CLINICAL_READ),
+    "plans.get_plan": Row(lambda w, a, t: read_plans.get_plan(w.db, a, w.client_id), CLINICAL_READ),
     "plans.update_plan": Row(
         lambda w, a, t: plans.update_plan(w.db, a, w.plan_id,
                                           expected_version=w.version("plan", w.plan_id),
@@ -255,11 +288,11 @@ MATRIX: dict[str, Row] = {
         lambda w, a, t: plans.restore_revision(w.db, a, w.plan_id, 1,
                                                expected_version=w.version("plan", w.plan_id)),
         CLINICAL_WRITE),
-    "read_plans.list_revisions": Row(
+    "plans.list_revisions": Row(
         lambda w, a, t: read_plans.list_revisions(w.db, a, w.plan_id), CLINICAL_READ),
-    "read_plans.get_revision": Row(
+    "plans.get_revision": Row(
         lambda w, a, t: read_plans.get_revision(w.db, a, w.plan_id, 1), CLINICAL_READ),
-    "read_plans.diff_revisions": Row(
+    "plans.diff_revisions": Row(
         lambda w, a, t: read_plans.diff_revisions(w.db, a, w.plan_id, 1, 1), CLINICAL_READ),
     # --- goals and steps -----------------------------------------------------------------
     "goals.add_goal": Row(
@@ -346,6 +379,32 @@ MATRIX: dict[str, Row] = {
         lambda w, a, t: checkin_links.submit_via_link(w.db, w.token, source_address="10.1.1.1",
                                                       ratings={"mood": 7}),
         cells(NA, NA, NA, NA, ALLOW)),
+    # --- the client's own plan on the link -----------------------------------------------
+    "client_portal.open_plan": Row(
+        lambda w, a, t: client_portal.open_plan(w.db, w.token, source_address="10.1.1.1")
+        or _refused(), cells(NA, NA, NA, NA, ALLOW)),
+    "client_portal.tick_step": Row(
+        lambda w, a, t: client_portal.tick_step(
+            w.db, w.token, w.step_id, done=True, expected_version=w.version("step", w.step_id),
+            source_address="10.1.1.1", tz=TZ), cells(NA, NA, NA, NA, ALLOW)),
+    "client_portal.add_goal_note": Row(
+        lambda w, a, t: client_portal.add_goal_note(w.db, w.token, w.goal_id, "Went twice",
+                                                    source_address="10.1.1.1"),
+        cells(NA, NA, NA, NA, ALLOW)),
+    "client_portal.agree_to_plan": Row(
+        lambda w, a, t: client_portal.agree_to_plan(
+            w.db, w.token, revision_number=read_plans.get_plan(
+                w.db, w.actors["own"], w.client_id).revision_count,
+            agreed=True, typed_name="Robin", source_address="10.1.1.1"),
+        cells(NA, NA, NA, NA, ALLOW)),
+    "client_portal.section_sharing": Row(
+        lambda w, a, t: client_portal.section_sharing(w.db, a, w.plan_id), CLINICAL_READ),
+    "client_portal.set_section_shown": Row(
+        lambda w, a, t: client_portal.set_section_shown(w.db, a, w.plan_id, "triggers",
+                                                        shown=False), CLINICAL_WRITE),
+    "client_portal.ask_for_agreement_again": Row(
+        lambda w, a, t: client_portal.ask_for_agreement_again(w.db, a, w.plan_id),
+        CLINICAL_WRITE),
     # --- session records -----------------------------------------------------------------
     "sessions.create_draft": Row(
         lambda w, a, t: sessions.create_draft(w.db, a, w.client_id, session_date=TODAY,
@@ -362,11 +421,11 @@ MATRIX: dict[str, Row] = {
     "sessions.add_addendum": Row(
         lambda w, a, t: sessions.add_addendum(w.db, a, w.signed_id, text="Also discussed sleep"),
         CLINICAL_WRITE),
-    "read_sessions.get_session": Row(
+    "sessions.get_session": Row(
         lambda w, a, t: read_sessions.get_session(w.db, a, w.signed_id), CLINICAL_READ),
-    "read_sessions.list_sessions": Row(
+    "sessions.list_sessions": Row(
         lambda w, a, t: read_sessions.list_sessions(w.db, a, w.client_id), CLINICAL_READ),
-    "read_sessions.revision_links": Row(
+    "sessions.revision_links": Row(
         lambda w, a, t: read_sessions.revision_links(w.db, a, w.client_id), CLINICAL_READ),
     # --- accounts (administrators) -------------------------------------------------------
     "users.create_user": Row(

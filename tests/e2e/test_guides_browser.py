@@ -78,7 +78,14 @@ def test_clinician_guide_from_first_sign_in_to_an_exported_summary(browser, demo
     button = page.get_by_role("button", name="Download session summary (PDF)")
     button.wait_for(timeout=30_000)
     _settle(page)
+    # The demo's first client has a crisis plan naming a contact without consent to share:
+    # the summary waits until the clinician has checked it (the guide shows this warning).
+    page.get_by_text("Before you make this file").first.wait_for(timeout=30_000)
+    assert button.is_disabled()
     page.screenshot(path=str(SHOTS / "guide-export.png"))
+    page.get_by_text("I have checked: make the file with this text anyway").first.click()
+    _settle(page)
+    assert button.is_enabled()
     with page.expect_download(timeout=60_000) as download:
         button.click()
     saved = download.value.path()

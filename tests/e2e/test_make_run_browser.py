@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from care_plans.db import Database, init_db, make_engine
+from tests.conftest import AUDIT_KEY
 from tests.db.test_checkin_links import seed_client
 from tests.e2e.conftest import ROOT, _free_port, _unavailable
 from tests.e2e.helpers import sign_in, wait_idle
@@ -46,7 +47,7 @@ def test_make_run_on_another_port_puts_that_port_in_links_and_warns(browser, tmp
     if shutil.which("make") is None:
         _unavailable("make is not installed")
     db_url = f"sqlite:///{tmp_path / 'make-run.db'}"
-    database = Database(make_engine(db_url))
+    database = Database(make_engine(db_url), AUDIT_KEY)
     init_db(database.engine)
     alice = make_user(database, "alice", full_name="Alice Example")
     seed_client(database, alice)
@@ -54,6 +55,7 @@ def test_make_run_on_another_port_puts_that_port_in_links_and_warns(browser, tmp
     assert port != 8501
     env = {k: v for k, v in os.environ.items() if k not in MAKE_VARIABLES}
     env.update(DATABASE_URL=db_url, CARE_PLANS_COOKIE_KEY="make-run-cookie-" + "m" * 40,
+               CARE_PLANS_AUDIT_KEY=AUDIT_KEY,
                CARE_PLANS_SECRETS_FILE=str(tmp_path / "no-secrets.toml"))
     log = tmp_path / "make-run.log"
     process = subprocess.Popen(["make", "--no-print-directory", "run", "HOST=127.0.0.1",

@@ -35,6 +35,7 @@ import pytest
 from care_plans.access import Actor
 from care_plans.db import Database, init_db, make_engine
 from care_plans.services import users
+from tests.conftest import AUDIT_KEY
 from tests.db.test_checkin_links import seed_client
 from tests.e2e.conftest import ROOT, _free_port, _unavailable
 from tests.e2e.helpers import sign_in, wait_idle
@@ -126,8 +127,20 @@ def _get(
     return response.status, {k.lower(): v for k, v in response.getheaders()}, body
 
 
-def _last_upstream(log: Path) -> str:
-    lines = log.read_text().strip().splitlines()
+def _log_lines(log: Path) -> list[str]:
+    return log.read_text().strip().splitlines() if log.exists() else []
+
+
+def _last_upstream(log: Path, after: int | None = None) -> str:
+    """The upstream of the log's last line; with `after`, wait until the log has more lines than
+    that (nginx writes a request's line after sending the response, so a fast reader can see
+    the previous request's line)."""
+    deadline = time.monotonic() + 10
+    lines = _log_lines(log)
+    while after is not None and len(lines) <= after and time.monotonic() < deadline:
+        time.sleep(0.02)
+        lines = _log_lines(log)
+    assert lines and (after is None or len(lines) > after), "nginx logged no line for a request"
     match = re.search(r"upstream=(\S+)", lines[-1])
     assert match, f"the access log line names no upstream: {lines[-1]!r}"
     return match.group(1)
@@ -138,6 +151,7 @@ def _start_app(port: int, url: str, base: str, log: Path) -> subprocess.Popen[by
         **os.environ,
         "DATABASE_URL": url,
         "CARE_PLANS_COOKIE_KEY": COOKIE_KEY,
+        "CARE_PLANS_AUDIT_KEY": AUDIT_KEY,  # the same key on every server, as documented
         "CARE_PLANS_BASE_URL": base,
         "CARE_PLANS_TRUSTED_PROXY_HOPS": "1",
         "CARE_PLANS_SECRETS_FILE": str(log.parent / "no-secrets.toml"),
@@ -193,7 +207,7 @@ def clinic() -> Iterator[Clinic]:
     database = None
     try:
         url = pg.create_database("care_plans_multi")
-        database = Database(make_engine(url))
+        database = Database(make_engine(url), AUDIT_KEY)
         init_db(database.engine)
         https_port, http_port = _free_port(), _free_port()
         base = f"https://127.0.0.1:{https_port}"
@@ -272,12 +286,14 @@ def clinic() -> Iterator[Clinic]:
         routes: dict[str, str] = {}
         for i in range(200):
             value = f"route-{i}"
+            seen = len(_log_lines(access))
             status, _, _ = _get(https_port, "/_stcore/health", f"{ROUTE_COOKIE}={value}")
             assert status == 200
-            served = _last_upstream(access)
+            served = _last_upstream(access, after=seen)
             # the same cookie always lands on the same server
+            seen = len(_log_lines(access))
             _get(https_port, "/_stcore/health", f"{ROUTE_COOKIE}={value}")
-            assert _last_upstream(access) == served
+            assert _last_upstream(access, after=seen) == served
             name = next(n for n, u in upstreams.items() if u == served)
             routes.setdefault(name, value)
             if len(routes) == 2:
