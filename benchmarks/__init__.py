@@ -49,12 +49,16 @@ class Measurement:
     note: str = ""
 
 
+#: The audit key of the benchmarks' throwaway databases (and of the app and CLI they run).
+BENCH_AUDIT_KEY = "benchmark-audit-key-" + "b" * 32
+
+
 @contextmanager
 def throwaway_sqlite() -> Iterator[Database]:
     """A migrated, empty SQLite database in a temporary folder, removed afterwards."""
     with tempfile.TemporaryDirectory(prefix="care-plans-bench-") as folder:
         database = Database(make_engine(f"sqlite:///{Path(folder) / 'bench.db'}"),
-                            "benchmark-audit-key-" + "b" * 32)
+                            BENCH_AUDIT_KEY)
         try:
             init_db(database.engine)
             yield database

@@ -23,6 +23,8 @@ from typing import Any
 
 from sqlalchemy import Engine, event, select
 
+from benchmarks import BENCH_AUDIT_KEY
+
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "dashboard" / "app.py")
 FLOOR = str(Path(__file__).resolve().parent / "floor_app.py")
@@ -76,6 +78,7 @@ def _signed_in(script: str, username: str, password: str) -> Any:
 def run_pages(url: str, runs: int) -> dict[str, Any]:
     os.environ["DATABASE_URL"] = url
     os.environ["CARE_PLANS_COOKIE_KEY"] = COOKIE_KEY
+    os.environ["CARE_PLANS_AUDIT_KEY"] = BENCH_AUDIT_KEY
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
@@ -87,7 +90,7 @@ def run_pages(url: str, runs: int) -> dict[str, Any]:
 
     st.cache_resource.clear()
     counter = StatementCounter()
-    db = Database.from_url(url)
+    db = Database.from_url(url, BENCH_AUDIT_KEY)
     with db.uow() as uow:
         s = uow.session
         clinician = s.scalar(select(User).where(User.username == "demo.clinician"))

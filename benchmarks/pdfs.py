@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from benchmarks import BENCH_AUDIT_KEY
 from care_plans.access import Actor
 from care_plans.config import Settings
 from care_plans.db import Database
@@ -25,8 +26,9 @@ BATCH = 100
 
 
 def bench_pdfs(url: str, runs: int, *, batch: bool = True) -> dict[str, Any]:
-    db = Database.from_url(url)
-    settings = Settings.from_env({**os.environ, "DATABASE_URL": url})
+    db = Database.from_url(url, BENCH_AUDIT_KEY)
+    settings = Settings.from_env({**os.environ, "DATABASE_URL": url,
+                                  "CARE_PLANS_AUDIT_KEY": BENCH_AUDIT_KEY})
     out: dict[str, Any] = {}
     try:
         with db.uow() as uow:
@@ -54,7 +56,8 @@ def bench_pdfs(url: str, runs: int, *, batch: bool = True) -> dict[str, Any]:
             target = Path(folder) / f"{n}.pdf"
             started = time.perf_counter()
             subprocess.run([str(cli), "export-pdf", ref, "--out", str(target)], check=True,
-                           capture_output=True, env={**os.environ, "DATABASE_URL": url})
+                           capture_output=True, env={**os.environ, "DATABASE_URL": url,
+                                "CARE_PLANS_AUDIT_KEY": BENCH_AUDIT_KEY})
             walls.append(time.perf_counter() - started)
     out["cli_export_pdf_s"] = statistics.median(walls)
     return out

@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import select
 
+from benchmarks import BENCH_AUDIT_KEY
 from care_plans import measures
 from care_plans.access import Actor
 from care_plans.db import Database
@@ -90,7 +91,7 @@ def naive_progress(db: Database, client_id: int) -> tuple[pd.DataFrame, pd.DataF
 
 
 def bench_reads(url: str, runs: int, tz: Any = UTC) -> dict[str, Any]:
-    db = Database.from_url(url)
+    db = Database.from_url(url, BENCH_AUDIT_KEY)
     try:
         with db.uow() as uow:
             s = uow.session

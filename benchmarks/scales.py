@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
 
+from benchmarks import BENCH_AUDIT_KEY
 from care_plans.db import Database, init_db, make_engine
 from care_plans.demo import seed_demo
 
@@ -101,7 +102,7 @@ def cached_sqlite(scale: Scale, end_date: date, *, rebuild: bool = False) -> tup
         building = CACHE / f"{stem}.building.db"
         for leftover in CACHE.glob(f"{stem}.building.db*"):
             leftover.unlink()
-        db = Database(make_engine(f"sqlite:///{building}"))
+        db = Database(make_engine(f"sqlite:///{building}"), BENCH_AUDIT_KEY)
         try:
             init_db(db.engine)
             seeded = seed_into(db, scale, end_date)

@@ -22,7 +22,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from benchmarks import environment
+from benchmarks import BENCH_AUDIT_KEY, environment
 from benchmarks.pdfs import bench_pdfs
 from benchmarks.reads import bench_reads
 from benchmarks.scales import SCALES, Scale, cached_sqlite, scratch_copy, seed_into
@@ -100,7 +100,7 @@ def run_postgres(scale: Scale, *, runs: int, today: date) -> dict[str, Any]:
     server = start_or_explain()
     try:
         url = server.create_database("bench")
-        db = Database.from_url(url)
+        db = Database.from_url(url, BENCH_AUDIT_KEY)
         init_db(db.engine)
         seeded = seed_into(db, scale, today)
         with db.engine.connect() as conn:

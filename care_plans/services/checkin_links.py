@@ -255,14 +255,15 @@ def _usable_link(uow: UnitOfWork, token: str, source_address: str | None, now: d
                  *, lock: bool = False) -> CheckinLink | None:
     """The link behind `token` if it may be used now from this address.
 
-    A refused look-up is counted against the address and audited, and committed at once, so it
-    stands even though the caller then stops. A blocked address is refused before the look-up,
-    so it learns nothing about the token.
+    A valid link is never refused because of other visitors' wrong ones: when the app sees no
+    client address (or all clients share one, behind a proxy it is not told about), the failures
+    of strangers would otherwise lock every client out. The token's 256 bits are what keep it
+    from being guessed; the limit slows guessing down. A refused look-up is counted against the
+    address and audited, and committed at once, so it stands even though the caller then stops;
+    once an address has too many, its wrong tokens are refused as paused, and not counted again.
     """
     s = uow.session
     key = _rate_key(source_address)
-    if _failures_in_window(s, key, now) >= MAX_FAILURES:
-        raise TooManyAttempts()
     stmt = select(CheckinLink).where(CheckinLink.token_hash == token_hash(token or ""))
     if lock:
         stmt = stmt.with_for_update()
@@ -270,6 +271,8 @@ def _usable_link(uow: UnitOfWork, token: str, source_address: str | None, now: d
     reason = _refusal_reason(s, link, now)
     if reason is None:
         return link
+    if _failures_in_window(s, key, now) >= MAX_FAILURES:
+        raise TooManyAttempts()
     s.execute(delete(RateLimitHit).where(RateLimitHit.key == key,
                                          RateLimitHit.at <= now - FAILURE_WINDOW))
     s.add(RateLimitHit(key=key, at=now))

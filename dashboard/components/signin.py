@@ -12,6 +12,8 @@ deletion drawn on two consecutive runs.
 
 from __future__ import annotations
 
+from typing import Any
+
 import jwt
 import streamlit as st
 import streamlit_authenticator as stauth
@@ -34,7 +36,7 @@ DRAFT_PREFIX = "draft:"
 
 def _authenticator() -> stauth.Authenticate:
     # auto_hash=False: the dict holds bcrypt hashes already; login_sleep_time=0 keeps deep links.
-    return stauth.Authenticate(
+    authenticator = stauth.Authenticate(
         auth.credentials(deps.database()),
         COOKIE_NAME,
         deps.cookie_key(),
@@ -42,6 +44,32 @@ def _authenticator() -> stauth.Authenticate:
         auto_hash=False,
         login_sleep_time=0,
     )
+    if cookie_is_secure(deps.settings().base_url):
+        _mark_secure(authenticator.cookie_controller.cookie_model.cookie_manager)
+    return authenticator
+
+
+def cookie_is_secure(base_url: str) -> bool:
+    """Behind https the sign-in cookie is sent over TLS only (OWASP ASVS V3.4.1).
+
+    The cookie is written by the browser-side cookie component, so it cannot be HttpOnly; what
+    protects it is that it is only a pointer to a server-side sign-in session (ended by sign-out,
+    an idle limit and an absolute limit), never the sign-in itself."""
+    return base_url.lower().startswith("https://")
+
+
+def _mark_secure(manager: Any) -> None:
+    """Make the cookie component set `Secure` on every cookie it writes."""
+    if getattr(manager, "_care_plans_secure", False):
+        return
+    original = manager.set
+
+    def set_secure(cookie: str, val: Any, *args: Any, **kwargs: Any) -> Any:
+        kwargs["secure"] = True
+        return original(cookie, val, *args, **kwargs)
+
+    manager.set = set_secure
+    manager._care_plans_secure = True
 
 
 def _forget_library_state() -> None:

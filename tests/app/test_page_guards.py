@@ -34,6 +34,7 @@ from care_plans.models import Client, ClientAssignment, User
 from care_plans.services import checkin_links
 from tests.app.conftest import COOKIE_KEY
 from tests.app.helpers import new_app, sign_in
+from tests.conftest import AUDIT_KEY
 
 TODAY: date = datetime.now(Settings.from_env().tz).date()  # the clinic's date, as the pages'
 
@@ -66,7 +67,7 @@ def recorder() -> Iterator[Recorder]:
 
 def _seeded(url: str, clients: int, days: int) -> tuple[Database, str, str]:
     """A demo database; the ref of one of demo.clinician's clients and a check-in link."""
-    db = Database(make_engine(url))
+    db = Database(make_engine(url), AUDIT_KEY)
     init_db(db.engine)
     seed_demo(db, clients=clients, days=days, clinicians=2, end_date=TODAY)
     with db.engine.begin() as conn:
@@ -95,6 +96,8 @@ def two_sizes(request: pytest.FixtureRequest, tmp_path: Path,
             url = server.create_database(f"guard_{name}_{uuid.uuid4().hex[:8]}")
         made[name] = _seeded(url, clients, days)
     monkeypatch.setenv("CARE_PLANS_COOKIE_KEY", COOKIE_KEY)
+    monkeypatch.setenv("CARE_PLANS_AUDIT_KEY", AUDIT_KEY)
+    monkeypatch.setenv("CARE_PLANS_AUDIT_CHECKPOINT", str(tmp_path / "audit-checkpoint.json"))
     yield made
     for db, _, _ in made.values():
         db.dispose()

@@ -7,6 +7,7 @@ submission, when measures are due, and an audit trail that never holds a token.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -346,28 +347,40 @@ def test_a_measure_in_a_checkin_entered_in_error_does_not_count(db, seeded):
 # --- Rate limit and audit --------------------------------------------------------------------
 
 
-def test_too_many_wrong_tokens_from_one_address_refuse_even_a_valid_one(db, seeded):
+def test_too_many_wrong_tokens_pause_the_guessing_but_never_a_valid_link(db, seeded):
     token, _ = create_link(db, seeded.clinician, seeded.client_id, now=NOW)
     for i in range(MAX_FAILURES):
         assert open_link(db, f"guess-{i}", source_address=HERE,
                          now=NOW + timedelta(seconds=i)) is None
     soon = NOW + timedelta(minutes=1)
     with pytest.raises(TooManyAttempts, match="paused for 15 minutes"):
-        open_link(db, token, source_address=HERE, now=soon)
-    with pytest.raises(TooManyAttempts):
-        submit(db, token, at=soon)
-    assert count(db, CheckIn) == 0
-    # refusals while blocked are not counted again, and another address is not affected
+        open_link(db, "guess-again", source_address=HERE, now=soon)
+    # the client's own link still opens and sends from the same address
+    assert open_link(db, token, source_address=HERE, now=soon) is not None
+    submit(db, token, at=soon)
+    assert count(db, CheckIn) == 1
+    # refusals while paused are not counted again, and another address is not affected
     assert count(db, RateLimitHit) == MAX_FAILURES
-    assert open_link(db, token, source_address=ELSEWHERE, now=soon) is not None
-    # once the first failure leaves the window, the address may try again
-    assert open_link(db, token, source_address=HERE, now=NOW + FAILURE_WINDOW + timedelta(
-        seconds=1)) is not None
+    assert open_link(db, "guess-elsewhere", source_address=ELSEWHERE, now=soon) is None
+    # once the first failure leaves the window, a wrong token is refused plainly again
+    assert open_link(db, "guess-later", source_address=HERE, now=NOW + FAILURE_WINDOW + timedelta(
+        seconds=1)) is None
     with db.uow() as uow:
         actions = list(uow.session.scalars(select(AuditEvent.action).where(
             AuditEvent.source_address == HERE).order_by(AuditEvent.id)))
-    assert actions.count("checkin_link.bad_token") == MAX_FAILURES
+    assert actions.count("checkin_link.bad_token") == MAX_FAILURES + 1
     assert actions.count("checkin_link.rate_limited") == 1
+
+
+def test_without_a_client_address_strangers_wrong_links_never_block_a_client(db, seeded):
+    """Localhost, or a proxy the app is not told about: every visitor looks the same."""
+    token, _ = create_link(db, seeded.clinician, seeded.client_id, now=NOW)
+    for i in range(MAX_FAILURES + 3):
+        with contextlib.suppress(TooManyAttempts):  # paused after the first ten
+            open_link(db, f"stranger-{i}", source_address=None, now=NOW)
+    assert open_link(db, token, source_address=None, now=NOW) is not None
+    submit(db, token, address=None, at=NOW)  # type: ignore[arg-type]
+    assert count(db, CheckIn) == 1
 
 
 def test_failures_below_the_limit_do_not_block_and_old_ones_are_pruned(db, seeded):

@@ -434,6 +434,9 @@ def test_signing_out_on_one_server_ends_the_sign_in_on_the_other(
     page_b.wait_for_timeout(1500)  # the cookie component writes the sign-in cookie
     signin_cookie = [c for c in on_b.cookies() if c["name"] == "care_plans_signin"]
     assert signin_cookie, "no sign-in cookie was set"
+    # behind https (CARE_PLANS_BASE_URL is https here) the cookie travels over TLS only
+    assert signin_cookie[0]["secure"] is True
+    assert signin_cookie[0]["sameSite"] == "Strict"
 
     # the same browser sign-in, now carried to server A (as when nginx moves a browser)
     on_a = _context(browser, clinic, "A", viewport={"width": 1280, "height": 900})

@@ -55,6 +55,7 @@ def test_a_cookie_copied_before_sign_out_does_not_sign_in(browser, people):
     page.wait_for_timeout(1500)
     stolen = [c for c in context.cookies() if c["name"] == "care_plans_signin"]
     assert stolen, "the sign-in cookie was not set"
+    assert stolen[0]["secure"] is False  # plain http here; behind https: test_multi_server.py
 
     # the copy works while the sign-in is live...
     thief = browser.new_context()
