@@ -70,7 +70,46 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 def make_session_factory(engine: Engine, audit_key: str | None = None) -> sessionmaker[Session]:
     """Sessions for `engine`; each carries the audit key (in `Session.info`) that chains the
     audit events it records, so the key never has to be stored in the database."""
-    return sessionmaker(engine, expire_on_commit=False, info={"audit_key": audit_key})
+    factory = sessionmaker(engine, expire_on_commit=False, info={"audit_key": audit_key})
+    event.listen(factory, "before_flush", refuse_unstorable_text)
+    return factory
+
+
+#: What a refusal says of text holding a NUL character (a browser cannot type one; a paste, a
+#: file or a script can). PostgreSQL cannot store it at all; SQLite is held to the same rule.
+NUL_REFUSAL = ("contains a NUL character (\\x00), which cannot be stored; remove it and try "
+               "again")
+
+
+def _holds_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(_holds_nul(v) for v in value)
+    return False
+
+
+def refuse_unstorable_text(session: Session, _context: Any, _instances: Any) -> None:
+    """Before anything is written: refuse text no database column can hold, naming its field.
+
+    Checked for every row being added or changed, so every service is held to it; the unit of
+    work then rolls back, and nothing of the action is written."""
+    problems: dict[str, str] = {}
+    nested: dict[str, str] = {}
+    for obj in (*session.new, *session.dirty):
+        for attr in inspect(obj).mapper.column_attrs:
+            value = getattr(obj, attr.key, None)
+            if isinstance(value, str):
+                if "\x00" in value:
+                    problems.setdefault(attr.key, NUL_REFUSAL)
+            elif _holds_nul(value):  # a JSON copy of text (a revision's snapshot)
+                nested.setdefault(attr.key, NUL_REFUSAL)
+    if problems or nested:
+        from care_plans.errors import ValidationError
+
+        raise ValidationError(problems or nested)
 
 
 def database_problem(exc: BaseException) -> DatabaseProblem | None:
