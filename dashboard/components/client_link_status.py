@@ -17,6 +17,7 @@ from care_plans.read.client_activity import AgreementStatus, ClientActivity
 from care_plans.services import client_portal
 from dashboard import deps
 from dashboard.components.feedback import show_error
+from dashboard.components.text import plain
 
 SHOWN, CLINICIAN_ONLY = "Shown on the client's link", "Clinician only"
 
@@ -84,7 +85,7 @@ def sharing(plan_id: int, client_id: int, can_write: bool) -> None:
         st.markdown("**On the client's own link**")
         st.write(agreement_text(seen.status))
         if seen.status.agreed and seen.status.typed_name:
-            st.caption(f"Name typed when agreeing: {seen.status.typed_name}")
+            st.caption(f"Name typed when agreeing: {plain(seen.status.typed_name)}")
         error = st.session_state.pop(f"share_error:{plan_id}", None)
         if error is not None:
             show_error(error)

@@ -18,6 +18,7 @@ from care_plans.services import sessions
 from dashboard import deps
 from dashboard.components.feedback import flash, show_error, show_flash
 from dashboard.components.signin import DRAFT_PREFIX
+from dashboard.components.text import plain
 
 FIELD_TITLES = {
     "summary": "Summary",
@@ -34,7 +35,7 @@ def status_label(record: read_sessions.SessionView) -> str:
 def show_record(record: read_sessions.SessionView, tz: tzinfo) -> None:
     """The record's fields and addenda, read-only."""
     facts = [f"{record.session_date:%d %b %Y}", record.attendance,
-             f"by {record.clinician_name}"]
+             f"by {plain(record.clinician_name)}"]
     if record.signed_at is not None:
         facts.append(f"signed off {record.signed_at.astimezone(tz):%d %b %Y %H:%M}")
     else:
@@ -50,7 +51,7 @@ def show_record(record: read_sessions.SessionView, tz: tzinfo) -> None:
     if record.next_session_date is not None:
         st.caption(f"Next session: {record.next_session_date:%d %b %Y}")
     for addendum in record.addenda:
-        st.markdown(f"**Addendum** by {addendum.author_name}, "
+        st.markdown(f"**Addendum** by {plain(addendum.author_name)}, "
                     f"{addendum.created_at.astimezone(tz):%d %b %Y %H:%M}")
         st.text(addendum.text)
 
