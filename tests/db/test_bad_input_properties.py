@@ -9,7 +9,6 @@ whitespace around it trimmed, every other character kept), or refused with a Val
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
