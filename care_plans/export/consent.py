@@ -19,8 +19,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
 
+from care_plans.dates import show_day
 from care_plans.errors import DomainError
 from care_plans.models import PLAN_SECTION_TITLES, PLAN_SECTIONS
 from care_plans.read.plan_views import ContactView, PlanView
@@ -63,10 +63,6 @@ def _short(text: str, limit: int = 40) -> str:
     return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
 
 
-def _day(day: date) -> str:
-    return f"{day.day} {day:%b %Y}"
-
-
 def plan_texts(plan: PlanView | None) -> list[Text]:
     """The plan's sections, goals and steps."""
     if plan is None:
@@ -88,7 +84,7 @@ def plan_texts(plan: PlanView | None) -> list[Text]:
 def session_texts(records: Iterable[SessionView], *, with_summary: bool = True) -> list[Text]:
     texts = []
     for record in records:
-        where = f"Session of {_day(record.session_date)}"
+        where = f"Session of {show_day(record.session_date)}"
         for field, label in _SESSION_FIELDS:
             if field == "summary" and not with_summary:
                 continue

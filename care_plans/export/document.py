@@ -14,7 +14,7 @@ from __future__ import annotations
 import io
 import logging
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
 import altair as alt
@@ -45,10 +45,6 @@ CONFIDENTIAL = "CONFIDENTIAL"
 
 class FontMissing(DomainError):
     """The TTF font the PDFs embed is not installed."""
-
-
-def show_date(day: date) -> str:
-    return f"{day.day} {day:%b %Y}"
 
 
 def show_time(moment: datetime) -> str:

@@ -15,11 +15,11 @@ from datetime import datetime
 import altair as alt
 
 from care_plans import charts, measures
+from care_plans.dates import show_day
 from care_plans.export.document import (
     FONT,
     Document,
     chart_png,
-    show_date,
     show_time,
 )
 from care_plans.models import PLAN_SECTION_TITLES, PLAN_SECTIONS
@@ -37,7 +37,7 @@ CRISIS_SIZES = tuple(x / 2 for x in range(30, 17, -1))
 def _identity(data: SummaryData) -> str:
     parts = [data.client.full_name, data.client.ref]
     if data.client.date_of_birth is not None:
-        parts.append(f"born {show_date(data.client.date_of_birth)}")
+        parts.append(f"born {show_day(data.client.date_of_birth)}")
     return " · ".join(parts)
 
 
@@ -101,7 +101,7 @@ def session_summary_pdf(data: SummaryData, generated_at: datetime,
                     if data.client_copy else "")
     rows = [("Client", f"{data.client.full_name} ({data.client.ref})")]
     if data.client.date_of_birth is not None:
-        rows.append(("Date of birth", show_date(data.client.date_of_birth)))
+        rows.append(("Date of birth", show_day(data.client.date_of_birth)))
     rows += [("Clinician", data.clinician_name)]
     if data.clinic_name:
         rows.append(("Clinic", data.clinic_name))
@@ -148,11 +148,11 @@ def risk_lines(data: SummaryData) -> list[tuple[str, str]]:
     for worse in risk.deteriorations:
         lines.append(("B", f"Reliable deterioration on the {worse.instrument}: "
                            f"{worse.baseline_total} at baseline "
-                           f"({show_date(worse.baseline_at.astimezone(data.tz))}) to "
+                           f"({show_day(worse.baseline_at.astimezone(data.tz))}) to "
                            f"{worse.latest_total} "
-                           f"({show_date(worse.latest_at.astimezone(data.tz))})."))
+                           f"({show_day(worse.latest_at.astimezone(data.tz))})."))
     if risk.no_recent_checkin:
-        last = ("last check-in " + show_date(risk.last_checkin.astimezone(data.tz))
+        last = ("last check-in " + show_day(risk.last_checkin.astimezone(data.tz))
                 if risk.last_checkin is not None else "no check-in since the plan started")
         lines.append(("B", f"No check-in for 14 days: {last}."))
     if not risk.has_open_alerts:
@@ -181,10 +181,10 @@ def _plan(pdf: Document, data: SummaryData) -> None:
     if plan is None:
         pdf.paragraph("This client has no care plan yet.", muted=True)
         return
-    rows = [("Status", plan.status), ("Started", show_date(plan.start_date))]
+    rows = [("Status", plan.status), ("Started", show_day(plan.start_date))]
     if plan.next_review_date is not None:
         late = " (overdue)" if plan.next_review_date < data.period.until else ""
-        rows.append(("Next review", show_date(plan.next_review_date) + late))
+        rows.append(("Next review", show_day(plan.next_review_date) + late))
     if plan.last_saved_at is not None:
         rows.append(("Last changed", _local(data, plan.last_saved_at)))
     if data.client_link is not None:
@@ -207,7 +207,7 @@ def _goals(pdf: Document, data: SummaryData) -> None:
         pdf.subheading(f"{number}. {goal.description}")
         status = f"{goal.domain} · {goal.lifecycle_status}, {goal.achievement_status}"
         if goal.target_date is not None:
-            status += f" · target {show_date(goal.target_date)}"
+            status += f" · target {show_day(goal.target_date)}"
         pdf.paragraph(status, size=9, muted=True)
         pdf.labelled("Why it matters:", goal.why_it_matters)
         if not goal.steps:
@@ -215,11 +215,11 @@ def _goals(pdf: Document, data: SummaryData) -> None:
         ticked = data.client_link.ticked_by_client if data.client_link else {}
         for step in goal.steps:
             if step.done_on is not None and step.id in ticked:
-                mark, state = DONE_MARK, f"ticked by the client on {show_date(step.done_on)}"
+                mark, state = DONE_MARK, f"ticked by the client on {show_day(step.done_on)}"
             elif step.done_on is not None:
-                mark, state = DONE_MARK, f"done {show_date(step.done_on)}"
+                mark, state = DONE_MARK, f"done {show_day(step.done_on)}"
             else:
-                due = f", due {show_date(step.due_date)}" if step.due_date else ""
+                due = f", due {show_day(step.due_date)}" if step.due_date else ""
                 mark, state = OPEN_MARK, f"open{due}"
             helper = f" · helped by {step.helper_name}" if step.helper_name else ""
             pdf.keep_room(10)  # a step and its state on the same page
@@ -236,12 +236,12 @@ def agreement_line(data: SummaryData) -> str:
     if status is None or status.agreed_at is None:
         line = "Not yet agreed by the client on their link"
     else:
-        line = (f"Agreed by the client on {show_date(status.agreed_at.astimezone(data.tz))} "
+        line = (f"Agreed by the client on {show_day(status.agreed_at.astimezone(data.tz))} "
                 f"(revision {status.agreed_revision})")
         if status.changed_since:
             line += "; changed since the client agreed"
     if status is not None and status.asked_at is not None:
-        line += f"; agreement asked for again on {show_date(status.asked_at.astimezone(data.tz))}"
+        line += f"; agreement asked for again on {show_day(status.asked_at.astimezone(data.tz))}"
     return line
 
 
@@ -291,7 +291,7 @@ def _crisis(pdf: Document, data: SummaryData) -> None:
 
 def _progress(pdf: Document, data: SummaryData, ratings: bytes | None,
               measure_chart: bytes | None) -> None:
-    pdf.heading(f"Progress, {show_date(data.period.since)} to {show_date(data.period.until)}")
+    pdf.heading(f"Progress, {show_day(data.period.since)} to {show_day(data.period.until)}")
     n = data.checkin_count
     pdf.paragraph(f"{n} check-in{'s' if n != 1 else ''} in this period.")
     if ratings is None:
@@ -322,8 +322,8 @@ def _measures(pdf: Document, data: SummaryData, chart: bytes | None) -> None:
                   if outcome.change else "no change")
         pdf.paragraph(
             f"{outcome.instrument}: baseline {outcome.baseline.total} on "
-            f"{show_date(outcome.baseline.time)}, latest {outcome.latest_total} "
-            f"({outcome.latest_severity}) on {show_date(outcome.latest_time)}: {change}, "
+            f"{show_day(outcome.baseline.time)}, latest {outcome.latest_total} "
+            f"({outcome.latest_severity}) on {show_day(outcome.latest_time)}: {change}, "
             f"{outcome.status}.", size=9.5)
     pdf.set_font(FONT, "", 8.5)
     pdf.keep_room(20)
@@ -351,14 +351,14 @@ def _session(pdf: Document, data: SummaryData) -> None:
         return
     record = (f"signed off {_local(data, session.signed_at)}" if session.signed_at
               else "draft, not signed off yet")
-    pdf.facts([("Date", show_date(session.session_date)), ("Clinician", session.clinician_name),
+    pdf.facts([("Date", show_day(session.session_date)), ("Clinician", session.clinician_name),
                ("Attendance", session.attendance), ("Record", record)])
     pdf.labelled("Summary:", session.summary)
     pdf.labelled("Progress acknowledged:", session.progress_acknowledged)
     pdf.labelled("Changes to the plan:", session.plan_changes)
     pdf.labelled("Next steps:", session.next_steps)
     if session.next_session_date is not None:
-        pdf.labelled("Next session:", show_date(session.next_session_date))
+        pdf.labelled("Next session:", show_day(session.next_session_date))
     if session.addenda:
         pdf.subheading("Addenda")
         for addendum in session.addenda:

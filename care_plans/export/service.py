@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from care_plans import audit
+from care_plans import audit, dates
 from care_plans.access import Actor, client_for_read
 from care_plans.config import Settings
 from care_plans.db import Database
@@ -70,7 +70,7 @@ def record_mentions(record: export_data.RecordData, include_unconsented: bool
         if checkin.entered_in_error:
             continue  # a withdrawn check-in goes out without its notes
         texts += [consent.Text(f"checkin:{checkin.id}:{field}", f"Check-in of "
-                               f"{export_data.show_day(checkin.submitted_at.date())} ({label})",
+                               f"{dates.show_day(checkin.submitted_at.date())} ({label})",
                                text)
                   for field, label, text in (("went_well", "went well", checkin.went_well),
                                              ("was_hard", "was hard", checkin.was_hard))]
@@ -85,7 +85,7 @@ def summary_mentions(summary: export_data.SummaryData) -> list[Mention]:
              + consent.session_texts(latest, with_summary=not summary.client_copy)
              + consent.contact_texts(summary.contacts)
              + [consent.Text(f"client_note:{note.at.isoformat()}:{note.kind}",
-                             f"Client's note of {export_data.show_day(note.at.date())}",
+                             f"Client's note of {dates.show_day(note.at.date())}",
                              note.text) for note in summary.notes])
     return consent.find_mentions(texts, consent.withheld_contacts(
         summary.plan, summary.include_unconsented))
@@ -101,7 +101,7 @@ def _check_mentions(mentions: list[Mention], proceed_with: Acknowledged | None) 
     return bool(mentions)
 
 
-def summary_file_name(ref: str, period: export_data.Period, client_copy: bool) -> str:
+def summary_file_name(ref: str, period: dates.Period, client_copy: bool) -> str:
     copy = "-client-copy" if client_copy else ""
     return f"{ref}-session-summary-{period.since}-to-{period.until}{copy}.pdf"
 
@@ -117,7 +117,7 @@ def fhir_file_name(ref: str) -> str:
 def planned_summary(db: Database, actor: Actor, client_id: int, *, settings: Settings,
                     since: date | None = None, until: date | None = None,
                     client_copy: bool = False, today: date | None = None,
-                    ) -> tuple[export_data.Period, str]:
+                    ) -> tuple[dates.Period, str]:
     """The period a summary made now would cover and its file name, without making it (for
     the page to show, and to refuse a file name before anything is generated)."""
     today = today or datetime.now(settings.tz).date()

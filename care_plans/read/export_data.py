@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from care_plans import measures
 from care_plans.access import Actor, client_for_read
+from care_plans.dates import CHOSEN, PLAN_START, PREVIOUS_SESSION, Period
 from care_plans.db import Database
 from care_plans.errors import NotFound, ValidationError
 from care_plans.installation import installation_id
@@ -42,9 +43,6 @@ from care_plans.read.plans import current_plan, get_plan
 #: What a step's helper reads as when that contact is left out for want of consent.
 WITHHELD_HELPER = "a contact not named here (no consent to share)"
 
-PREVIOUS_SESSION = "previous session"
-PLAN_START = "plan start"
-CHOSEN = "chosen"
 
 
 @dataclass(frozen=True)
@@ -67,20 +65,6 @@ class Clinician:
     username: str
     full_name: str
     is_primary: bool
-
-
-@dataclass(frozen=True)
-class Period:
-    """`since`..`until`, clinic days, both included. `basis` says where `since` came from."""
-
-    since: date
-    until: date
-    basis: str
-
-    def describe(self) -> str:
-        why = {PREVIOUS_SESSION: " (since the session before the most recent one)",
-               PLAN_START: " (since the plan started)"}.get(self.basis, "")
-        return f"{show_day(self.since)} to {show_day(self.until)}{why}"
 
 
 @dataclass(frozen=True)
@@ -204,10 +188,6 @@ class RecordData:
 
 
 # --- Small shared rules ---------------------------------------------------------------------------
-
-
-def show_day(day: date) -> str:
-    return f"{day.day} {day:%b %Y}"
 
 
 def shared_contacts(plan: PlanView | None, contacts: Sequence[ContactView],

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from care_plans.dates import show_day_in_full
 from care_plans.models import PLAN_SECTION_TITLES, PLAN_SECTIONS
 
 # --- Read models: frozen, picklable, never live ORM objects --------------------------------
@@ -200,10 +201,6 @@ ADDED = ("(not there)", "added")
 REMOVED = ("(there)", "removed")
 
 
-def show_date(value: date) -> str:
-    return f"{value.day} {value:%B %Y}"
-
-
 def show_level(level: str | int) -> str:
     n = int(level)
     return f"+{n}" if n > 0 else str(n)
@@ -219,7 +216,7 @@ def _show(field: str, value: Any, contacts: Mapping[int, str]) -> str:
     if field == "helper_contact_id":
         return contacts.get(value, "a contact no longer listed")
     if field.endswith("_date") or field == "done_on":
-        return show_date(date.fromisoformat(value))
+        return show_day_in_full(date.fromisoformat(value))
     return str(value)
 
 
@@ -294,7 +291,7 @@ def diff_snapshots(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[Change]:
             if rated_a.get(r["rated_on"]) != r["score"]:
                 before = rated_a.get(r["rated_on"])
                 changes.append(Change(
-                    f"{goal}: GAS rating on {show_date(date.fromisoformat(r['rated_on']))}",
+                    f"{goal}: GAS rating on {show_day_in_full(date.fromisoformat(r['rated_on']))}",
                     EMPTY if before is None else show_level(before), show_level(r["score"])))
         changes += _order_change(f"{goal}: order of steps", old["steps"], new["steps"],
                                  "description")

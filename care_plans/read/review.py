@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session
 
 from care_plans import measures
 from care_plans.access import Actor, client_for_read
+from care_plans.dates import LAST_SESSION, PLAN_START, Period
 from care_plans.db import Database
 from care_plans.models import (
     PILLAR_TITLES,
@@ -63,22 +64,6 @@ REVIEWED_INSTRUMENTS: tuple[str, ...] = (measures.PHQ_9.code, measures.GAD_7.cod
 
 
 # --- Read model ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Period:
-    """`start`..`end` and `previous_start`..`previous_end`, every bound included."""
-
-    start: date
-    end: date
-    previous_start: date
-    previous_end: date
-    #: "last session" or "plan start": what `start` is.
-    since: str
-
-    @property
-    def days(self) -> int:
-        return (self.end - self.start).days + 1
 
 
 @dataclass(frozen=True)
@@ -325,12 +310,8 @@ def _period(s: Session, client_id: int, plan_start: date | None,
         .order_by(ClinicalSession.session_date.desc(), ClinicalSession.id.desc()).limit(1)
     ).first()
     if previous is not None:
-        start, since, session_id = previous[1], "last session", previous[0]
-    else:
-        start, since, session_id = min(plan_start or today, today), "plan start", None
-    days = (today - start).days + 1
-    return Period(start, today, start - timedelta(days=days), start - timedelta(days=1),
-                  since), session_id
+        return Period(previous[1], today, LAST_SESSION), previous[0]
+    return Period(min(plan_start or today, today), today, PLAN_START), None
 
 
 def _rating(name: str, now: list[CheckIn], before: list[CheckIn]) -> RatingChange:
@@ -369,7 +350,7 @@ def _summaries(s: Session, client_id: int, plan_start: date | None, period: Peri
         summaries.append(MeasureSummary(
             instrument=code, latest_total=newest.total, latest_on=on,
             severity=measures.severity(code, newest.total), risk_flag=newest.risk_flag,
-            latest_in_period=period.start <= on <= period.end,
+            latest_in_period=on in period,
             baseline_total=baseline[1] if baseline else None,
             baseline_on=baseline[0].astimezone(tz).date() if baseline else None,
             latest_is_baseline=baseline is not None
@@ -388,17 +369,17 @@ def since_last_session(db: Database, actor: Actor, client_id: int, *, today: dat
         plan = current_plan(s, client_id)
         plan_start = plan.start_date if plan is not None else None
         period, previous_session_id = _period(s, client_id, plan_start, today)
-        upper = _midnight(period.end + timedelta(days=1), tz)
+        upper = _midnight(period.until + timedelta(days=1), tz)
 
         checkins = s.scalars(
             select(CheckIn).where(CheckIn.client_id == client_id,
                                   CheckIn.entered_in_error.is_(False),
-                                  CheckIn.submitted_at >= _midnight(period.previous_start, tz),
+                                  CheckIn.submitted_at >= _midnight(period.before().since, tz),
                                   CheckIn.submitted_at < upper)
             .order_by(CheckIn.submitted_at, CheckIn.id)
         ).all()
-        now_ins = [c for c in checkins if c.submitted_at.astimezone(tz).date() >= period.start]
-        before_ins = [c for c in checkins if c.submitted_at.astimezone(tz).date() < period.start]
+        now_ins = [c for c in checkins if c.submitted_at.astimezone(tz).date() >= period.since]
+        before_ins = [c for c in checkins if c.submitted_at.astimezone(tz).date() < period.since]
         ratings = tuple(_rating(name, now_ins, before_ins) for name in RATINGS)
 
         def words(field: str) -> tuple[ClientWords, ...]:
@@ -449,7 +430,7 @@ def _goals(s: Session, plan_id: int, period: Period, upper: datetime,
             .order_by(CheckIn.submitted_at, CheckIn.id)
         ):
             # In time order, so the last one written for each goal is the latest.
-            (latest if at.astimezone(tz).date() >= period.start else before)[goal_id] = rating
+            (latest if at.astimezone(tz).date() >= period.since else before)[goal_id] = rating
     changes = tuple(
         GoalChange(
             goal_id=g.id, description=g.description, domain=g.domain.value,
@@ -461,6 +442,6 @@ def _goals(s: Session, plan_id: int, period: Period, upper: datetime,
     done = tuple(
         StepDone(st.id, st.description, g.description, st.done_on)
         for g in every_goal for st in steps[g.id]
-        if st.done_on is not None and period.start <= st.done_on <= period.end
+        if st.done_on is not None and st.done_on in period
     )
     return changes, tuple(sorted(done, key=lambda d: (d.done_on, d.step_id)))

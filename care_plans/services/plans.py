@@ -27,10 +27,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from care_plans.access import Actor, client_for_write
+from care_plans.dates import show_day_in_full
 from care_plans.db import Database
 from care_plans.errors import NotFound, ValidationError
 from care_plans.models import PLAN_SECTIONS, CarePlan, Client, PlanStatus, utcnow
-from care_plans.read.plan_views import show_date
 from care_plans.read.snapshots import PLAN_DATE_FIELDS, revision_of
 from care_plans.services.revisions import (
     Saved,
@@ -262,7 +262,7 @@ def set_plan_status(
             )
             if other is not None:
                 raise ValidationError({"status": (
-                    f"Another care plan for this client (started {show_date(other.start_date)}) "
+                    f"Another care plan for this client (started {show_day_in_full(other.start_date)}) "
                     "is already active. Put that plan on hold or complete it first."
                 )})
         change_status(s, actor, plan, new_status)

@@ -26,6 +26,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from care_plans import audit
 from care_plans.access import Actor
+from care_plans.dates import show_day_in_full
 from care_plans.db import UnitOfWork
 from care_plans.errors import EditConflict
 from care_plans.models import (
@@ -44,7 +45,6 @@ from care_plans.models import (
 from care_plans.read.plan_views import (
     CONTACT_FIELD_LABELS,
     from_iso,
-    show_date,
 )
 from care_plans.read.snapshots import (
     RECORDS,
@@ -198,7 +198,7 @@ def _when(moment: datetime, tz: tzinfo | None) -> str:
     today = datetime.now(tz or UTC).date()
     if local.date() == today:
         return f"at {clock}"
-    return f"on {show_date(local.date())} at {clock}"
+    return f"on {show_day_in_full(local.date())} at {clock}"
 
 
 def check_version(

@@ -20,6 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from care_plans import audit
 from care_plans.access import Actor, client_for_write
+from care_plans.dates import show_day_in_full
 from care_plans.db import Database, UnitOfWork
 from care_plans.errors import AccessDenied, DomainError, EditConflict, NotFound, ValidationError
 from care_plans.models import (
@@ -32,7 +33,6 @@ from care_plans.models import (
     SessionStatus,
     utcnow,
 )
-from care_plans.read.plan_views import show_date
 from care_plans.read.sessions import (
     SESSION_FIELDS,
     SessionView,
@@ -96,7 +96,7 @@ def _check_version(s: Session, record: ClinicalSession, expected_version: int,
     who = ""
     if last:
         when = last[1].astimezone(tz or UTC)
-        who = f" ({last[0]}, {show_date(when.date())} at {when:%H:%M}{'' if tz else ' UTC'})"
+        who = f" ({last[0]}, {show_day_in_full(when.date())} at {when:%H:%M}{'' if tz else ' UTC'})"
     changed = {name: (None, getattr(record, name)) for name in fields if name in SESSION_FIELDS}
     raise EditConflict(
         f"Someone else saved this session record after you opened it{who}. "

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, time, tzinfo
 
 import streamlit as st
 
+from care_plans.dates import show_day
 from care_plans.errors import DomainError
 from care_plans.models import PLAN_SECTION_TITLES, PLAN_SECTIONS
 from care_plans.read import client_activity
@@ -23,8 +24,7 @@ SHOWN, CLINICIAN_ONLY = "Shown on the client's link", "Clinician only"
 
 
 def _day(moment: datetime) -> str:
-    local = moment.astimezone(deps.settings().tz)
-    return f"{local.day} {local:%b %Y}"
+    return show_day(moment.astimezone(deps.settings().tz).date())
 
 
 def _when(moment: datetime) -> str:

@@ -15,6 +15,7 @@ from datetime import datetime
 
 import streamlit as st
 
+from care_plans.dates import show_day_in_full
 from care_plans.db import Database
 from care_plans.errors import DomainError
 from care_plans.services import client_portal
@@ -53,8 +54,7 @@ CSS = """<style>
 
 
 def _day(moment: datetime) -> str:
-    local = moment.astimezone(deps.settings().tz)
-    return f"{local.day} {local:%B %Y}"
+    return show_day_in_full(moment.astimezone(deps.settings().tz).date())
 
 
 def _words(text: str) -> None:
@@ -240,7 +240,7 @@ def _goal(db: Database, token: str, address: str | None, goal: MyGoal) -> None:
             facts.append({"completed": "Done", "on-hold": "On hold for now",
                           "proposed": "Suggested"}.get(goal.status, goal.status))
         if goal.target_date:
-            facts.append(f"Aiming for {goal.target_date.day} {goal.target_date:%B %Y}")
+            facts.append(f"Aiming for {show_day_in_full(goal.target_date)}")
         if facts:
             st.caption(" · ".join(facts))
         if goal.why_it_matters:
@@ -254,12 +254,12 @@ def _goal(db: Database, token: str, address: str | None, goal: MyGoal) -> None:
                         args=(db, token, address, step.id, step.version))
             details = []
             if step.due_date:
-                details.append(f"by {step.due_date.day} {step.due_date:%B %Y}")
+                details.append(f"by {show_day_in_full(step.due_date)}")
             if step.helper:
                 details.append(f"{plain(step.helper)} helps")
             if step.done_on:
                 who = " (you ticked it)" if step.ticked_by_client_at else ""
-                details.append(f"done {step.done_on.day} {step.done_on:%B %Y}{who}")
+                details.append(f"done {show_day_in_full(step.done_on)}{who}")
             if details:
                 st.caption(" · ".join(details))
             _show_message(f"step{step.id}")

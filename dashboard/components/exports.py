@@ -17,12 +17,12 @@ import streamlit as st
 
 from care_plans.access import Actor
 from care_plans.config import Settings
+from care_plans.dates import CHOSEN, Period
 from care_plans.db import Database
 from care_plans.errors import AccessDenied, DomainError
 from care_plans.export import consent, service
 from care_plans.export.consent import Mention
 from care_plans.export.document import FontMissing, font_paths
-from care_plans.read.export_data import CHOSEN, Period
 from care_plans.services import auth
 from dashboard import deps
 from dashboard.components.feedback import show_error

@@ -15,6 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from care_plans import measures
+from care_plans.dates import LAST_SESSION, show_day
 from care_plans.errors import DomainError, EditConflict
 from care_plans.models import Attendance, CheckinSource
 from care_plans.read import plans as read_plans
@@ -45,10 +46,6 @@ can_write = clients.can_edit(db, actor, client_id)
 period = data.period
 
 
-def _day(value: date) -> str:
-    return f"{value.day} {value:%b %Y}"
-
-
 def _number(value: float | None) -> str | None:
     return None if value is None else f"{value:.1f}"
 
@@ -62,8 +59,8 @@ def _delta(value: float | None) -> str | int | None:
 # --- Header --------------------------------------------------------------------------------------
 
 st.title(f"Session review: {plain(client.full_name)}")
-since = ("the last session" if period.since == "last session" else "the plan started")
-st.caption(f"{client.ref} · since {since} on {_day(period.start)} · {period.days} days, "
+since = ("the last session" if period.basis == LAST_SESSION else "the plan started")
+st.caption(f"{client.ref} · since {since} on {show_day(period.since)} · {period.days} days, "
            f"compared with the {period.days} days before")
 st.page_link(deps.page("client"), label="Open the client's record", icon=":material/person:",
              query_params={"client": client.ref})
@@ -72,16 +69,16 @@ st.page_link(deps.page("client"), label="Open the client's record", icon=":mater
 risk = safety.safety_summary(db, actor, client_id, today=today, tz=tz)
 for answer in risk.open_self_harm:
     partial = "" if answer.completeness == "complete" else f" ({answer.completeness})"
-    st.error(f"On {_day(answer.administered_at.astimezone(tz).date())} the {answer.instrument} "
+    st.error(f"On {show_day(answer.administered_at.astimezone(tz).date())} the {answer.instrument} "
              f"self-harm question was answered “{answer.answer_wording}”{partial}. Talk about "
              "it today and record what was agreed (the caseload keeps it pinned until a "
              "follow-up is recorded).", icon=":material/warning:")
 for answer in risk.followed_up:
-    if answer.administered_at.astimezone(tz).date() < period.start:
+    if answer.administered_at.astimezone(tz).date() < period.since:
         continue  # followed up before this period: on the client's record, not news today
     assert answer.followed_up_at is not None
     st.info(f"Followed up: the {answer.instrument} self-harm question answered "
-            f"“{answer.answer_wording}” on {_day(answer.administered_at.astimezone(tz).date())}"
+            f"“{answer.answer_wording}” on {show_day(answer.administered_at.astimezone(tz).date())}"
             f" was followed up by {plain(answer.followed_up_by or 'a clinician')} on "
             f"{answer.followed_up_at.astimezone(tz):%d %b %Y %H:%M}: "
             f"“{plain(answer.follow_up_note or '')}”", icon=":material/task_alt:")
@@ -111,13 +108,13 @@ for col, code in zip(cols, review.REVIEWED_INSTRUMENTS, strict=False):
                help="Lower is better. Reliable change: "
                     f"{measures.get_instrument(code).reliable_change_points} points or more.")
     if summary.baseline_total is None or summary.baseline_on is None:
-        col.caption(f"Last given {_day(summary.latest_on)} · no baseline since the plan began")
+        col.caption(f"Last given {show_day(summary.latest_on)} · no baseline since the plan began")
     elif summary.latest_is_baseline:
-        col.caption(f"Given {_day(summary.latest_on)}. This is the baseline: the first score "
+        col.caption(f"Given {show_day(summary.latest_on)}. This is the baseline: the first score "
                     "since the plan began.")
     else:
-        col.caption(f"Baseline {summary.baseline_total} on {_day(summary.baseline_on)} · "
-                    f"latest {_day(summary.latest_on)} · {summary.recovery_status}")
+        col.caption(f"Baseline {summary.baseline_total} on {show_day(summary.baseline_on)} · "
+                    f"latest {show_day(summary.latest_on)} · {summary.recovery_status}")
 cols[2].metric("Steps done", len(data.steps_done),
                help="Steps of the plan's goals ticked off in this period.")
 paired = measures.paired_recovery_status(
@@ -143,10 +140,10 @@ with left:
 with right:
     st.subheader("Steps done")
     for step in data.steps_done:
-        st.text(f"✓ {_day(step.done_on)}: {step.description} ({step.goal_description})")
+        st.text(f"✓ {show_day(step.done_on)}: {step.description} ({step.goal_description})")
     if not data.steps_done:
         st.caption("No steps ticked off in this period.")
-    client_link_status.review_block(client_id, period.start)
+    client_link_status.review_block(client_id, period.since)
 
 st.subheader("In the client's own words")
 left, right = st.columns(2)
@@ -154,7 +151,7 @@ for col, title, words in ((left, "What was hard", data.setbacks),
                           (right, "What went well", data.wins)):
     col.markdown(f"**{title}**")
     for item in words:
-        col.text(f"{_day(item.day)}: {item.text}")
+        col.text(f"{show_day(item.day)}: {item.text}")
     if not words:
         col.caption("Nothing noted in this period.")
 
@@ -383,7 +380,7 @@ def _save(record_key: int, sign: bool) -> None:
         flash("Session record signed off. It can no longer be changed; add an addendum if "
               "something needs adding.")
     else:
-        flash(f"Draft saved ({_day(view.session_date)}).")
+        flash(f"Draft saved ({show_day(view.session_date)}).")
 
 
 def _record_form(record_key: int, can_sign: bool) -> None:
@@ -439,7 +436,7 @@ def _session_record() -> None:
     if picked not in (*options, NEW):
         todays_draft = next((r.id for r in drafts if r.session_date == today), None)
         st.session_state[PICK] = todays_draft or next(iter([r.id for r in signed_today]), NEW)
-    labels = {i: f"{_day(r.session_date)} · {r.attendance} · {sessions_list.status_label(r)}"
+    labels = {i: f"{show_day(r.session_date)} · {r.attendance} · {sessions_list.status_label(r)}"
               for i, r in options.items()}
     labels[NEW] = "A new record"
     if len(labels) > 1:

@@ -23,7 +23,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from care_plans import demo
+from care_plans import dates, demo
 from care_plans.access import Actor
 from care_plans.config import Settings
 from care_plans.db import Database, make_engine
@@ -221,7 +221,7 @@ def test_the_default_period_runs_from_the_session_before_the_latest(sqlite_db) -
                               summary="Met.", today=today)
     _ref, period = export_data.plan_period(sqlite_db, alice, info.id, today=today)
     assert (period.since, period.until, period.basis) == (date(2026, 5, 20), today,
-                                                          export_data.PREVIOUS_SESSION)
+                                                          dates.PREVIOUS_SESSION)
     _ref, period = export_data.plan_period(sqlite_db, alice, info.id, today=today,
                                            until=date(2026, 5, 31))
     assert (period.since, period.until) == (date(2026, 5, 1), date(2026, 5, 31))
@@ -234,7 +234,7 @@ def test_the_default_period_runs_from_the_session_before_the_latest(sqlite_db) -
     assert data.latest_session is not None and data.latest_session.session_date == today
     other = make_client(sqlite_db, alice, ref="CP-0002", today=date(2026, 3, 1))
     _ref, period = export_data.plan_period(sqlite_db, alice, other.id, today=today)
-    assert (period.since, period.basis) == (date(2026, 3, 1), export_data.PLAN_START)
+    assert (period.since, period.basis) == (date(2026, 3, 1), dates.PLAN_START)
 
 
 def test_the_latest_session_comes_with_its_addenda_except_in_a_client_copy(sqlite_db) -> None:

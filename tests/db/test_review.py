@@ -12,6 +12,7 @@ import pytest
 
 from care_plans import measures
 from care_plans.access import Actor
+from care_plans.dates import BEFORE, LAST_SESSION, PLAN_START, Period
 from care_plans.db import Database
 from care_plans.errors import AccessDenied
 from care_plans.models import PILLAR_TITLES, PILLARS, CheckinSource
@@ -112,7 +113,8 @@ def d(n: int) -> date:
 
 
 def test_the_period_runs_from_the_last_attended_session(known):
-    assert known.data.period == review.Period(d(14), TODAY, d(29), d(15), "last session")
+    assert known.data.period == Period(d(14), TODAY, LAST_SESSION)
+    assert known.data.period.before() == Period(d(29), d(15), BEFORE)
     assert known.data.period.days == 15
     assert known.data.previous_session_id == known.previous_session_id
     assert known.data.plan_start == d(40)
@@ -191,7 +193,8 @@ def test_without_an_attended_session_the_period_starts_with_the_plan(db):
     sessions.create_draft(db, alice, client.id, session_date=d(3), attendance="cancelled",
                           today=TODAY)
     data = review.since_last_session(db, alice, client.id, today=TODAY, tz=LONDON)
-    assert data.period == review.Period(d(9), TODAY, d(19), d(10), "plan start")
+    assert data.period == Period(d(9), TODAY, PLAN_START)
+    assert (data.period.before().since, data.period.before().until) == (d(19), d(10))
     assert data.previous_session_id is None
     assert (data.checkins, data.goals, data.steps_done, data.measures) == (0, (), (), ())
     assert [p.texts for p in data.prompts] == [

@@ -1,0 +1,62 @@
+"""Clinic days: the one `Period` of days, and the one way each kind of date is written.
+
+The session review compares a period with the same number of days just before it; the summary PDF
+and exports cover a period chosen or worked out from the sessions. Both are `Period`: clinic days
+`since`..`until`, both included, with `basis` saying where `since` came from.
+
+Dates are written for people as "3 Mar 2026" (`show_day`: pages, PDFs, audit-free messages) or,
+where a client reads them on their own plan, "3 March 2026" (`show_day_in_full`). FHIR and files
+use ISO dates (`date.isoformat()`), which are not for reading.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+#: Where a period's first day came from.
+LAST_SESSION = "last session"  # the review: since the last attended session
+PREVIOUS_SESSION = "previous session"  # a summary: since the session before the most recent one
+PLAN_START = "plan start"
+CHOSEN = "chosen"
+BEFORE = "before"  # the days just before another period, as long as it
+
+_WHY = {
+    LAST_SESSION: " (since the last session)",
+    PREVIOUS_SESSION: " (since the session before the most recent one)",
+    PLAN_START: " (since the plan started)",
+}
+
+
+def show_day(day: date) -> str:
+    """ "3 Mar 2026": how a date is written on pages and in PDFs."""
+    return f"{day.day} {day:%b %Y}"
+
+
+def show_day_in_full(day: date) -> str:
+    """ "3 March 2026": how a date is written on the client's own plan and in revision notes."""
+    return f"{day.day} {day:%B %Y}"
+
+
+@dataclass(frozen=True)
+class Period:
+    """Clinic days `since`..`until`, both included. `basis` says where `since` came from."""
+
+    since: date
+    until: date
+    basis: str
+
+    @property
+    def days(self) -> int:
+        return (self.until - self.since).days + 1
+
+    def __contains__(self, day: object) -> bool:
+        return isinstance(day, date) and self.since <= day <= self.until
+
+    def before(self) -> Period:
+        """The same number of days just before this period (what the review compares with)."""
+        return Period(self.since - timedelta(days=self.days), self.since - timedelta(days=1),
+                      BEFORE)
+
+    def describe(self) -> str:
+        return f"{show_day(self.since)} to {show_day(self.until)}{_WHY.get(self.basis, '')}"
