@@ -318,13 +318,15 @@ def _measures(pdf: Document, data: SummaryData, chart: bytes | None) -> None:
         return
     pdf.chart(chart, "PHQ-9 and GAD-7 totals with severity bands and reliable-change lines")
     for outcome in data.measure_outcomes:
+        if outcome.baseline_at is None or outcome.change is None:
+            continue  # measure_summary gives none without a baseline
         change = (f"{abs(outcome.change)} points {'lower' if outcome.change < 0 else 'higher'}"
                   if outcome.change else "no change")
         pdf.paragraph(
-            f"{outcome.instrument}: baseline {outcome.baseline.total} on "
-            f"{show_day(outcome.baseline.time)}, latest {outcome.latest_total} "
-            f"({outcome.latest_severity}) on {show_day(outcome.latest_time)}: {change}, "
-            f"{outcome.status}.", size=9.5)
+            f"{outcome.instrument}: baseline {outcome.baseline_total} on "
+            f"{show_day(outcome.baseline_at)}, latest {outcome.latest_total} "
+            f"({outcome.severity}) on {show_day(outcome.latest_at)}: {change}, "
+            f"{outcome.recovery_status}.", size=9.5)
     pdf.set_font(FONT, "", 8.5)
     pdf.keep_room(20)
     with pdf.table(col_widths=(33, 17, 12, 28, 24, 30, 36), text_align="LEFT",

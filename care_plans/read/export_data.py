@@ -348,9 +348,9 @@ def _paired_recovery(data: progress.ProgressData) -> str | None:
     latest: dict[str, int] = {}
     for code in measures.PAIRED_CASENESS_INSTRUMENTS:
         summary = progress.measure_summary(data, code)
-        if summary is not None:
-            baseline[code] = int(summary.baseline.total)
-            latest[code] = int(summary.latest_total)
+        if summary is not None and summary.baseline_total is not None:
+            baseline[code] = summary.baseline_total
+            latest[code] = summary.latest_total
     return measures.paired_recovery_status(baseline, latest)
 
 

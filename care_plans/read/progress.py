@@ -108,15 +108,53 @@ class ProgressData:
 
 @dataclass(frozen=True)
 class MeasureSummary:
-    """One instrument in words: baseline, latest score in the range, and what the change means."""
+    """One instrument in words: its latest complete score against the client's baseline, and
+    what the change means. The progress tab, the session review and the summary PDF all use it.
+
+    Times are the clinic's wall clock. Without a baseline (no complete score since the plan
+    started) the baseline, the change and its meaning are None."""
 
     instrument: str
-    baseline: Baseline
-    latest_time: datetime
+    latest_at: datetime
     latest_total: int
-    latest_severity: str
-    change: int
-    status: str  # one of measures.RECOVERY_STATUSES
+    severity: str
+    baseline_at: datetime | None
+    baseline_total: int | None
+    #: The latest answers raise the instrument's risk item (PHQ-9 item 9): follow up now.
+    risk_flag: bool = False
+    #: The latest score falls in the period being looked at (the review's, the PDF's).
+    latest_in_period: bool = True
+
+    @property
+    def latest_on(self) -> date:
+        return self.latest_at.date()
+
+    @property
+    def baseline_on(self) -> date | None:
+        return None if self.baseline_at is None else self.baseline_at.date()
+
+    @property
+    def latest_is_baseline(self) -> bool:
+        """The latest score is the baseline itself (the only one since the plan started)."""
+        return self.baseline_at == self.latest_at and self.baseline_total == self.latest_total
+
+    @property
+    def change(self) -> int | None:
+        """latest − baseline (lower is better on both instruments)."""
+        return None if self.baseline_total is None else self.latest_total - self.baseline_total
+
+    @property
+    def reliable_change(self) -> str | None:
+        if self.baseline_total is None:
+            return None
+        return measures.reliable_change(self.instrument, self.baseline_total, self.latest_total)
+
+    @property
+    def recovery_status(self) -> str | None:
+        """One of measures.RECOVERY_STATUSES, or None without a baseline."""
+        if self.baseline_total is None:
+            return None
+        return measures.recovery_status(self.instrument, self.baseline_total, self.latest_total)
 
 
 def _frame(rows: list[dict[str, Any]] | list[tuple[Any, ...]],
@@ -343,8 +381,7 @@ def measure_summary(data: ProgressData, instrument: str) -> MeasureSummary | Non
     latest = scores.sort_values("time").iloc[-1]
     total = int(latest["total"])
     return MeasureSummary(
-        instrument=instrument, baseline=baseline,
-        latest_time=latest["time"].to_pydatetime(), latest_total=total,
-        latest_severity=str(latest["severity"]), change=total - baseline.total,
-        status=measures.recovery_status(instrument, baseline.total, total),
+        instrument=instrument, latest_at=pd.Timestamp(latest["time"]).to_pydatetime(),
+        latest_total=total, severity=str(latest["severity"]), baseline_at=baseline.time,
+        baseline_total=baseline.total, risk_flag=bool(latest["risk_flag"]),
     )

@@ -55,6 +55,7 @@ from care_plans.models import (
 )
 from care_plans.read.caseload import baseline_and_latest
 from care_plans.read.plans import current_plan
+from care_plans.read.progress import MeasureSummary
 from care_plans.rules import RATING_LABELS
 
 #: A mean rating that moved by at least this much counts as risen or fallen (as the caseload's
@@ -104,25 +105,6 @@ class StepDone:
     description: str
     goal_description: str
     done_on: date
-
-
-@dataclass(frozen=True)
-class MeasureSummary:
-    instrument: str
-    latest_total: int
-    latest_on: date
-    severity: str
-    #: The latest answers raise the instrument's risk item (PHQ-9 item 9): follow up now.
-    risk_flag: bool
-    latest_in_period: bool
-    baseline_total: int | None
-    baseline_on: date | None
-    #: The latest score is the baseline itself (the only one since the plan started).
-    latest_is_baseline: bool
-    #: latest − baseline (lower is better on both instruments); None without a baseline.
-    change: int | None
-    reliable_change: str | None
-    recovery_status: str | None
 
 
 @dataclass(frozen=True)
@@ -300,6 +282,10 @@ def _midnight(day: date, tz: tzinfo) -> datetime:
     return datetime.combine(day, time(), tzinfo=tz).astimezone(UTC)
 
 
+def _wall_clock(moment: datetime, tz: tzinfo) -> datetime:
+    return moment.astimezone(tz).replace(tzinfo=None)
+
+
 def _period(s: Session, client_id: int, plan_start: date | None,
             today: date) -> tuple[Period, int | None]:
     previous = s.execute(
@@ -341,21 +327,13 @@ def _summaries(s: Session, client_id: int, plan_start: date | None, period: Peri
         baseline, _ = baseline_and_latest([(r.administered_at, r.total) for r in mine],
                                           plan_start, tz)
         newest = mine[-1]  # ordered by time then id: a tie ends on the newest row
-        on = newest.administered_at.astimezone(tz).date()
-        change = reliable = recovery = None
-        if baseline is not None:
-            change = newest.total - baseline[1]
-            reliable = measures.reliable_change(code, baseline[1], newest.total)
-            recovery = measures.recovery_status(code, baseline[1], newest.total)
+        latest_at = _wall_clock(newest.administered_at, tz)
         summaries.append(MeasureSummary(
-            instrument=code, latest_total=newest.total, latest_on=on,
-            severity=measures.severity(code, newest.total), risk_flag=newest.risk_flag,
-            latest_in_period=on in period,
+            instrument=code, latest_at=latest_at, latest_total=newest.total,
+            severity=measures.severity(code, newest.total),
+            baseline_at=_wall_clock(baseline[0], tz) if baseline else None,
             baseline_total=baseline[1] if baseline else None,
-            baseline_on=baseline[0].astimezone(tz).date() if baseline else None,
-            latest_is_baseline=baseline is not None
-            and baseline[0] == newest.administered_at and baseline[1] == newest.total,
-            change=change, reliable_change=reliable, recovery_status=recovery,
+            risk_flag=newest.risk_flag, latest_in_period=latest_at.date() in period,
         ))
     return tuple(summaries)
 

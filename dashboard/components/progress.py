@@ -124,14 +124,14 @@ def _show(spec: dict[str, Any] | None, empty: str, description: str,
 
 def _measure_words(data: progress.ProgressData, instrument: str) -> str | None:
     summary = progress.measure_summary(data, instrument)
-    if summary is None:
+    if summary is None or summary.baseline_at is None or summary.change is None:
         return None
     change = (f"{abs(summary.change)} points {'lower' if summary.change < 0 else 'higher'}"
               if summary.change else "no change")
-    return (f"**{instrument}**: baseline {summary.baseline.total} on "
-            f"{summary.baseline.time:{DAY}}, latest {summary.latest_total} "
-            f"({summary.latest_severity}) on {summary.latest_time:{DAY}}: {change}, "
-            f"**{summary.status}**.")
+    return (f"**{instrument}**: baseline {summary.baseline_total} on "
+            f"{summary.baseline_at:{DAY}}, latest {summary.latest_total} "
+            f"({summary.severity}) on {summary.latest_at:{DAY}}: {change}, "
+            f"**{summary.recovery_status}**.")
 
 
 def _self_harm_note(data: progress.ProgressData, instrument: str) -> None:

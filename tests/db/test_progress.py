@@ -131,7 +131,8 @@ def test_every_kind_of_record_reaches_its_frame(db: Database) -> None:
 
     summary = progress.measure_summary(data, "PHQ-9")
     assert summary is not None
-    assert (summary.baseline.total, summary.latest_total, summary.change, summary.status) == (
+    assert (summary.baseline_total, summary.latest_total, summary.change,
+            summary.recovery_status) == (
         18, 9, -9, "reliable recovery")
     # The charts draw from these frames as they are.
     for chart in (

@@ -17,6 +17,7 @@ from care_plans.db import Database
 from care_plans.errors import AccessDenied
 from care_plans.models import PILLAR_TITLES, PILLARS, CheckinSource
 from care_plans.read import review
+from care_plans.read.progress import MeasureSummary
 from care_plans.services import checkins, goals, sessions
 from tests.factories import make_client, make_user
 
@@ -225,9 +226,11 @@ def _change(name: str, mean: float | None, previous: float | None) -> review.Rat
 
 
 def test_rising_ratings_and_a_reliable_improvement_choose_the_encouraging_variants():
-    improved = review.MeasureSummary(
-        "PHQ-9", 4, d(1), "minimal", False, True, 12, d(30), False, -8, measures.IMPROVED,
-        measures.RELIABLE_RECOVERY)
+    improved = MeasureSummary(
+        "PHQ-9", latest_at=datetime.combine(d(1), time(12)), latest_total=4, severity="minimal",
+        baseline_at=datetime.combine(d(30), time(12)), baseline_total=12)
+    assert (improved.change, improved.reliable_change, improved.recovery_status) == (
+        -8, measures.IMPROVED, measures.RELIABLE_RECOVERY)
     prompts = {p.pillar: p for p in review.choose_prompts(
         ratings=[_change("connection", 7.0, 5.5), _change("self_care", 6.0, 4.0),
                  _change("mood", 6.0, 5.5)],
