@@ -12,11 +12,12 @@ today's session covers the time since the previous meeting.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
+import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -39,6 +40,7 @@ from care_plans.read import client_activity, progress, safety
 from care_plans.read import sessions as read_sessions
 from care_plans.read.plan_views import ContactView, PlanView
 from care_plans.read.plans import current_plan, get_plan
+from care_plans.read.progress import MeasureSummary
 
 #: What a step's helper reads as when that contact is left out for want of consent.
 WITHHELD_HELPER = "a contact not named here (no consent to share)"
@@ -108,7 +110,7 @@ class SummaryData:
     #: The frames the charts draw (measures emptied in a client copy).
     progress: progress.ProgressData
     measure_rows: tuple[MeasureRow, ...]
-    measure_outcomes: tuple[progress.MeasureSummary, ...]
+    measure_outcomes: tuple[MeasureSummary, ...]
     notes: tuple[ClientNote, ...]
     #: The latest session record up to `period.until`; in a client copy without its summary
     #: and addenda (clinician-only notes).
@@ -335,8 +337,9 @@ def summary_data(
         measure_rows=_measure_rows(data), measure_outcomes=tuple(
             summary for code in measures.INSTRUMENTS
             if (summary := progress.measure_summary(data, code)) is not None),
-        notes=tuple(ClientNote(row.time.to_pydatetime(), row.kind, row.text)
-                    for row in data.notes.sort_values("time", kind="stable").itertuples()),
+        notes=tuple(ClientNote(pd.Timestamp(row.time).to_pydatetime(), str(row.kind),
+                               str(row.text))
+                    for row in _rows(data.notes.sort_values("time", kind="stable"))),
         latest_session=latest, safety=risk, client_link=on_link,
         paired_recovery=None if client_copy else _paired_recovery(data),
     )
@@ -354,16 +357,22 @@ def _paired_recovery(data: progress.ProgressData) -> str | None:
     return measures.paired_recovery_status(baseline, latest)
 
 
+def _rows(frame: pd.DataFrame) -> Iterator[Any]:
+    """A frame's rows as named tuples (pandas types their fields as any scalar at all)."""
+    return iter(frame.itertuples())
+
+
 def _measure_rows(data: progress.ProgressData) -> tuple[MeasureRow, ...]:
     rows = []
-    for row in data.measures.sort_values(["time", "instrument"], kind="stable").itertuples():
-        baseline = data.baselines.get(row.instrument)
+    for row in _rows(data.measures.sort_values(["time", "instrument"], kind="stable")):
+        instrument = str(row.instrument)
+        baseline = data.baselines.get(instrument)
         total = int(row.total)
         change = total - baseline.total if baseline is not None else None
         rows.append(MeasureRow(
-            instrument=row.instrument, at=row.time.to_pydatetime(), total=total,
+            instrument=instrument, at=pd.Timestamp(row.time).to_pydatetime(), total=total,
             severity=str(row.severity), change=change,
-            reliable_change=measures.reliable_change(row.instrument, baseline.total, total)
+            reliable_change=measures.reliable_change(instrument, baseline.total, total)
             if baseline is not None else None,
             risk_flag=bool(row.risk_flag),
         ))

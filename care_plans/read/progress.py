@@ -15,7 +15,7 @@ Calendar dates (sessions, reviews, steps) are midnight of that day in the same f
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
@@ -337,7 +337,7 @@ def _risk_answer(instrument: str, answers: list[Any]) -> int | None:
     return int(answers[definition.risk_item])
 
 
-def _events(sessions: list[Any], plan_start: date | None, gas_days: list[date],
+def _events(sessions: Sequence[Any], plan_start: date | None, gas_days: list[date],
             next_review: date | None, *, since: date | None, last_day: date,
             today: date) -> pd.DataFrame:
     """Sessions, and plan reviews: the plan's start, each GAS review, the review due date.
