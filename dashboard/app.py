@@ -51,6 +51,9 @@ CLINICAL = [
     st.Page(PAGES / "outcomes.py", title="Outcomes", icon=":material/monitoring:",
             url_path="outcomes"),
 ]
+#: The addresses of each role's pages besides "/" (a default page answers "/" too).
+CLINICAL_PATHS = {"client": "Client", "review": "Session review", "outcomes": "Outcomes"}
+ADMIN_PATHS = {"admin": "Accounts and assignments"}
 ADMIN = [
     st.Page(PAGES / "admin.py", title="Accounts and assignments",
             icon=":material/admin_panel_settings:", url_path="admin",
@@ -60,7 +63,8 @@ ADMIN = [
 if actor is None:
     # While signed out every protected address shows the sign-in form, so a deep link lands on
     # the page asked for once signed in.
-    paths = sorted({p.url_path for p in CLINICAL + ADMIN if p.url_path})
+    # (a default page's url_path reads "", so the addresses are listed here, not read back)
+    paths = sorted(set(CLINICAL_PATHS) | set(ADMIN_PATHS))
     aliases = [st.Page(signin.blank, title="Sign in", default=True)] + [
         st.Page(signin.blank, title="Sign in", url_path=path) for path in paths
     ]
@@ -68,6 +72,23 @@ if actor is None:
     st.stop()
 
 pages = ADMIN if actor.role == "admin" else CLINICAL
+
+
+def _not_for_this_role(title: str, for_whom: str, home: st.Page) -> st.Page:
+    """Another role's address, said in words (never a silent jump to the start page)."""
+    def page() -> None:
+        st.title(title)
+        st.warning(f"This page is for {for_whom}. Your account ({actor.role}) cannot open it.")
+        st.page_link(home, label="Back to your start page", icon=":material/home:")
+
+    return page
+
+
+others = CLINICAL_PATHS if pages is ADMIN else ADMIN_PATHS
+for_whom = ("clinicians and supervisors (administrators manage accounts and never see client "
+            "records)" if pages is ADMIN else "administrators")
+hidden = [st.Page(_not_for_this_role(title, for_whom, pages[0]), title=title, url_path=path,
+                  visibility="hidden") for path, title in others.items()]
 with st.sidebar:
     st.markdown(f"**{plain(actor.full_name)}**")
     st.caption(f"{actor.role.capitalize()} · {deps.settings().clinic_name}")
@@ -76,4 +97,4 @@ with st.sidebar:
 with faults.plain_errors():
     signin.idle_warning(deps.settings().idle_timeout_seconds)
     with deps.signed_in(actor):  # the sign-in was checked once, just now: the page reads that
-        st.navigation(pages).run()
+        st.navigation(pages + hidden).run()

@@ -43,4 +43,5 @@ def client_from_address(page_title: str, empty_hint: str) -> clients.ClientInfo:
         st.title(page_title)
         st.warning("No client with this ref in your caseload.")
         st.text(f"Ref: {clients.normalise_ref(ref)}")
+        st.page_link(deps.page("caseload"), label="Back to the caseload", icon=":material/groups:")
         st.stop()

@@ -207,13 +207,16 @@ def test_a_bad_link_shows_a_friendly_message_and_no_form(app_db, seeded, kind):
     assert "Élodie" not in page_text(at) and "Walk to the park" not in page_text(at)
 
 
-def test_too_many_wrong_links_pause_this_connection(app_db, seeded):
+def test_too_many_wrong_links_pause_wrong_ones_but_never_the_clients_own(app_db, seeded):
     token, _ = checkin_links.create_link(app_db, seeded.clinician, seeded.client_id)
     for i in range(checkin_links.MAX_FAILURES):
         checkin_links.open_link(app_db, f"guess {i}", source_address=None)
-    at = open_form(token)
+    at = open_form("yet another guess")
     assert "paused for 15 minutes" in at.warning[0].value
     assert not at.pills
+    at = open_form(token)  # the client's own link, from the same (unknown) address
+    assert not at.exception and not at.warning
+    assert at.pills  # the form is there
 
 
 def test_the_client_page_makes_shows_and_revokes_links(app_db, seeded):
