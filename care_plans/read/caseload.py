@@ -403,6 +403,21 @@ def _check_arguments(sort: str, flag: str | None, page: int, page_size: int) -> 
         raise ValidationError(problems)
 
 
+def clinician_choices(db: Database, actor: Actor) -> tuple[tuple[str, str], ...]:
+    """(username, full name) of everyone on a care team of a client `actor` may read, by name:
+    the choices of the caseload's clinician filter (a supervisor's; a clinician sees their own
+    teams). Admins are refused: they read no clinical records."""
+    visible = visible_client_ids(actor)
+    stmt = (select(User.username, User.full_name).join(ClientAssignment,
+                                                       ClientAssignment.user_id == User.id)
+            .distinct())
+    if visible is not None:
+        stmt = stmt.where(ClientAssignment.client_id.in_(visible))
+    with db.uow() as uow:
+        rows = uow.session.execute(stmt).all()
+    return tuple(sorted(((u, n or u) for u, n in rows), key=lambda r: (r[1].casefold(), r[0])))
+
+
 def caseload_page(
     db: Database,
     actor: Actor,

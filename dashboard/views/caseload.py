@@ -84,8 +84,10 @@ flag = c2.selectbox("Only clients flagged", [None, *FLAG_CHOICES], key="caseload
                     on_change=first_page)
 clinician = None
 if actor.role == "supervisor":
-    clinician = c3.text_input("Clinician (username)", key="caseload_clinician",
-                              on_change=first_page) or None
+    team = dict(caseload.clinician_choices(db, actor))
+    clinician = c3.selectbox("Clinician", [None, *team], key="caseload_clinician",
+                             format_func=lambda u: "everyone" if u is None
+                             else f"{team[u]} ({u})", on_change=first_page)
 sort = c4.selectbox("Sort by", ["flags", "ref", "name", "last_checkin", "next_review"],
                     key="caseload_sort", format_func=lambda s: s.replace("_", " "),
                     on_change=first_page)

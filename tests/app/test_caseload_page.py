@@ -183,7 +183,11 @@ def test_supervisor_sees_everyone_and_filters_by_clinician(caseload) -> None:
     assert len(table(at)) == 6
     assert table(at)["CP-0101"]["Clinician"] == "bob"
     assert "Dee Risk" in at.error[0].value
-    at.text_input(key="caseload_clinician").input("bob").run()
+    box = at.selectbox(key="caseload_clinician")
+    # chosen by name from the care teams, never typed as an exact username
+    assert box.options[0] == "everyone" and set(box.options[1:]) == {
+        "Alice Example (alice)", "Bob Example (bob)"}
+    box.set_value("bob").run()
     assert list(table(at)) == ["CP-0101"]
 
 

@@ -176,6 +176,10 @@ MATRIX: dict[str, Row] = {
     "caseload.risk_alerts": Row(
         lambda w, a, t: caseload.risk_alerts(w.db, a, today=TODAY),
         cells(ALLOW, HIDDEN, ALLOW, REFUSE), has_client),
+    "caseload.clinician_choices": Row(
+        lambda w, a, t: caseload.clinician_choices(w.db, a),
+        cells(ALLOW, HIDDEN, ALLOW, REFUSE),
+        lambda w, r: "own.clinician" in {u for u, _ in r}),  # on the world client's team
     "rosters.client_roster": Row(
         lambda w, a, t: rosters.client_roster(w.db, a),
         cells(ALLOW, HIDDEN, ALLOW, REFUSE), has_client),
