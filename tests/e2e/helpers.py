@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+SERIOUS = ("serious", "critical")
+
 
 def wait_idle(page: object, timeout: float = 30_000) -> None:
     """Wait until Streamlit has finished running the script for this page."""
@@ -101,3 +109,22 @@ def click(page: object, name: str, within: object | None = None) -> None:
     """Click the button called `name` (inside `within`) and wait for the run it starts."""
     button = (within or page).get_by_role("button", name=name, exact=True).first  # type: ignore
     act(page, button.click)
+
+
+def axe_violations(page: object, exclude: Sequence[str] = (),
+                   disable: Sequence[str] = ()) -> list[dict]:
+    """axe-core's serious and critical violations on the page as it is now: each with its rule
+    id, impact, help text and the first few offending elements. `exclude` lists CSS selectors
+    left out of the check, `disable` rule ids switched off (each caller says why)."""
+    if not AXE.exists():
+        pytest.fail("axe-core is not installed: run `make node-tools` (npm ci)")
+    if not page.evaluate("typeof window.axe !== 'undefined'"):  # type: ignore[attr-defined]
+        page.add_script_tag(path=str(AXE))  # type: ignore[attr-defined]
+    context = {"include": [["html"]], "exclude": [[s] for s in exclude]}
+    options = {"resultTypes": ["violations"],
+               "rules": {rule: {"enabled": False} for rule in disable}}
+    results = page.evaluate(  # type: ignore[attr-defined]
+        "async ([context, options]) => await axe.run(context, options)", [context, options])
+    return [{"id": v["id"], "impact": v["impact"], "help": v["help"],
+             "nodes": [n["target"] for n in v["nodes"]][:5]}
+            for v in results["violations"] if v["impact"] in SERIOUS]

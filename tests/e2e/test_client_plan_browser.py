@@ -16,13 +16,12 @@ from care_plans.read import plans as read_plans
 from care_plans.services import checkin_links, client_portal, plans
 from tests.db.test_client_portal import SECRET, seed_portal
 from tests.e2e.conftest import ROOT
-from tests.e2e.helpers import sign_in, wait_idle
+from tests.e2e.helpers import axe_violations, sign_in, wait_idle
 from tests.factories import TEST_PASSWORD, make_user
 
 pytestmark = pytest.mark.browser
 
 SHOTS = ROOT / "docs" / "screenshots"
-AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 PHONE = {"viewport": {"width": 375, "height": 812}, "device_scale_factor": 2,
          "is_mobile": True, "has_touch": True}
 
@@ -46,20 +45,8 @@ def open_part(page, name: str) -> None:
     wait_rendered(page)
 
 
-def serious_violations(page) -> list[dict]:
-    """axe-core's serious and critical violations on the page as it is now."""
-    if not AXE.exists():
-        pytest.fail("axe-core is not installed: run `make node-deps` (npm ci)")
-    page.add_script_tag(path=str(AXE))
-    results = page.evaluate("async () => await axe.run(document, "
-                            "{resultTypes: ['violations']})")
-    return [{"id": v["id"], "impact": v["impact"],
-             "nodes": [n["target"] for n in v["nodes"]][:5]}
-            for v in results["violations"] if v["impact"] in ("serious", "critical")]
-
-
 def assert_accessible(page, part: str) -> None:
-    found = serious_violations(page)
+    found = axe_violations(page)
     assert not found, f"{part}: {json.dumps(found, indent=1)}"
 
 
