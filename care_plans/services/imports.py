@@ -247,8 +247,9 @@ def import_checkins(
                 continue
             cells_by_line.append((line, dict(zip(columns, cells, strict=True))))
 
-        writable = _writable_clients(
-            s, actor, {normalise_ref(c["client_ref"]) for _, c in cells_by_line}
+        writable = _writable_clients(  # a ref holding NUL is a row fault, never a query
+            s, actor, {normalise_ref(c["client_ref"]) for _, c in cells_by_line
+                       if "\x00" not in c["client_ref"]}
         )
         rows: list[_Row] = []
         for line, cells in cells_by_line:

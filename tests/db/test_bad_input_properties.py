@@ -33,7 +33,7 @@ from tests.factories import make_client, make_user
 
 TZ = ZoneInfo("Europe/London")
 NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
-PROPERTY = settings(max_examples=40, deadline=None,
+PROPERTY = settings(max_examples=40, deadline=None, derandomize=True, database=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture,
                                            HealthCheck.too_slow])
 
