@@ -42,7 +42,7 @@ EXCLUDED: list[tuple[str, str, str]] = []
 #: (axe color-contrast, serious). Strict: each test fails once the page is fixed, so the mark
 #: must then be removed. Not an exclusion: the checker still runs on the whole page.
 CONTRAST = pytest.mark.xfail(strict=True, reason="axe color-contrast (serious) on caption "
-                             "text: not fixed yet (counts in the closing note of the editing issue)")
+                             "text: not fixed yet (counts in the editing issue's closing note)")
 
 #: page -> number of serious/critical violations found, printed at the end of the module.
 COUNTS: dict[str, int] = {}
