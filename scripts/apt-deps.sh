@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian packages care-plans needs, skipping what is present.
-#   `apt-deps.sh run`  what the dashboard needs:  fonts-dejavu-core (the Unicode TTF the PDFs embed)
+#   `apt-deps.sh run`  what the dashboard needs: the fonts the PDFs embed
+#     fonts-dejavu-core  DejaVu Sans, the text face
+#     fonts-noto-core    Noto Sans for Hebrew, Arabic and Indic scripts DejaVu lacks
+#     fonts-noto-cjk     Noto Sans CJK (Chinese, Japanese, Korean)
+#     fonts-symbola      monochrome emoji (colour emoji fonts are bitmaps fpdf2 cannot embed)
 #   `apt-deps.sh test` and what the tests need too:
 #     postgresql     throwaway PostgreSQL servers for the data-layer tests
 #     poppler-utils  pdftotext / pdftoppm to read generated PDFs back
@@ -9,7 +13,7 @@
 #                    (package.json: Node 22 itself comes from the npm registry)
 #     nginx          the reverse proxy of docs/deployment.md, run by the multi-server test
 set -euo pipefail
-wanted=(fonts-dejavu-core)
+wanted=(fonts-dejavu-core fonts-noto-core fonts-noto-cjk fonts-symbola)
 if [ "${1:-test}" = "test" ]; then
   wanted+=(postgresql poppler-utils chromium nginx)
   command -v npm >/dev/null 2>&1 || wanted+=(nodejs npm)

@@ -1,25 +1,43 @@
-"""The page every exported PDF is printed on: a Unicode TTF font, the client's name, ref and date
-of birth with "Confidential" at the top of every page, "Page N of M" at the bottom, and the
-few text blocks the documents are made of. Charts become PNGs here too.
+"""The page every exported PDF is printed on: Unicode fonts, the client's name, ref and date of
+birth with "Confidential" at the top of every page, "Page N of M" at the bottom, and the few text
+blocks the documents are made of. Charts become PNGs here too.
 
 Why a module of its own: the session summary and the crisis-plan page must identify the client
 and carry the confidentiality marking on every page, wrap long text rather than cut it, and
 give byte-identical files for the same data and generation time. Those rules are written once.
-fpdf2's core fonts are Latin-1 only, so DejaVu Sans (Debian's fonts-dejavu-core, installed by
-`make apt-deps`) is embedded; a missing font is a clear error, never a garbled PDF.
+
+Fonts: fpdf2's core fonts are Latin-1 only, so DejaVu Sans (Debian's fonts-dejavu-core) is
+embedded, with fallback fonts for what a client may write that DejaVu lacks: Noto Sans for
+Hebrew, Arabic and the Indic scripts (fonts-noto-core), Noto Sans CJK (fonts-noto-cjk) and
+Symbola's monochrome emoji (fonts-symbola; colour emoji fonts are bitmaps fpdf2 cannot embed).
+Text shaping (HarfBuzz, the uharfbuzz package) puts right-to-left text in reading order and
+joins Arabic letters. All are installed by `make apt-deps`; a missing font is a clear error
+naming the package, never a garbled PDF. A character no font has is printed as
+REPLACEMENT (never dropped) and counted: the count goes into the export's audit event.
+
+Each font file is parsed once per process (a 19 MB CJK collection takes half a second) and
+copied into each document; a fallback font is added to a document only when its text needs it.
 """
 
 from __future__ import annotations
 
+import copy
 import io
 import logging
+import threading
+import types
+import unicodedata
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from functools import cache, lru_cache
 from pathlib import Path
 
 import altair as alt
+from fontTools import ttLib
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
+from fpdf.fonts import SubsetMap, TTFFont
 
 from care_plans.errors import DomainError
 
@@ -28,8 +46,61 @@ from care_plans.errors import DomainError
 logging.getLogger("fpdf").setLevel(logging.ERROR)
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
-FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
+NOTO_DIR = Path("/usr/share/fonts/truetype/noto")
+CJK_DIR = Path("/usr/share/fonts/opentype/noto")
+SYMBOLA_DIR = Path("/usr/share/fonts/truetype/ancient-scripts")
 FONT = "DejaVu"
+#: What a character no font has is printed as (U+FFFD REPLACEMENT CHARACTER, in DejaVu Sans).
+REPLACEMENT = "\ufffd"
+
+
+@dataclass(frozen=True)
+class Face:
+    """One font family of a Debian package: its files by style ("" regular, "B" bold; a
+    family without a bold file prints bold text in its regular face)."""
+
+    family: str
+    package: str
+    folder: str  # the name of one of this module's *_DIR paths, read when used (tests move it)
+    files: tuple[tuple[str, str], ...]
+    collection: int = 0  # the face of a .ttc collection
+    #: Code point ranges looked up in this face (none: any). Keeps the CJK collection unopened
+    #: for a character it could not have anyway.
+    ranges: tuple[tuple[int, int], ...] = ()
+
+    def covers_range(self, code: int) -> bool:
+        return not self.ranges or any(low <= code <= high for low, high in self.ranges)
+
+    def path(self, style: str) -> Path:
+        names = dict(self.files)
+        return globals()[self.folder] / names.get(style, names[""])
+
+
+def _noto(script: str) -> Face:
+    return Face(f"Noto{script}", "fonts-noto-core", "NOTO_DIR",
+                (("", f"NotoSans{script}-Regular.ttf"), ("B", f"NotoSans{script}-Bold.ttf")))
+
+
+MAIN = Face(FONT, "fonts-dejavu-core", "FONT_DIR",
+            (("", "DejaVuSans.ttf"), ("B", "DejaVuSans-Bold.ttf")))
+#: Where a character DejaVu Sans lacks is looked for, in this order.
+FALLBACKS = (
+    _noto("Hebrew"), _noto("Arabic"), _noto("Devanagari"), _noto("Bengali"),
+    _noto("Gurmukhi"), _noto("Gujarati"), _noto("Tamil"), _noto("Thai"),
+    Face("NotoCJK", "fonts-noto-cjk", "CJK_DIR",
+         (("", "NotoSansCJK-Regular.ttc"), ("B", "NotoSansCJK-Bold.ttc")),
+         ranges=((0x1100, 0x11FF), (0x2E80, 0x2FFF), (0x3000, 0x9FFF), (0xA960, 0xA97F),
+                 (0xAC00, 0xD7FF), (0xF900, 0xFAFF), (0xFE30, 0xFE4F), (0xFF00, 0xFFEF),
+                 (0x1B000, 0x1B16F), (0x1F200, 0x1F2FF), (0x20000, 0x3FFFF))),
+    Face("Symbola", "fonts-symbola", "SYMBOLA_DIR", (("", "Symbola_hint.ttf"),)),
+)
+FACES = (MAIN, *FALLBACKS)
+#: Characters that are kept whether or not a font draws them: line breaks and tabs.
+_KEPT = frozenset("\n\r\t")
+#: Presentation hints with nothing to draw (emoji/text variation selectors): left out when no
+#: font has them, as a font would print them as an empty box.
+_HINTS = frozenset(range(0xFE00, 0xFE10)) | frozenset(range(0xE0100, 0xE01F0))
+
 
 MARGIN = 15.0
 TOP = 24.0
@@ -44,23 +115,79 @@ CONFIDENTIAL = "CONFIDENTIAL"
 
 
 class FontMissing(DomainError):
-    """The TTF font the PDFs embed is not installed."""
-
+    """A font the PDFs embed is not installed."""
 
 def show_time(moment: datetime) -> str:
     return f"{moment.day} {moment:%b %Y %H:%M}"
 
 
-def font_paths(font_dir: Path | None = None) -> dict[str, Path]:
-    folder = font_dir or FONT_DIR
-    paths = {style: folder / name for style, name in FONT_FILES.items()}
-    missing = [str(p) for p in paths.values() if not p.is_file()]
+def font_paths() -> dict[tuple[str, str], Path]:
+    """Every font file the PDFs may embed, by (family, style); FontMissing names the Debian
+    packages to install when any is missing."""
+    paths = {(face.family, style): face.path(style) for face in FACES for style, _ in face.files}
+    missing = {face.package: None for face in FACES for style, _ in face.files
+               if not face.path(style).is_file()}
     if missing:
+        files = [str(p) for p in paths.values() if not p.is_file()]
+        packages = " ".join(missing)
         raise FontMissing(
-            f"The PDF font is missing ({', '.join(missing)}). Install it with "
-            "`sudo apt-get install fonts-dejavu-core` (or run `make apt-deps`) and try again."
-        )
+            f"The PDF fonts are missing ({', '.join(files)}). Install them with "
+            f"`sudo apt-get install {packages}` (or run `make apt-deps`) and try again.")
     return paths
+
+
+_LOCK = threading.Lock()
+
+
+@cache
+def _coverage(path: Path, collection: int) -> frozenset[int]:
+    """The code points a font file has glyphs for (read once per process)."""
+    font = ttLib.TTFont(path, fontNumber=collection, lazy=True)
+    try:
+        return frozenset(font.getBestCmap() or {})
+    finally:
+        font.close()
+
+
+def needs_shaping(text: str) -> bool:
+    """Whether `text` has right-to-left letters or combining marks (Arabic, Hebrew, Indic
+    scripts, Thai): text HarfBuzz must shape to print in reading order and joined up."""
+    if text.isascii():
+        return False
+    return any(char >= "\u0590" and (unicodedata.bidirectional(char) in ("R", "AL", "AN")
+                                     or unicodedata.category(char) in ("Mn", "Mc"))
+               for char in text)
+
+
+@lru_cache(maxsize=65536)
+def _fallback_face(code: int, style: str) -> tuple[Face, str] | None:
+    """The fallback face (and its style) that draws a code point, or None when none does."""
+    for face in FALLBACKS:
+        if not face.covers_range(code):
+            continue
+        face_style = style if style in dict(face.files) else ""
+        if code in _coverage(face.path(face_style), face.collection):
+            return face, face_style
+    if style and code in _coverage(MAIN.path(""), MAIN.collection):
+        return MAIN, ""  # in DejaVu Sans, though not in its bold
+    return None
+
+
+_TEMPLATES: dict[tuple[Path, str, int], TTFFont] = {}
+
+
+def _template(path: Path, style: str, collection: int) -> TTFFont:
+    """The font parsed once per process, for documents to copy."""
+    key = (path, style, collection)
+    with _LOCK:
+        font = _TEMPLATES.get(key)
+        if font is None:
+            holder = FPDF()
+            holder.add_font("template", style, str(path), collection_font_number=collection)
+            font = holder.fonts["template" + style]
+            font.ttfont.getGlyphOrder()  # loaded now, not lazily by two threads at once
+            _TEMPLATES[key] = font
+        return font
 
 
 def chart_png(chart: alt.TopLevelMixin) -> bytes:
@@ -76,8 +203,20 @@ class Document(FPDF):
     def __init__(self, *, identity: str, footer_text: str, generated_at: datetime,
                  title: str, author: str) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
-        for style, path in font_paths().items():
-            self.add_font(FONT, style, str(path))
+        font_paths()  # every font there, or a clear error before anything is drawn
+        # fpdf2 looks for a fallback font only when it has some: fallbacks are added when
+        # first needed (get_fallback_font), so this placeholder, no font's key, stands in.
+        self._fallback_font_ids = ["(fallback fonts, added when needed)"]
+        for style, _ in MAIN.files:
+            self._use_font(MAIN, style)
+        # Bidirectional text in reading order, Arabic and Indic letters joined (HarfBuzz). It
+        # doubles the time text takes to lay out, so only text that needs it is shaped.
+        self.set_text_shaping(True)
+        self._shaping = self.text_shaping
+        self.text_shaping = None
+        #: Characters printed as REPLACEMENT because no font has them (ids and counts only
+        #: leave this document: the count goes into the audit event).
+        self.replaced_glyphs = 0
         self.identity = identity
         self.footer_text = footer_text
         self.set_margins(MARGIN, TOP, MARGIN)
@@ -88,6 +227,71 @@ class Document(FPDF):
         self.set_creator("care-plans")
         self.set_lang("en-GB")
         self.set_text_color(*INK)
+
+    # --- Fonts -------------------------------------------------------------------------------
+
+    def _use_font(self, face: Face, style: str) -> str:
+        """The font key of `face` in `style`, copying it into this document when first used."""
+        fontkey = f"{face.family.lower()}{style}"
+        if fontkey not in self.fonts:
+            template = _template(face.path(style), style, face.collection)
+            font = copy.copy(template)  # shares the parsed font file, read only
+            font.i = len(self.fonts) + 1
+            font.fontkey = fontkey
+            font.cw = copy.copy(template.cw)
+            font.missing_glyphs = []
+            font.biggest_size_pt = 0
+            font.subset = SubsetMap(font)
+            self.fonts[fontkey] = font
+            if face is not MAIN:
+                self._fallback_font_ids.append(fontkey)
+            if font.is_cff and font.is_cid_keyed:
+                self._set_min_pdf_version("1.6")
+        return fontkey
+
+    def get_fallback_font(self, char: str, style: str = "") -> str | None:
+        """The font for a character DejaVu Sans lacks (fpdf2 asks while laying text out)."""
+        found = _fallback_face(ord(char), style)
+        return self._use_font(*found) if found is not None else None
+
+    def _drawable(self, code: int) -> bool:
+        font = self.current_font
+        return (font is not None and code in font.cmap) or (
+            _fallback_face(code, self.font_style) is not None)
+
+    def _printable(self, text: str) -> tuple[str, int]:
+        """`text` with each character no font has as REPLACEMENT, and how many were."""
+        cmap = self.current_font.cmap if self.current_font is not None else {}
+        if all(ord(c) in cmap or c in _KEPT for c in text):
+            return text, 0
+        out: list[str] = []
+        replaced = 0
+        for char in text:
+            code = ord(char)
+            if code in cmap or char in _KEPT or self._drawable(code):
+                out.append(char)
+            elif code in _HINTS or unicodedata.category(char) == "Cf":
+                continue  # a zero-width presentation or format mark: nothing to print
+            else:
+                out.append(REPLACEMENT)
+                replaced += 1
+        return "".join(out), replaced
+
+    def normalize_text(self, text: str) -> str:
+        """Every text fpdf2 prints comes through here: what no font has is replaced, visibly,
+        and counted when it is really written (not when only measured or laid out)."""
+        text, replaced = self._printable(super().normalize_text(text))
+        self.text_shaping = self._shaping if needs_shaping(text) else None
+        if replaced and isinstance(self._out, types.MethodType):  # not a dry run
+            self.replaced_glyphs += replaced
+        return text
+
+    def get_string_width(self, s: str, normalized: bool = False,
+                         markdown: bool = False) -> float:
+        if not normalized:  # measuring prints nothing: nothing to count
+            s = self._printable(s)[0]
+            self.text_shaping = self._shaping if needs_shaping(s) else None
+        return super().get_string_width(s, normalized=True, markdown=markdown)
 
     # --- Every page ---------------------------------------------------------------------------
 
@@ -297,4 +501,10 @@ class Document(FPDF):
         self.set_text_color(*INK)
 
     def to_bytes(self) -> bytes:
+        # Writing the file subsets each font in place: each gets its own copy of the file
+        # for that, the parsed one stays whole for the next document.
+        for font in self.fonts.values():
+            if isinstance(font, TTFFont):
+                font.ttfont = ttLib.TTFont(font.ttffile, recalcTimestamp=False, lazy=True,
+                                           fontNumber=font.collection_font_number)
         return bytes(self.output())

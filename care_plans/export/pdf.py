@@ -10,6 +10,7 @@ data and time always give the same bytes.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 import altair as alt
@@ -32,6 +33,14 @@ OPEN_MARK = "○"
 #: Body type sizes of the crisis-plan page (points), largest first: the largest that fits one
 #: page is used.
 CRISIS_SIZES = tuple(x / 2 for x in range(30, 17, -1))
+
+
+@dataclass(frozen=True)
+class Printed:
+    """A PDF and how many characters in it no font has (printed as a replacement mark)."""
+
+    content: bytes
+    replaced_glyphs: int
 
 
 def _identity(data: SummaryData) -> str:
@@ -92,6 +101,12 @@ def session_summary_pdf(data: SummaryData, generated_at: datetime,
     `images` (ratings PNG, measures PNG) may be given when already rendered; by default they
     are drawn here from `data.progress`.
     """
+    return print_session_summary(data, generated_at, images).content
+
+
+def print_session_summary(data: SummaryData, generated_at: datetime,
+                          images: tuple[bytes | None, bytes | None] | None = None) -> Printed:
+    """`session_summary_pdf` with the count of characters no font has."""
     if images is None:
         images = (ratings_png(data), None if data.client_copy else measures_png(data))
     pdf = _document(data, generated_at, "Session summary")
@@ -125,7 +140,7 @@ def session_summary_pdf(data: SummaryData, generated_at: datetime,
     pdf.paragraph("Signed to confirm that we went through this summary together.", muted=True)
     pdf.signature_line("Clinician", data.clinician_name)
     pdf.signature_line("Client", data.client.full_name)
-    return pdf.to_bytes()
+    return Printed(pdf.to_bytes(), pdf.replaced_glyphs)
 
 
 def risk_lines(data: SummaryData) -> list[tuple[str, str]]:
@@ -378,12 +393,17 @@ def _session(pdf: Document, data: SummaryData) -> None:
 def crisis_plan_pdf(data: SummaryData, generated_at: datetime) -> bytes:
     """The client's crisis plan on one page, in the largest type that fits (long plans go on
     to a second page rather than lose a word)."""
+    return print_crisis_plan(data, generated_at).content
+
+
+def print_crisis_plan(data: SummaryData, generated_at: datetime) -> Printed:
+    """`crisis_plan_pdf` with the count of characters no font has."""
     # Smaller type never takes more pages, so a binary search over the sizes finds the largest
     # that fits in a few layouts.
     low, high = 0, len(CRISIS_SIZES) - 1  # CRISIS_SIZES runs from largest to smallest
     best = _crisis_page(data, generated_at, CRISIS_SIZES[high])
     if best.pages_count > 1:
-        return best.to_bytes()
+        return Printed(best.to_bytes(), best.replaced_glyphs)
     while low < high:
         middle = (low + high) // 2
         page = _crisis_page(data, generated_at, CRISIS_SIZES[middle])
@@ -391,7 +411,7 @@ def crisis_plan_pdf(data: SummaryData, generated_at: datetime) -> bytes:
             best, high = page, middle
         else:
             low = middle + 1
-    return best.to_bytes()
+    return Printed(best.to_bytes(), best.replaced_glyphs)
 
 
 def _crisis_page(data: SummaryData, generated_at: datetime, size: float) -> Document:

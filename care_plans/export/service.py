@@ -3,7 +3,9 @@ made. The dashboard's download buttons and the `care-plans export-*` commands ca
 
 Why a module of its own: every file that leaves with a client's record in it is an audit event
 at the moment it is generated, whoever asked for it and however. The event holds ids, options,
-the period and the file's SHA-256 (to recognise the file later), never names or clinical values.
+the period, the file's SHA-256 (to recognise the file later) and how many characters of the PDFs'
+text no font could print (`replaced_glyphs`: printed as a replacement mark, never dropped), never
+names or clinical values.
 The generation time is an input, so a fixed time gives byte-identical files.
 """
 
@@ -158,10 +160,12 @@ def export_pdf(
                        client_copy=client_copy, include_unconsented=include_unconsented)
     mentions = summary_mentions(summary)
     proceeded = _check_mentions(mentions, proceed_with)
-    content = pdf.session_summary_pdf(summary, at)
+    printed = pdf.print_session_summary(summary, at)
+    content = printed.content
     _record(db, actor, "export.pdf", client_id, content, {
         "since": summary.period.since.isoformat(), "until": summary.period.until.isoformat(),
         "client_copy": client_copy, "include_unconsented": include_unconsented,
+        "replaced_glyphs": printed.replaced_glyphs,
         **consent.audit_detail(mentions, proceeded),
     })
     return ExportFile(summary_file_name(summary.client.ref, summary.period, client_copy), PDF,
@@ -184,9 +188,11 @@ def export_crisis_plan(
     at = _now(generated_at)
     summary = _summary(db, actor, client_id, settings, at, client_copy=True,
                        include_unconsented=True)
-    content = pdf.crisis_plan_pdf(summary, at)
+    printed = pdf.print_crisis_plan(summary, at)
+    content = printed.content
     _record(db, actor, "export.crisis_pdf", client_id, content,
-            {"crisis_contacts": len(summary.crisis_contacts)})
+            {"crisis_contacts": len(summary.crisis_contacts),
+             "replaced_glyphs": printed.replaced_glyphs})
     return ExportFile(crisis_file_name(summary.client.ref), PDF, content)
 
 
