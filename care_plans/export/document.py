@@ -16,6 +16,7 @@ import logging
 from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
+from typing import cast
 
 import altair as alt
 from fpdf import FPDF
@@ -220,7 +221,9 @@ class Document(FPDF):
     def notice(self, title: str, text: str, *, size: float = 10) -> None:
         """A title and a bold text on a tinted box, kept on one page (an emergency message)."""
         self.set_font(FONT, "B", size)
-        lines = self.multi_cell(self.epw - 6, size * 0.48, text, dry_run=True, output="LINES")
+        # output="LINES" gives the wrapped lines (fpdf2 types every output mode as one Union)
+        lines = cast("list[str]", self.multi_cell(self.epw - 6, size * 0.48, text,
+                                                  dry_run=True, output="LINES"))
         height = (size + 2) * 0.5 + 2 + len(lines) * size * 0.48 + 6
         self.keep_room(height + 2)
         top = self.get_y()
@@ -247,8 +250,9 @@ class Document(FPDF):
         heights = []
         for style, text in lines:
             self.set_font(FONT, "B" if style == "B" else "", size)
-            heights.append(len(self.multi_cell(widths, line_height, text, dry_run=True,
-                                               output="LINES")) * line_height + 1)
+            wrapped = cast("list[str]", self.multi_cell(widths, line_height, text, dry_run=True,
+                                                        output="LINES"))
+            heights.append(len(wrapped) * line_height + 1)
         height = (size + 2.5) * 0.5 + 3 + sum(heights) + 4
         if height <= self.eph:
             self.keep_room(height + 2)
