@@ -116,7 +116,7 @@ def client_by_ref(session: Session, ref: str) -> Client:
     return client
 
 
-def readable_client_ids(session: Session, actor: Actor) -> Select[tuple[int]] | None:
+def readable_client_ids(session: Session, actor: Actor) -> Select[int] | None:
     """For a read over many clients at once (service outcomes): refuses an inactive account and
     administrators, then gives the ids the actor may read, or None for every client."""
     _active_user(session, actor)
@@ -134,7 +134,7 @@ def require_clinical(actor: Actor) -> None:
         raise AccessDenied("Administrators do not read clinical records.")
 
 
-def visible_client_ids(actor: Actor) -> Select[tuple[int]] | None:
+def visible_client_ids(actor: Actor) -> Select[int] | None:
     """A subquery of client ids the actor may read, or None for 'all clients'."""
     require_clinical(actor)
     if actor.is_system or actor.role == Role.SUPERVISOR.value:

@@ -5,9 +5,11 @@ gate, and the pages each role may use. Pages a role may not use are absent from 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import streamlit as st
+from streamlit.navigation.page import StreamlitPage
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -74,11 +76,12 @@ if actor is None:
 pages = ADMIN if actor.role == "admin" else CLINICAL
 
 
-def _not_for_this_role(title: str, for_whom: str, home: st.Page) -> st.Page:
+def _not_for_this_role(title: str, for_whom: str, home: StreamlitPage,
+                       role: str) -> Callable[[], None]:
     """Another role's address, said in words (never a silent jump to the start page)."""
     def page() -> None:
         st.title(title)
-        st.warning(f"This page is for {for_whom}. Your account ({actor.role}) cannot open it.")
+        st.warning(f"This page is for {for_whom}. Your account ({role}) cannot open it.")
         st.page_link(home, label="Back to your start page", icon=":material/home:")
 
     return page
@@ -87,7 +90,8 @@ def _not_for_this_role(title: str, for_whom: str, home: st.Page) -> st.Page:
 others = CLINICAL_PATHS if pages is ADMIN else ADMIN_PATHS
 for_whom = ("clinicians and supervisors (administrators manage accounts and never see client "
             "records)" if pages is ADMIN else "administrators")
-hidden = [st.Page(_not_for_this_role(title, for_whom, pages[0]), title=title, url_path=path,
+hidden = [st.Page(_not_for_this_role(title, for_whom, pages[0], actor.role), title=title,
+                  url_path=path,
                   visibility="hidden") for path, title in others.items()]
 with st.sidebar:
     st.markdown(f"**{plain(actor.full_name)}**")

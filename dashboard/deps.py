@@ -26,7 +26,7 @@ from care_plans import audit
 from care_plans.access import Actor
 from care_plans.config import MIN_KEY_LENGTH, Settings
 from care_plans.db import Database
-from care_plans.errors import AccessDenied
+from care_plans.errors import AccessDenied, AuditKeyMissing
 from care_plans.services import auth
 
 
@@ -44,7 +44,7 @@ def database() -> Database:
     """The database; without an audit key nothing may be recorded, so the app stops here."""
     s = settings()
     if len(s.audit_key) < audit.MIN_KEY_LENGTH:
-        st.error(audit.AuditKeyMissing().message)
+        st.error(AuditKeyMissing().message)
         st.stop()
     return _database(s.database_url, s.audit_key)
 
@@ -169,5 +169,3 @@ def checkpoint_audit_if_due() -> None:
         pass  # logged by checkpoint_now
     except Exception as exc:  # noqa: BLE001 - the page goes on; the reason is logged
         log.warning("audit checkpoint skipped: %s", type(exc).__name__)
-    ctx = _RUN.get()
-    return ctx.today if ctx is not None else _clinic_today()

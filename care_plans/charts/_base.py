@@ -158,13 +158,24 @@ def with_segments(frame: pd.DataFrame, *, time: str = "time", by: Iterable[str] 
     return ordered
 
 
+def layer(*charts: alt.Chart | alt.LayerChart) -> alt.LayerChart:
+    """`alt.layer`, typed for what the builders make. Altair types it ``LayerChart |
+    FacetChart``: a FacetChart only when every layer carries the same row, column or facet
+    encoding, which no chart here does."""
+    layered = alt.layer(*charts)
+    if not isinstance(layered, alt.LayerChart):
+        raise TypeError(f"Expected a LayerChart, got {type(layered).__name__}.")
+    return layered
+
+
 def event_rules(events: pd.DataFrame | None, x_domain: tuple[datetime, datetime] | None,
                 ) -> alt.Chart | None:
     """Sessions (solid) and plan reviews (dashed) as vertical rules, with the label on hover."""
     if events is None or events.empty:
         return None
     kinds = ["session", "plan review"]
-    return alt.Chart(events).mark_rule(strokeWidth=1.2, opacity=0.7).encode(
+    # Annotated: altair types mark_rule() as Any.
+    rules: alt.Chart = alt.Chart(events).mark_rule(strokeWidth=1.2, opacity=0.7).encode(
         x=time_axis(x_domain, "date"),
         # No legend: the chart's subtitle says "solid: sessions, dashed: plan reviews", which
         # keeps the legends at the bottom within a 700-pixel page.
@@ -174,3 +185,4 @@ def event_rules(events: pd.DataFrame | None, x_domain: tuple[datetime, datetime]
         tooltip=[alt.Tooltip("date:T", title="Date", format=DAY_FORMAT),
                  alt.Tooltip("label:N", title="What")],
     )
+    return rules

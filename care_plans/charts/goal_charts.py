@@ -23,6 +23,7 @@ from care_plans.charts._base import (
     WIDTH,
     chart_title,
     downsample,
+    layer,
     period_of,
     short,
     styles,
@@ -89,7 +90,7 @@ def goal_progress_chart(
         ],
     )
     subtitle = "the client's own rating" + (f", {period}ly means" if period else "")
-    return alt.layer(lines, points).properties(
+    return layer(lines, points).properties(
         autosize=FIT_WIDTH,
         width=WIDTH, height=HEIGHT - 40,
         title=chart_title("Progress on goals", subtitle=subtitle))
@@ -144,7 +145,7 @@ def steps_chart(steps: pd.DataFrame, *, today: date | None = None) -> alt.LayerC
     totals = counts.groupby(["label", "summary"], as_index=False)["count"].sum()
     text = alt.Chart(totals).mark_text(align="left", dx=6, color=DARK_GREY).encode(
         y=y, x=alt.X("count:Q", stack=None), text="summary:N")
-    return alt.layer(bars, text).properties(
+    return layer(bars, text).properties(
         autosize=FIT_WIDTH,
         width=WIDTH, height=max(60, 34 * len(names)),
         title=chart_title("Steps", subtitle="small achievable steps, per goal"))
@@ -237,8 +238,9 @@ def gas_chart(
                                 fontWeight="bold").encode(
         text=alt.Text("t_score:Q", format=".0f"))
     # Goals over the T-score squares: with one goal rated, both sit at the same place.
-    chart = alt.layer(expected_rule, expected_text, t_line, t_points, t_labels, goal_points
-                      ).resolve_axis(y="independent")
+    # Annotated: altair types resolve_axis() as Any.
+    chart: alt.LayerChart = layer(expected_rule, expected_text, t_line, t_points, t_labels,
+                                  goal_points).resolve_axis(y="independent")
     return chart.properties(autosize=FIT_WIDTH, width=WIDTH, height=HEIGHT - 20, title=chart_title(
         "Goal Attainment Scaling",
         subtitle="black squares: T-score of all goals rated at a review; "

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import cast
 
 import altair as alt
 import pandas as pd
@@ -26,6 +27,7 @@ from care_plans.charts._base import (
     VERMILLION,
     WIDTH,
     chart_title,
+    layer,
     short,
     time_axis,
 )
@@ -191,8 +193,10 @@ def measures_chart(
                 dy=-16, fontSize=10, fontWeight="bold", color=MARKER_STYLE[SELF_HARM][1],
             ).encode(x=time_axis(x_domain), y=alt.Y("total:Q", scale=y_scale, axis=None),
                      text="short:N"))
-    chart = alt.layer(*layers).resolve_scale(color="independent", strokeDash="independent",
-                                             shape="independent").resolve_axis(y="independent")
+    # Annotated: altair types resolve_scale() as Any.
+    chart: alt.LayerChart = layer(*layers).resolve_scale(
+        color="independent", strokeDash="independent", shape="independent",
+    ).resolve_axis(y="independent")
     points = definition.reliable_change_points
     subtitle = (f"severity bands behind; dashed lines: a change of {points} points from the "
                 f"baseline ({baseline}) is reliable")
@@ -240,7 +244,10 @@ def measure_items_heatmap(scores: pd.DataFrame, instrument: str,
         if when in whens:  # two on one day: keep both columns apart
             when = f"{administration.time:{day_format} %H:%M}"
         whens.append(when)
-        for number, answer in enumerate(administration.answers, start=1):
+        # The answers column holds each administration's item answers (pandas-stubs types a
+        # row's fields as any scalar).
+        item_answers = cast("list[int]", administration.answers)
+        for number, answer in enumerate(item_answers, start=1):
             text = definition.items[number - 1]
             risk = definition.risk_item == number - 1
             rows.append({
@@ -272,7 +279,7 @@ def measure_items_heatmap(scores: pd.DataFrame, instrument: str,
     # A self-harm answer above the lowest is outlined, whatever its shade.
     endorsed = base.transform_filter(alt.datum.endorsed).mark_rect(
         fillOpacity=0, stroke=MARKER_STYLE[SELF_HARM][1], strokeWidth=2.5)
-    return alt.layer(cells, numbers, endorsed).properties(
+    return layer(cells, numbers, endorsed).properties(
         autosize=NATURAL_SIZE,
         width=max(160, min(WIDTH, 34 * len(whens))), height=24 * definition.item_count,
         title=chart_title(f"{definition.code} item answers",

@@ -17,6 +17,7 @@ from care_plans.charts._base import (
     HEIGHT,
     WIDTH,
     chart_title,
+    layer,
     styles,
 )
 
@@ -66,7 +67,7 @@ def outcome_trend_chart(trend: pd.DataFrame, *, min_clients: int = 5) -> alt.Lay
         x=alt.value("width"), y=alt.Y("caseness:Q"),
         color=alt.Color("instrument:N", scale=colour, legend=None), text="label:N",
     )
-    return alt.layer(rules, labels, lines, points).properties(
+    return layer(rules, labels, lines, points).properties(
         width=WIDTH, height=HEIGHT, autosize=FIT_WIDTH,
         title=chart_title(
             "Mean score by weeks since baseline",

@@ -19,6 +19,7 @@ from care_plans.charts._base import (
     chart_title,
     downsample,
     event_rules,
+    layer,
     period_of,
     styles,
     time_axis,
@@ -84,7 +85,7 @@ def ratings_chart(
                      scale=alt.Scale(domain=[0, RATING_TOP], nice=False),
                      axis=alt.Axis(values=list(range(0, 11, 2))))
 
-    layers: list[alt.Chart] = []
+    layers: list[alt.Chart | alt.LayerChart] = []
     rules = event_rules(events, x_domain)
     if rules is not None:
         layers.append(rules)
@@ -113,7 +114,7 @@ def ratings_chart(
                                         format=".1f"))
         # Lines and dots in a layer of their own: they share the ratings' colours, while the
         # notes and rules around them keep theirs (the outer layer resolves scales apart).
-        layers.append(alt.layer(
+        layers.append(layer(
             base.mark_line(strokeWidth=2.4, interpolate="monotone").encode(
                 y=y("average"),
                 color=alt.Color("rating:N", scale=colour, legend=legend),
@@ -131,8 +132,9 @@ def ratings_chart(
     if has_notes:
         assert notes is not None
         layers.append(_note_marks(notes, x_domain))
-    chart = alt.layer(*layers).resolve_scale(color="independent", shape="independent",
-                                             strokeDash="independent")
+    # Annotated: altair types resolve_scale() as Any.
+    chart: alt.LayerChart = layer(*layers).resolve_scale(
+        color="independent", shape="independent", strokeDash="independent")
     title = "Self-ratings"
     subtitle = [
         (f"{period}ly means of the check-ins" if period else
@@ -150,7 +152,8 @@ def _note_marks(notes: pd.DataFrame, x_domain: tuple[datetime, datetime] | None)
     """Wins and setbacks in a lane above the ratings, with the client's words on hover."""
     data = notes.assign(lane=notes["kind"].map({"win": WIN_Y, "setback": SETBACK_Y}),
                         title=notes["kind"].map(NOTE_TITLES))
-    return alt.Chart(data).mark_point(filled=True, size=90, opacity=0.9).encode(
+    # Annotated: altair types mark_point() as Any.
+    marks: alt.Chart = alt.Chart(data).mark_point(filled=True, size=90, opacity=0.9).encode(
         x=time_axis(x_domain),
         y=alt.Y("lane:Q", scale=None),
         shape=alt.Shape("title:N", title="Notes", scale=alt.Scale(
@@ -163,4 +166,5 @@ def _note_marks(notes: pd.DataFrame, x_domain: tuple[datetime, datetime] | None)
                  alt.Tooltip("title:N", title="Note"),
                  alt.Tooltip("text:N", title="In their words")],
     )
+    return marks
 

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache, lru_cache
 from pathlib import Path
+from typing import cast
 
 import altair as alt
 from fontTools import ttLib
@@ -73,7 +74,8 @@ class Face:
 
     def path(self, style: str) -> Path:
         names = dict(self.files)
-        return globals()[self.folder] / names.get(style, names[""])
+        folder: Path = globals()[self.folder]
+        return folder / names.get(style, names[""])
 
 
 def _noto(script: str) -> Face:
@@ -180,13 +182,15 @@ def _template(path: Path, style: str, collection: int) -> TTFFont:
     """The font parsed once per process, for documents to copy."""
     key = (path, style, collection)
     with _LOCK:
-        font = _TEMPLATES.get(key)
-        if font is None:
-            holder = FPDF()
-            holder.add_font("template", style, str(path), collection_font_number=collection)
-            font = holder.fonts["template" + style]
-            font.ttfont.getGlyphOrder()  # loaded now, not lazily by two threads at once
-            _TEMPLATES[key] = font
+        cached = _TEMPLATES.get(key)
+        if cached is not None:
+            return cached
+        holder = FPDF()
+        holder.add_font("template", style, str(path), collection_font_number=collection)
+        font = holder.fonts["template" + style]
+        assert isinstance(font, TTFFont)  # add_font of a file always makes one
+        font.ttfont.getGlyphOrder()  # loaded now, not lazily by two threads at once
+        _TEMPLATES[key] = font
         return font
 
 
@@ -256,12 +260,12 @@ class Document(FPDF):
 
     def _drawable(self, code: int) -> bool:
         font = self.current_font
-        return (font is not None and code in font.cmap) or (
+        return (isinstance(font, TTFFont) and code in font.cmap) or (
             _fallback_face(code, self.font_style) is not None)
 
     def _printable(self, text: str) -> tuple[str, int]:
         """`text` with each character no font has as REPLACEMENT, and how many were."""
-        cmap = self.current_font.cmap if self.current_font is not None else {}
+        cmap = self.current_font.cmap if isinstance(self.current_font, TTFFont) else {}
         if all(ord(c) in cmap or c in _KEPT for c in text):
             return text, 0
         out: list[str] = []
@@ -420,7 +424,9 @@ class Document(FPDF):
     def notice(self, title: str, text: str, *, size: float = 10) -> None:
         """A title and a bold text on a tinted box, kept on one page (an emergency message)."""
         self.set_font(FONT, "B", size)
-        lines = self.multi_cell(self.epw - 6, size * 0.48, text, dry_run=True, output="LINES")
+        # output="LINES" gives the wrapped lines (fpdf2 types every output mode as one Union)
+        lines = cast("list[str]", self.multi_cell(self.epw - 6, size * 0.48, text,
+                                                  dry_run=True, output="LINES"))
         height = (size + 2) * 0.5 + 2 + len(lines) * size * 0.48 + 6
         self.keep_room(height + 2)
         top = self.get_y()
@@ -447,8 +453,9 @@ class Document(FPDF):
         heights = []
         for style, text in lines:
             self.set_font(FONT, "B" if style == "B" else "", size)
-            heights.append(len(self.multi_cell(widths, line_height, text, dry_run=True,
-                                               output="LINES")) * line_height + 1)
+            wrapped = cast("list[str]", self.multi_cell(widths, line_height, text, dry_run=True,
+                                                        output="LINES"))
+            heights.append(len(wrapped) * line_height + 1)
         height = (size + 2.5) * 0.5 + 3 + sum(heights) + 4
         if height <= self.eph:
             self.keep_room(height + 2)

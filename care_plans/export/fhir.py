@@ -213,7 +213,7 @@ def client_bundle(data: RecordData, *, generated_at: datetime | None = None,
             _gas_review(b, review, subject, goal_urls)
 
     for session in data.sessions:
-        clinician = practitioner(session.clinician_id, None, session.clinician_name)
+        clinician_url = practitioner(session.clinician_id, None, session.clinician_name)
         attended = session.attendance == Attendance.ATTENDED.value
         blocks = [_p(f"{session.attendance}; record "
                      f"{'signed off' if session.is_signed else 'draft, not signed off'}.",
@@ -232,7 +232,7 @@ def client_bundle(data: RecordData, *, generated_at: datetime | None = None,
             "class": {"system": ACT_CODE_SYSTEM, "code": "AMB", "display": "ambulatory"},
             "type": [{"text": "Care-plan session"}],
             "subject": subject,
-            "participant": [{"individual": _ref(clinician, session.clinician_name)}],
+            "participant": [{"individual": _ref(clinician_url, session.clinician_name)}],
             "period": {"start": _day(session.session_date), "end": _day(session.session_date)},
         })
 

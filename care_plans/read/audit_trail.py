@@ -51,7 +51,7 @@ class AuditRow:
     source_address: str
 
 
-def _statement(f: AuditFilter, tz: ZoneInfo) -> Select[tuple[AuditEvent, str | None]]:
+def _statement(f: AuditFilter, tz: ZoneInfo) -> Select[AuditEvent, str | None]:
     if f.since and f.until and f.since > f.until:
         raise ValidationError({"until": "The last day is before the first day."})
     stmt = (select(AuditEvent, Client.ref)

@@ -256,7 +256,7 @@ def _current_plans() -> Any:
     return select(ranked).where(ranked.c.nth == 1).subquery("current_plan")
 
 
-def _scope(actor: Actor, clinician: str | None, include_discharged: bool) -> Select[tuple[int]]:
+def _scope(actor: Actor, clinician: str | None, include_discharged: bool) -> Select[int]:
     """Ids of the clients the page may list (visibility, clinician and status; no search)."""
     stmt = select(Client.id)
     visible = visible_client_ids(actor)
@@ -457,8 +457,8 @@ def caseload_page(
         if flag is not None:
             where.append(cols.flags[flag] == 1)
         if sort == "name":
-            named = s.execute(_from(cols, Client.id, Client.full_name, Client.ref)
-                              .where(*where)).all()
+            named = list(s.execute(_from(cols, Client.id, Client.full_name, Client.ref)
+                                   .where(*where)))
             named.sort(key=lambda r: r.ref)
             named.sort(key=lambda r: (fold(r.full_name), r.ref), reverse=descending)
             total = len(named)
@@ -471,12 +471,12 @@ def caseload_page(
         else:
             stmt = (_page_select(cols, func.count().over().label("total")).where(*where)
                     .order_by(*_sort_order(cols, sort, descending)))
-            rows = s.execute(stmt.limit(page_size).offset((page - 1) * page_size)).all()
+            rows = list(s.execute(stmt.limit(page_size).offset((page - 1) * page_size)))
             if not rows and page > 1:  # beyond the last page: count, then show the last one
                 total = s.scalar(select(func.count()).select_from(
                     _from(cols, Client.id).where(*where).subquery())) or 0
                 page = max(1, math.ceil(total / page_size))
-                rows = s.execute(stmt.limit(page_size).offset((page - 1) * page_size)).all()
+                rows = list(s.execute(stmt.limit(page_size).offset((page - 1) * page_size)))
             total = rows[0].total if rows else 0
             pages = max(1, math.ceil(total / page_size))
         ids = [r.id for r in rows]

@@ -18,8 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from care_plans.access import Actor, client_for_read
 from care_plans.db import Database
@@ -126,12 +126,12 @@ def client_activity(db: Database, actor: Actor, client_id: int, *,
         status = _status(s, plan_id)
         actions: list[ClientAction] = []
 
-        def bounded(column: object) -> list[object]:
-            where = []
+        def bounded(column: InstrumentedAttribute[datetime]) -> list[ColumnElement[bool]]:
+            where: list[ColumnElement[bool]] = []
             if since is not None:
-                where.append(column >= since)  # type: ignore[operator]
+                where.append(column >= since)
             if until is not None:
-                where.append(column < until)  # type: ignore[operator]
+                where.append(column < until)
             return where
 
         for tick, step, goal in s.execute(
@@ -155,10 +155,11 @@ def client_activity(db: Database, actor: Actor, client_id: int, *,
         ticked: dict[int, datetime] = {}
         hidden: frozenset[str] = frozenset()
         if plan_id is not None:
-            ticked = dict(s.execute(
+            ticked = {step_id: at for step_id, at in s.execute(
                 select(Step.id, Step.done_by_client_at).join(Goal, Goal.id == Step.goal_id)
                 .where(Goal.plan_id == plan_id, Step.done_on.is_not(None),
-                       Step.done_by_client_at.is_not(None))).all())
+                       Step.done_by_client_at.is_not(None)))
+                if at is not None}  # always, by the query: narrows the type
             hidden = frozenset(s.scalars(select(PlanSectionSharing.section).where(
                 PlanSectionSharing.plan_id == plan_id,
                 PlanSectionSharing.shown_to_client.is_(False))))

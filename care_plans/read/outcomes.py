@@ -513,6 +513,7 @@ def _baselines_and_finals(s: Session, scope: Any, end: datetime,
     )
     found: dict[tuple[int, str], list[TimedScore]] = defaultdict(list)
     for client_id, instrument, at, total in s.execute(stmt):
+        assert total is not None  # complete responses only (check partial_has_no_total)
         found[(client_id, instrument)].append(TimedScore(at, int(total)))
     result: dict[int, dict[str, tuple[TimedScore, TimedScore]]] = defaultdict(dict)
     for (client_id, instrument), scores in found.items():

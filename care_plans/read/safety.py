@@ -132,6 +132,7 @@ def safety_in(s: Session, client_id: int, *, today: date, tz: tzinfo) -> SafetyS
     ).all()
     timed: dict[str, list[tuple[datetime, int]]] = {}
     for instrument, at, total in scored:
+        assert total is not None  # complete responses only (check partial_has_no_total)
         timed.setdefault(instrument, []).append((at, int(total)))
     flags = caseload_flags(
         today=today, plan_status=plan.status.value if plan is not None else None,

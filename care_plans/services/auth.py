@@ -63,7 +63,9 @@ def _can_sign_in(user: User, now: datetime) -> bool:
     )
 
 
-def credentials(db: Database, now: datetime | None = None) -> dict[str, dict[str, dict]]:
+def credentials(
+    db: Database, now: datetime | None = None
+) -> dict[str, dict[str, dict[str, object]]]:
     """The credentials dict streamlit-authenticator checks passwords against.
 
     Accounts that may not sign in now (locked, inactive, no password yet) get a hash of a random
@@ -72,7 +74,7 @@ def credentials(db: Database, now: datetime | None = None) -> dict[str, dict[str
     now = now or utcnow()
     with db.uow() as uow:
         users = uow.session.scalars(select(User)).all()
-        out: dict[str, dict] = {}
+        out: dict[str, dict[str, object]] = {}
         for u in users:
             usable = _can_sign_in(u, now)
             out[u.username] = {

@@ -53,7 +53,7 @@ import csv
 import difflib
 import io
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Any
@@ -180,7 +180,7 @@ class _Row:
 
 def _content(
     ratings: dict[str, int | None], texts: dict[str, str],
-    answers: dict[str, Sequence[int | None]],
+    answers: Mapping[str, Sequence[int | None]],
 ) -> tuple[Any, ...]:
     # What makes two check-ins "the same": the fields a CSV row can carry, nothing else.
     return (
@@ -252,8 +252,8 @@ def import_checkins(
                        if "\x00" not in c["client_ref"]}
         )
         rows: list[_Row] = []
-        for line, cells in cells_by_line:
-            row, row_faults = _check_row(line, cells, writable, tz=tz, now=now)
+        for line, named_cells in cells_by_line:
+            row, row_faults = _check_row(line, named_cells, writable, tz=tz, now=now)
             faults.extend(row_faults)
             if row is not None:
                 rows.append(row)
@@ -272,7 +272,9 @@ def import_checkins(
                     s, client_id=row.client_id, submitted_at=row.submitted_at,
                     source=CheckinSource.IMPORT, ratings=row.ratings,
                     measure_answers={code: list(a) for code, a in row.measure_answers.items()},
-                    difficulty=dict(row.difficulty) or None, created_by_id=actor.user_id, now=now, flush=False, **row.texts,
+                    difficulty=dict(row.difficulty) or None, created_by_id=actor.user_id,
+                    now=now, flush=False, note=row.texts["note"],
+                    went_well=row.texts["went_well"], was_hard=row.texts["was_hard"],
                 )
             except ValidationError as exc:
                 # The checks above mirror add_checkin's, so this is a safety net: report the

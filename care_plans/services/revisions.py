@@ -268,7 +268,7 @@ def check_record(session: Session, actor: Actor, plan: CarePlan | None, what: Wh
 # --- Restore -----------------------------------------------------------------------------------
 
 
-def _content(snapshot: Mapping[str, Any]) -> Any:
+def _content(snapshot: object) -> object:
     """A snapshot without versions: what a clinician would call the plan's content."""
     if isinstance(snapshot, Mapping):
         return {k: _content(v) for k, v in snapshot.items() if k != "version"}

@@ -97,7 +97,8 @@ def _check_version(s: Session, record: ClinicalSession, expected_version: int,
     if last:
         when = last[1].astimezone(tz or UTC)
         who = f" ({last[0]}, {show_day_in_full(when.date())} at {when:%H:%M}{'' if tz else ' UTC'})"
-    changed = {name: (None, getattr(record, name)) for name in fields if name in SESSION_FIELDS}
+    changed: dict[str, tuple[object, object]] = {
+        name: (None, getattr(record, name)) for name in fields if name in SESSION_FIELDS}
     raise EditConflict(
         f"Someone else saved this session record after you opened it{who}. "
         "Your changes were not saved.", changed)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
 from care_plans import audit
@@ -114,11 +115,12 @@ def _user_by_name(db_session: Session, username: str) -> User:
 
 def end_all_sessions(session: Session, user_id: int, reason: str) -> int:
     """End every open sign-in of a user on the server (a copied cookie stops working)."""
-    result = session.execute(
+    # An UPDATE gives a CursorResult (which has the rowcount); Session.execute is typed Result.
+    result = cast("CursorResult[Any]", session.execute(
         update(SigninSession)
         .where(SigninSession.user_id == user_id, SigninSession.ended_at.is_(None))
         .values(ended_at=utcnow(), ended_reason=reason)
-    )
+    ))
     return int(result.rowcount or 0)
 
 

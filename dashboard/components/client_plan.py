@@ -19,6 +19,7 @@ from care_plans.dates import show_day_in_full
 from care_plans.db import Database
 from care_plans.errors import DomainError
 from care_plans.services import client_portal
+from care_plans.services.checkin_links import LinkUnavailable
 from care_plans.services.client_portal import ClientPlan, MyGoal
 from dashboard import deps
 from dashboard.components.text import plain
@@ -111,7 +112,7 @@ def choose_part(db: Database, token: str, address: str | None) -> str:
         st.warning(exc.message)
         return part
     if plan is None:  # the link stopped working between two taps
-        st.warning(client_portal.LinkUnavailable().message, icon=":material/link_off:")
+        st.warning(LinkUnavailable().message, icon=":material/link_off:")
         return part
     crisis_line(plan)
     if part == MY_PLAN:

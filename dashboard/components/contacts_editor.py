@@ -63,8 +63,10 @@ def _form(contact: plan_views.ContactView | None, client_id: int) -> None:
               "consent_to_share": consent, "consent_date": consent_date}
     db, actor = deps.database(), deps.current_actor()
     if contact is None:
-        run_action(lambda: contacts.add_contact(db, actor, client_id, **values), "Contact added.",
-                   reset=base)
+        run_action(lambda: contacts.add_contact(
+            db, actor, client_id, name=name, kind=kind, role=role, phone=phone, email=email,
+            when_to_contact=when, is_crisis_contact=crisis, consent_to_share=consent,
+            consent_date=consent_date), "Contact added.", reset=base)
     else:
         saved = run_action(lambda: contacts.update_contact(
             db, actor, contact.id, expected_version=expected, changes=values,
@@ -97,10 +99,12 @@ def render(plan: plan_views.PlanView, client_id: int, can_write: bool) -> None:
                 else:
                     forget_form(f"contact_form:{c.id}")
                 if st.button("Archive this contact", key=f"contact_archive:{c.id}"):
-                    run_action(lambda c=c: contacts.archive_contact(
-                        deps.database(), deps.current_actor(), c.id,
-                        expected_version=c.version, tz=deps.settings().tz),
-                        "Contact archived (kept in the plan's history).", where="contacts")
+                    def archive(c: plan_views.ContactView = c) -> object:
+                        return contacts.archive_contact(
+                            deps.database(), deps.current_actor(), c.id,
+                            expected_version=c.version, tz=deps.settings().tz)
+                    run_action(archive, "Contact archived (kept in the plan's history).",
+                               where="contacts")
     if can_write:
         with st.expander("Add a contact", key="contact_panel:new"):
             _form(None, client_id)

@@ -118,7 +118,8 @@ def render(client_id: int, ref: str) -> None:
         st.warning("The summary and the FHIR bundle will show contacts who have not consented "
                    "to sharing. Include them only when the client has asked you to.")
     valid = isinstance(since, date) and isinstance(until, date) and since <= until
-    pdf_allowed, pdf_proceed = True, frozenset()
+    pdf_allowed = True
+    pdf_proceed: service.Acknowledged = frozenset()
     if not valid:
         st.error("Choose a period that starts on or before the day it ends.")
         name = f"{ref}-session-summary.pdf"

@@ -167,14 +167,16 @@ def render(plan: plan_views.PlanView, can_write: bool) -> None:
             if can_write:
                 c1, c2, c3 = st.columns(3)
                 if c1.button("Move up", key=f"goal_up:{goal.id}", disabled=i == 0):
-                    run_action(lambda g=goal: goals.move_goal(db, actor, g.id, direction="up",
-                                                        expected_version=g.version, tz=tz),
-                         "Goal moved up.", where=f"goal:{goal.id}")
+                    def move_up(g: plan_views.GoalView = goal) -> object:
+                        return goals.move_goal(db, actor, g.id, direction="up",
+                                               expected_version=g.version, tz=tz)
+                    run_action(move_up, "Goal moved up.", where=f"goal:{goal.id}")
                 if c2.button("Move down", key=f"goal_down:{goal.id}",
                              disabled=i == len(plan.goals) - 1):
-                    run_action(lambda g=goal: goals.move_goal(db, actor, g.id, direction="down",
-                                                        expected_version=g.version, tz=tz),
-                         "Goal moved down.", where=f"goal:{goal.id}")
+                    def move_down(g: plan_views.GoalView = goal) -> object:
+                        return goals.move_goal(db, actor, g.id, direction="down",
+                                               expected_version=g.version, tz=tz)
+                    run_action(move_down, "Goal moved down.", where=f"goal:{goal.id}")
                 if c3.toggle("Edit this goal", key=f"goal_edit:{goal.id}"):
                     _goal_form(goal, plan.id)
                 else:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
-from typing import Any
+from typing import Any, Literal
 
 import altair as alt
 import streamlit as st
@@ -107,15 +107,15 @@ def _progress_view(database: str, user_id: int | None, client_id: int, since: da
 
 
 @st.cache_data(ttl=CACHE_SECONDS, max_entries=CACHE_ENTRIES, show_spinner=False)
-def _heatmap(database: str, user_id: int | None, client_id: int, since: date | None, until: date | None,
-             today: date, tz_name: str, version: tuple[int, int], code: str, *,
+def _heatmap(database: str, user_id: int | None, client_id: int, since: date | None,
+             until: date | None, today: date, tz_name: str, version: tuple[int, int], code: str, *,
              _view: ProgressView) -> dict[str, Any] | None:
     del database, user_id, client_id, since, until, today, tz_name, version  # the key only
     return _spec(charts.measure_items_heatmap(_view.data.measures, code))
 
 
 def _show(spec: dict[str, Any] | None, empty: str, description: str,
-          width: str = "stretch") -> None:
+          width: Literal["stretch", "content"] = "stretch") -> None:
     if spec is None:
         st.info(empty)
     else:

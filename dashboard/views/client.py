@@ -125,12 +125,20 @@ def _status() -> None:
                     st.rerun()
 
 
+def _care_plan() -> None:
+    plan_sections.render(plan, client.ref, can_write)
+    client_link_status.sharing(plan.id, client_id, can_write)
+
+
+def _goals_and_steps() -> None:
+    goals_editor.render(plan, can_write)
+    client_link_status.actions(client_id)
+
+
 DRAW = {
     "Progress": lambda: progress.render(client_id),
-    "Care plan": lambda: (plan_sections.render(plan, client.ref, can_write),
-                          client_link_status.sharing(plan.id, client_id, can_write)),
-    "Goals and steps": lambda: (goals_editor.render(plan, can_write),
-                                client_link_status.actions(client_id)),
+    "Care plan": _care_plan,
+    "Goals and steps": _goals_and_steps,
     "Support network": lambda: contacts_editor.render(plan, client_id, can_write),
     "Check-ins": lambda: checkins_list.render(client_id, can_write),
     "Check-in link": lambda: checkin_links.render(client_id, can_write),

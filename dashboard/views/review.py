@@ -94,8 +94,8 @@ for col, rating in zip(cols[1:], data.ratings, strict=True):
                help=f"0–10. {rating.count} answers this period (mean "
                     f"{_number(rating.mean) or 'none'}); {rating.previous_count} in the previous "
                     f"period (mean {_number(rating.previous_mean) or 'none'}).")
-cols = st.columns(3)
-for col, code in zip(cols, review.REVIEWED_INSTRUMENTS, strict=False):
+measure_cols = st.columns(3)
+for col, code in zip(measure_cols, review.REVIEWED_INSTRUMENTS, strict=False):
     summary = data.measure(code)
     if summary is None:
         col.metric(code, None, help="Not given yet.")
@@ -115,7 +115,7 @@ for col, code in zip(cols, review.REVIEWED_INSTRUMENTS, strict=False):
     else:
         col.caption(f"Baseline {summary.baseline_total} on {show_day(summary.baseline_on)} · "
                     f"latest {show_day(summary.latest_on)} · {summary.recovery_status}")
-cols[2].metric("Steps done", len(data.steps_done),
+measure_cols[2].metric("Steps done", len(data.steps_done),
                help="Steps of the plan's goals ticked off in this period.")
 paired = measures.paired_recovery_status(
     {m.instrument: m.baseline_total for m in data.measures if m.baseline_total is not None},
@@ -336,7 +336,9 @@ def _save(record_key: int, sign: bool) -> None:
     """Save (and perhaps sign off) callback: runs before the page, so it may reset widgets."""
     state = st.session_state
     state.pop(ERROR, None)
-    typed = {f: state.get(_key(record_key, f)) for f in read_sessions.SESSION_FIELDS}
+    # What the widgets hold (session state is untyped); the service checks every field.
+    typed: dict[str, Any] = {
+        f: state.get(_key(record_key, f)) for f in read_sessions.SESSION_FIELDS}
     typed["plan_revision_id"] = typed["plan_revision_id"] or None
     if sign and not state.get(f"session_confirm:{client_id}:{record_key}"):
         state[ERROR] = DomainError("Tick the box to confirm the record is complete first.")
@@ -430,8 +432,8 @@ def _session_record() -> None:
     drafts = [r for r in records if not r.is_signed]
     signed_today = [r for r in records if r.is_signed and r.session_date == today]
     options = {r.id: r for r in (*drafts, *signed_today)}
-    picked = st.session_state.get(PICK)
-    if picked in (r.id for r in records) and picked not in options:
+    picked: int | None = st.session_state.get(PICK)
+    if picked is not None and picked in (r.id for r in records) and picked not in options:
         options[picked] = next(r for r in records if r.id == picked)
     if picked not in (*options, NEW):
         todays_draft = next((r.id for r in drafts if r.session_date == today), None)

@@ -354,3 +354,49 @@ def plans_goal_count(db: Database, plan_id: int) -> int:
 
     with db.uow() as uow:
         return uow.session.scalar(select(func.count(Goal.id)).where(Goal.plan_id == plan_id)) or 0
+
+
+def test_move_down_and_up_reorder_the_goals(record) -> None:
+    from care_plans.read import plans as read_plans
+
+    db, alice, client_id, plan_id = record
+    first = goals.add_goal(db, alice, plan_id, domain="self-care", description="Walk more")
+    second = goals.add_goal(db, alice, plan_id, domain="self-care", description="Sleep better")
+    at = signed_in("alice", tab="Goals and steps")
+    at.button(key=f"goal_down:{first.id}").click().run()
+    assert not at.exception
+    assert at.success[0].value == "Goal moved down."
+    assert [g.id for g in read_plans.get_plan(db, alice, client_id).goals] == [second.id, first.id]
+    at.button(key=f"goal_up:{first.id}").click().run()
+    assert not at.exception
+    assert at.success[0].value == "Goal moved up."
+    assert [g.id for g in read_plans.get_plan(db, alice, client_id).goals] == [first.id, second.id]
+
+
+def test_a_contact_added_on_the_form_keeps_every_field_and_can_be_archived(record) -> None:
+    from care_plans.services import contacts
+
+    db, alice, client_id, _plan_id = record
+    page = signed_in("alice", tab="Support network")
+    form = "contact_form:new@0"  # the form's first drawing
+    page.text_input(key=f"{form}:name").input("Sam")
+    page.selectbox(key=f"{form}:kind").select("professional")
+    page.text_input(key=f"{form}:role").input("GP")
+    page.text_input(key=f"{form}:phone").input("01632 960001")
+    page.text_input(key=f"{form}:email").input("sam@example.org")
+    page.text_area(key=f"{form}:when").input("Weekday mornings")
+    page.checkbox(key=f"{form}:crisis").check()
+    page.checkbox(key=f"{form}:consent").check()
+    page.date_input(key=f"{form}:consent_date").set_value(date(2026, 11, 2))
+    page.button(key=f"FormSubmitter:{form}-Add contact").click().run()
+    assert not page.exception
+    [stored] = contacts.list_contacts(db, alice, client_id)
+    assert (stored.name, stored.kind, stored.role, stored.phone, stored.email,
+            stored.when_to_contact, stored.is_crisis_contact, stored.consent_to_share,
+            stored.consent_date) == ("Sam", "professional", "GP", "01632 960001",
+                                     "sam@example.org", "Weekday mornings", True, True,
+                                     date(2026, 11, 2))
+    page.button(key=f"contact_archive:{stored.id}").click().run()
+    assert not page.exception
+    assert "Contact archived" in page.success[0].value
+    assert contacts.list_contacts(db, alice, client_id) == []
