@@ -7,6 +7,8 @@ go to docs/screenshots/checkin-phone*.png (look at them after a layout change).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from care_plans.services import checkin_links
@@ -42,12 +44,12 @@ def wait_rendered(page) -> None:
                            timeout=30_000)
 
 
-def full_screenshot(page, name: str) -> None:
+def full_screenshot(page, name: str, into: Path = SHOTS) -> None:
     """The whole page: Streamlit scrolls an inner element, so grow the viewport to fit it."""
     height = page.evaluate("document.querySelector(\"[data-testid='stMain']\").scrollHeight")
     page.set_viewport_size({"width": 375, "height": max(812, int(height))})
     page.wait_for_timeout(300)
-    page.screenshot(path=str(SHOTS / name))
+    page.screenshot(path=str(into / name))
     page.set_viewport_size(PHONE["viewport"])
 
 
