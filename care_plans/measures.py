@@ -62,6 +62,8 @@ __all__ = [
     "gas_t_score",
     "get_instrument",
     "is_case",
+    "PairedFacts",
+    "paired_facts",
     "paired_recovery_status",
     "risk_endorsed",
     "score_answers",
@@ -550,38 +552,64 @@ def recovery_status(instrument: str, baseline_total: int, latest_total: int) -> 
 PAIRED_CASENESS_INSTRUMENTS: tuple[str, ...] = ("PHQ-9", "GAD-7")
 
 
-def paired_recovery_status(
-    baseline: dict[str, int], latest: dict[str, int]
-) -> str | None:
-    """NHS Talking Therapies' paired recovery outcome over PHQ-9 and GAD-7 together.
+@dataclass(frozen=True)
+class PairedFacts:
+    """A client's paired outcome over PHQ-9 and GAD-7: the one rule the review page, the PDF,
+    the caseload and the outcomes page all use."""
 
-    ``baseline`` and ``latest`` map instrument code to total. Returns ``None`` unless both
-    instruments of :data:`PAIRED_CASENESS_INSTRUMENTS` have a baseline and a latest total
-    (the paired rule needs both measured). Otherwise one of :data:`RECOVERY_STATUSES`, first
-    match wins:
+    case_at_baseline: bool
+    reliable_improvement: bool
+    reliable_deterioration: bool
+    recovery: bool
+    reliable_recovery: bool
 
-    * "reliable deterioration": either measure rose by its reliable-change amount (a worsening
-      on one measure is never hidden by an improvement on the other; the manual would call
-      a mixed pair "no reliable change", which would hide it).
-    * "not a case at baseline": below caseness on both at baseline, no reliable deterioration.
-    * "reliable recovery": a case at baseline, below caseness on both now, and at least one
-      reliable improvement.
-    * "recovery": a case at baseline and below caseness on both now.
-    * "reliable improvement": at least one reliable improvement, still a case on one.
-    * "no reliable change": otherwise.
+    @property
+    def status(self) -> str:
+        """The one status shown for the pair (one of :data:`RECOVERY_STATUSES`)."""
+        if self.reliable_deterioration:
+            return RELIABLE_DETERIORATION
+        if not self.case_at_baseline:
+            return RELIABLE_IMPROVEMENT if self.reliable_improvement else NOT_A_CASE_AT_BASELINE
+        if self.reliable_recovery:
+            return RELIABLE_RECOVERY
+        if self.recovery:
+            return RECOVERY
+        return RELIABLE_IMPROVEMENT if self.reliable_improvement else NO_RELIABLE_CHANGE
+
+
+def paired_facts(baseline: dict[str, int], latest: dict[str, int]) -> PairedFacts | None:
+    """NHS Talking Therapies' paired outcome over PHQ-9 and GAD-7 together.
+
+    ``baseline`` and ``latest`` map instrument code to total. ``None`` unless both instruments
+    of :data:`PAIRED_CASENESS_INSTRUMENTS` have a baseline and a latest total (the paired rule
+    needs both measured).
+
+    * a **case** at baseline when at or above caseness on either measure;
+    * **reliable deterioration** when either measure rose by its reliable-change amount. A
+      worsening on one measure is never hidden by an improvement on the other (the manual
+      would call such a mixed pair "no reliable change"); so it is also never a recovery;
+    * **reliable improvement** when either fell by its reliable-change amount and neither
+      deteriorated reliably;
+    * **recovery**: a case at baseline, below caseness on both now, and no reliable
+      deterioration; **reliable recovery**: recovery with reliable improvement.
     """
     codes = PAIRED_CASENESS_INSTRUMENTS
     if not all(code in baseline and code in latest for code in codes):
         return None
     changes = [reliable_change(code, baseline[code], latest[code]) for code in codes]
-    if DETERIORATED in changes:
-        return RELIABLE_DETERIORATION
-    if not any(is_case(code, baseline[code]) for code in codes):
-        return NOT_A_CASE_AT_BASELINE
-    improved = IMPROVED in changes
-    if not any(is_case(code, latest[code]) for code in codes):
-        return RELIABLE_RECOVERY if improved else RECOVERY
-    return RELIABLE_IMPROVEMENT if improved else NO_RELIABLE_CHANGE
+    deteriorated = DETERIORATED in changes
+    improved = IMPROVED in changes and not deteriorated
+    case = any(is_case(code, baseline[code]) for code in codes)
+    recovered = case and not deteriorated and not any(is_case(c, latest[c]) for c in codes)
+    return PairedFacts(case_at_baseline=case, reliable_improvement=improved,
+                       reliable_deterioration=deteriorated, recovery=recovered,
+                       reliable_recovery=recovered and improved)
+
+
+def paired_recovery_status(baseline: dict[str, int], latest: dict[str, int]) -> str | None:
+    """The paired outcome's one status (see :func:`paired_facts`); None unless both measured."""
+    facts = paired_facts(baseline, latest)
+    return facts.status if facts is not None else None
 
 
 def jacobson_truax_rci(before: float, after: float, sd: float, reliability: float) -> float:

@@ -342,6 +342,9 @@ def _measures(pdf: Document, data: SummaryData, chart: bytes | None) -> None:
             f"{show_day(outcome.baseline_at)}, latest {outcome.latest_total} "
             f"({outcome.severity}) on {show_day(outcome.latest_at)}: {change}, "
             f"{outcome.recovery_status}.", size=9.5)
+    if data.paired_recovery is not None:
+        pdf.paragraph("PHQ-9 and GAD-7 together (NHS Talking Therapies paired recovery): "
+                      f"{data.paired_recovery}.", size=9.5)
     pdf.set_font(FONT, "", 8.5)
     pdf.keep_room(20)
     with pdf.table(col_widths=(33, 17, 12, 28, 24, 30, 36), text_align="LEFT",

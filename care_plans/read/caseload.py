@@ -86,6 +86,9 @@ class CaseloadRow:
     gad7_severity: str | None
     next_review_date: date | None
     flags: tuple[str, ...]
+    #: NHS Talking Therapies' paired outcome (measures.paired_facts) from each measure's
+    #: baseline since the plan began to its latest; None unless both have a later response.
+    paired_recovery: str | None = None
 
 
 @dataclass(frozen=True)
@@ -282,12 +285,15 @@ class _Columns:
     latest: dict[str, ColumnElement[Any]]
     baseline: dict[str, ColumnElement[Any]]
     flags: dict[str, ColumnElement[bool]]
+    plan_start: ColumnElement[Any]
 
 
-def _score(instrument: str, newest_first: bool, since: ColumnElement[Any] | None) -> Any:
-    """The total of a client's newest (or, on or after `since`, first) valid response."""
+def _score(instrument: str, newest_first: bool, since: ColumnElement[Any] | None,
+           *, column: str = "total") -> Any:
+    """The total (or `column`) of a client's newest (or, on or after `since`, first) valid
+    response."""
     m, c = aliased(MeasureResponse), aliased(CheckIn)
-    stmt = (select(m.total).join(c, c.id == m.checkin_id)
+    stmt = (select(getattr(m, column)).join(c, c.id == m.checkin_id)
             .where(m.client_id == Client.id, m.instrument == instrument,
                    c.entered_in_error.is_(False), m.is_partial.is_(False)))
     if since is not None:
@@ -331,7 +337,7 @@ def _columns(dialect: str, tz: tzinfo, today: date) -> _Columns:
         NO_RECENT_CHECKIN: and_(active, no_recent),
     }
     flags = {code: func.coalesce(case((expr, 1), else_=0), 0) for code, expr in flags.items()}
-    return _Columns(plan, last_checkin, primary, latest, baseline, flags)
+    return _Columns(plan, last_checkin, primary, latest, baseline, flags, plan_start)
 
 
 def _from(cols: _Columns, *columns: Any) -> Select[Any]:
@@ -492,8 +498,34 @@ def _page_select(cols: _Columns, *extra: Any) -> Select[Any]:
         cols.plan.c.next_review_date, cols.last_checkin.label("last_checkin"),
         *(cols.latest[code].label(f"latest_{n}") for n, code in enumerate(FLAGGED_INSTRUMENTS)),
         *(cols.flags[code].label(f"flag_{n}") for n, code in enumerate(FLAGS)),
+        *_paired_columns(cols),
         *extra,
     )
+
+
+def _paired_columns(cols: _Columns) -> list[Any]:
+    """Each paired instrument's baseline total, and the ids of its baseline and latest
+    response (a single response is its own baseline: no change to judge yet)."""
+    plan_start = cols.plan_start
+    out: list[Any] = []
+    for n, code in enumerate(measures.PAIRED_CASENESS_INSTRUMENTS):
+        out += [cols.baseline[code].label(f"paired_baseline_{n}"),
+                _score(code, False, plan_start, column="id").label(f"paired_baseline_id_{n}"),
+                _score(code, True, None, column="id").label(f"paired_latest_id_{n}"),
+                cols.latest[code].label(f"paired_latest_{n}")]
+    return out
+
+
+def _paired(r: Any) -> str | None:
+    baseline: dict[str, int] = {}
+    latest: dict[str, int] = {}
+    for n, code in enumerate(measures.PAIRED_CASENESS_INSTRUMENTS):
+        first, last = getattr(r, f"paired_baseline_id_{n}"), getattr(r, f"paired_latest_id_{n}")
+        if first is None or last is None or first == last:
+            return None
+        baseline[code] = getattr(r, f"paired_baseline_{n}")
+        latest[code] = getattr(r, f"paired_latest_{n}")
+    return measures.paired_recovery_status(baseline, latest)
 
 
 def _aware(moment: datetime | None) -> datetime | None:
@@ -520,6 +552,7 @@ def _row(r: Any, moods: Mapping[date, int], today: date) -> CaseloadRow:
         gad7_severity=measures.severity(measures.GAD_7.code, gad7) if gad7 is not None else None,
         next_review_date=(r.next_review_date if plan_status in OPEN_PLAN_STATUSES else None),
         flags=tuple(code for n, code in enumerate(FLAGS) if getattr(r, f"flag_{n}")),
+        paired_recovery=_paired(r),
     )
 
 

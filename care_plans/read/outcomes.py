@@ -166,25 +166,24 @@ def instrument_outcome(instrument: str, baseline: TimedScore, final: TimedScore,
 def paired_outcome(outcomes: Mapping[str, InstrumentOutcome]) -> PairedOutcome | None:
     """The paired outcome from a client's PHQ-9 and GAD-7 outcomes; None unless both exist.
 
-    Counted when counted on both. Reliable improvement: one improved reliably and neither
-    deteriorated reliably; reliable deterioration: one deteriorated reliably and neither
-    improved reliably (a client who improved on one and worsened on the other is neither).
+    Counted when counted on both. The rule is :func:`care_plans.measures.paired_facts`, the
+    same the review page, the PDF and the caseload show: a reliable deterioration on either
+    measure counts as deterioration (never as improvement or recovery).
     """
     pair = [outcomes.get(code) for code in INSTRUMENTS]
-    if any(o is None for o in pair):
-        return None
     both: list[InstrumentOutcome] = [o for o in pair if o is not None]
-    improved = any(o.reliable_improvement for o in both)
-    deteriorated = any(o.reliable_deterioration for o in both)
-    case_before = any(o.case_at_baseline for o in both)
-    recovered = case_before and not any(o.case_at_final for o in both)
-    reliably_improved = improved and not deteriorated
+    if len(both) < len(INSTRUMENTS):
+        return None
+    facts = measures.paired_facts({o.instrument: o.baseline.total for o in both},
+                                  {o.instrument: o.final.total for o in both})
+    if facts is None:
+        return None
     return PairedOutcome(
         counted=all(o.counted for o in both),
-        reliable_improvement=reliably_improved,
-        reliable_deterioration=deteriorated and not improved,
-        case_at_baseline=case_before, recovery=recovered,
-        reliable_recovery=recovered and reliably_improved,
+        reliable_improvement=facts.reliable_improvement,
+        reliable_deterioration=facts.reliable_deterioration,
+        case_at_baseline=facts.case_at_baseline, recovery=facts.recovery,
+        reliable_recovery=facts.reliable_recovery,
     )
 
 
@@ -308,8 +307,9 @@ def definitions_text() -> str:
         "baseline, since a client who was not a case cannot recover.",
         "**Paired** (as NHS Talking Therapies report): clients counted on both measures; a "
         "case when a case on either at baseline; recovered when below caseness on both at "
-        "final; reliable improvement when one measure improved reliably and the other did not "
-        "deteriorate reliably (and the reverse for deterioration).",
+        "final (and neither deteriorated reliably); reliable deterioration when either measure "
+        "rose reliably, even if the other improved (a worsening is never hidden); reliable "
+        "improvement when one improved reliably and neither deteriorated.",
         f"**Data completeness** is about clients active now: with a baseline; with a "
         f"follow-up (a response after the baseline) in the {FOLLOW_UP_DAYS} days up to the end "
         "of the period; check-in links sent in the period and how many were opened; measures "

@@ -9,6 +9,7 @@ from urllib.parse import quote
 import pandas as pd
 import streamlit as st
 
+from care_plans.dates import show_day
 from care_plans.errors import DomainError
 from care_plans.read import caseload
 from care_plans.services import clients, risk
@@ -112,7 +113,7 @@ else:
             "Ref": [r.ref for r in result.rows],
             "Name": [r.name for r in result.rows],
             "Flags": [", ".join(r.flags) for r in result.rows],
-            "Last check-in": [r.last_checkin.astimezone(tz).strftime("%d %b %Y")
+            "Last check-in": [show_day(r.last_checkin.astimezone(tz).date())
                               if r.last_checkin else "none" for r in result.rows],
             "Mood": [r.latest_mood for r in result.rows],
             "Mood, last 14": [list(r.mood_recent) for r in result.rows],
@@ -121,7 +122,8 @@ else:
                       else "" for r in result.rows],
             "GAD-7": [f"{r.latest_gad7} {r.gad7_severity}" if r.latest_gad7 is not None
                       else "" for r in result.rows],
-            "Next review": [r.next_review_date.strftime("%d %b %Y") if r.next_review_date
+            "Paired": [r.paired_recovery or "" for r in result.rows],
+            "Next review": [show_day(r.next_review_date) if r.next_review_date
                             else "" for r in result.rows],
             "Clinician": [r.primary_clinician or "" for r in result.rows],
             "Session review": [f"review?client={quote(r.ref)}" for r in result.rows],
@@ -134,6 +136,10 @@ else:
         column_config={
             "Mood, last 14": st.column_config.LineChartColumn(
                 "Mood, last 14", y_min=0, y_max=10, help="Daily mood, oldest to newest"),
+            "Paired": st.column_config.TextColumn(
+                "Paired", help="PHQ-9 and GAD-7 together (NHS Talking Therapies paired "
+                "recovery), from each one's baseline since the plan began to its latest; "
+                "empty until both have a later response"),
             "Session review": st.column_config.LinkColumn(
                 "Session review", display_text="Open review",
                 help="Everything since the last session, for the hour with the client"),

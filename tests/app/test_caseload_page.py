@@ -113,6 +113,19 @@ def test_clinician_sees_only_their_clients_each_with_its_flag(caseload) -> None:
     assert rows["CP-0003"]["PHQ-9"] == "12 moderate"
     assert rows["CP-0005"]["Mood"] == 7
     assert rows["CP-0002"]["Last check-in"] == "none"
+    assert rows["CP-0005"]["Last check-in"] == f"{days_ago(1).day} {days_ago(1):%b %Y}"
+
+
+def test_the_paired_column_shows_the_nhs_talking_therapies_outcome(caseload) -> None:
+    db, alice, ids = caseload
+    for n, phq, gad in ((9, 15, [2, 2, 2, 2, 1, 1, 0]), (2, 5, [1, 1, 1, 1, 1, 1, 1])):
+        checkins.record_checkin(
+            db, alice, client_id=ids["fine"],
+            submitted_at=datetime.combine(days_ago(n), time(12), UTC),
+            ratings={"mood": 6}, measure_answers={"PHQ-9": phq9(phq), "GAD-7": gad})
+    rows = table(sign_in(new_app(), "alice", TEST_PASSWORD))
+    assert rows["CP-0005"]["Paired"] == "reliable recovery"  # 15→5 and 10→7
+    assert rows["CP-0003"]["Paired"] == ""  # a PHQ-9 only: the pair needs both
 
 
 def test_self_harm_alert_is_pinned_above_the_table_until_followed_up(caseload) -> None:

@@ -70,6 +70,9 @@ def test_since_last_session_figures_are_right_for_known_data(clinic):
     assert (colours["Mood (mean)"], colours["Connection (mean)"]) == ("GREEN", "RED")
     captions = " ".join(c.value for c in at.caption)
     assert "Baseline 18" in captions and "reliable recovery" in captions
+    # PHQ-9 18→9 but GAD-7 10→12: below PHQ-9 caseness, still a GAD-7 case.
+    assert ("PHQ-9 and GAD-7 together (NHS Talking Therapies paired recovery): "
+            "reliable improvement") in captions
     texts = [t.value for t in at.text]
     assert any(t.endswith(": Argument with my brother") for t in texts)
     assert any(t.endswith(": Went to the allotment") for t in texts)

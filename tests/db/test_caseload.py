@@ -352,3 +352,37 @@ def test_baseline_uses_the_clinics_day_for_the_plan_start(team) -> None:
     assert in_sydney.ref == "CP-0001" and DETERIORATION in in_sydney.flags
     # read as UTC days, the first score falls before the plan and the change is missed
     assert DETERIORATION not in page(db, alice).rows[0].flags
+
+
+def test_no_checkin_for_14_days_counts_the_clinics_days(team) -> None:
+    """A check-in at 09:00 in Sydney, 14 clinic days ago, is the day before in UTC: read in
+    the clinic's days it is within the 14 days; read in UTC days it would raise the flag."""
+    from zoneinfo import ZoneInfo
+
+    db, alice, _bob, _sup, _admin, elise, zoe, _dan = team
+    sydney = ZoneInfo("Australia/Sydney")
+    set_plan(db, elise, start_date=days_ago(30), next_review_date=days_ago(-30))
+    set_plan(db, zoe, start_date=days_ago(30), next_review_date=days_ago(-30))
+    checkins.record_checkin(db, alice, client_id=elise, ratings={"mood": 5},
+                            submitted_at=datetime.combine(days_ago(14), time(9, 0), sydney))
+    checkins.record_checkin(db, alice, client_id=zoe, ratings={"mood": 5},
+                            submitted_at=datetime.combine(days_ago(15), time(23, 0), sydney))
+    in_sydney = {r.ref: r.flags for r in page(db, alice, tz=sydney).rows}
+    assert in_sydney == {"CP-0001": (), "CP-0002": (NO_RECENT_CHECKIN,)}
+    assert page(db, alice).rows[0].flags == (NO_RECENT_CHECKIN,)  # UTC days: a day earlier
+
+
+def test_the_paired_outcome_column_follows_the_one_rule(team) -> None:
+    db, alice, *_rest, elise, zoe, _dan = team
+    set_plan(db, elise, start_date=days_ago(30))
+    set_plan(db, zoe, start_date=days_ago(30))
+    checkin(db, alice, elise, 20, phq9=phq9(15), gad7=gad7(10))
+    assert page(db, alice).rows[0].paired_recovery is None  # one response: nothing to judge
+    checkin(db, alice, elise, 2, phq9=phq9(5), gad7=gad7(7))
+    # Zoë: better by 6 on the PHQ-9 but worse by 4 on the GAD-7: the worsening shows.
+    checkin(db, alice, zoe, 20, phq9=phq9(9), gad7=gad7(3))
+    checkin(db, alice, zoe, 2, phq9=phq9(3), gad7=gad7(7))
+    rows = {r.ref: r.paired_recovery for r in page(db, alice).rows}
+    assert rows == {"CP-0001": "reliable recovery", "CP-0002": "reliable deterioration"}
+    checkin(db, alice, zoe, 1, phq9=phq9(3))  # a GAD-7 still only from day 2: unchanged
+    assert page(db, alice).rows[1].paired_recovery == "reliable deterioration"

@@ -32,7 +32,7 @@ from care_plans.export import consent, document, pdf, service
 from care_plans.models import PLAN_SECTIONS, AuditEvent, Client, ContactKind
 from care_plans.read import export_data
 from care_plans.read import plans as read_plans
-from care_plans.services import contacts, goals, plans, sessions
+from care_plans.services import checkins, contacts, goals, plans, sessions
 from tests.conftest import AUDIT_KEY, _sqlite_db
 from tests.factories import make_client, make_user
 
@@ -387,3 +387,26 @@ def test_the_export_package_never_imports_streamlit() -> None:
     code = ("import sys, care_plans.export, care_plans.export.pdf, care_plans.export.fhir; "
             "assert 'streamlit' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_the_summary_gives_the_paired_outcome_with_a_worsening_never_hidden(sqlite_db) -> None:
+    """Better on the PHQ-9, reliably worse on the GAD-7: each line says so, and the paired
+    line (NHS Talking Therapies) reads "reliable deterioration", as on the review page."""
+    alice = make_user(sqlite_db, "alice")
+    info = make_client(sqlite_db, alice, today=date(2026, 6, 1))
+    for day, phq, gad in ((date(2026, 6, 2), 2, 0), (date(2026, 6, 25), 0, 2)):
+        checkins.record_checkin(
+            sqlite_db, alice, client_id=info.id,
+            submitted_at=datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=10),
+            measure_answers={"PHQ-9": [phq] * 9 if phq else [0] * 9,
+                             "GAD-7": [gad] * 7 if gad else [0] * 7})
+    data = summary(sqlite_db, info.id, since=date(2026, 6, 1))
+    assert data.paired_recovery == "reliable deterioration"
+    body = flat(pdf_text(pdf.session_summary_pdf(data, AT)))
+    assert "PHQ-9: baseline 18 on 2 Jun 2026, latest 0" in body
+    assert "GAD-7: baseline 0 on 2 Jun 2026, latest 14" in body
+    assert ("PHQ-9 and GAD-7 together (NHS Talking Therapies paired recovery): reliable "
+            "deterioration.") in body
+    client_copy = flat(pdf_text(pdf.session_summary_pdf(
+        summary(sqlite_db, info.id, since=date(2026, 6, 1), client_copy=True), AT)))
+    assert "paired recovery" not in client_copy

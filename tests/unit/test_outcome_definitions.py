@@ -72,10 +72,16 @@ def test_paired_outcomes() -> None:
     assert both_better is not None
     assert (both_better.counted, both_better.reliable_improvement, both_better.recovery,
             both_better.reliable_recovery) == (True, True, True, True)
+    # Better by 6 on the PHQ-9, worse by 4 on the GAD-7: the worsening is what is counted.
     mixed = paired_outcome({"PHQ-9": outcome("PHQ-9", 9, 3), "GAD-7": outcome("GAD-7", 3, 7)})
     assert mixed is not None
-    assert (mixed.reliable_improvement, mixed.reliable_deterioration) == (False, False)
+    assert (mixed.reliable_improvement, mixed.reliable_deterioration) == (False, True)
     assert not mixed.case_at_baseline
+    # Below caseness on both at the end, but the GAD-7 rose reliably: not a recovery.
+    worse_on_one = paired_outcome({"PHQ-9": outcome("PHQ-9", 15, 5),
+                                   "GAD-7": outcome("GAD-7", 1, 6)})
+    assert worse_on_one is not None and worse_on_one.case_at_baseline
+    assert (worse_on_one.recovery, worse_on_one.reliable_deterioration) == (False, True)
     one_still_a_case = paired_outcome({"PHQ-9": outcome("PHQ-9", 12, 4),
                                        "GAD-7": outcome("GAD-7", 12, 8)})
     assert one_still_a_case is not None and not one_still_a_case.recovery
@@ -132,3 +138,37 @@ def test_definitions_read_the_thresholds_from_the_instruments(monkeypatch) -> No
     monkeypatch.setitem(measures.INSTRUMENTS, "PHQ-9", changed)
     assert "at least 5 points on PHQ-9" in definitions_text()
     assert outcome("PHQ-9", 15, 10).reliable_improvement
+
+
+def test_the_paired_status_and_the_outcomes_page_follow_one_rule() -> None:
+    """Review page, PDF and caseload show measures.paired_recovery_status; the outcomes page
+    counts paired_outcome: for each pair the status names what the counts count."""
+    from care_plans import measures
+
+    pairs = [((15, 10), (5, 7)), ((9, 3), (3, 7)), ((15, 1), (5, 6)), ((12, 12), (4, 8)),
+             ((4, 3), (3, 2)), ((20, 15), (19, 14)), ((5, 2), (0, 1)), ((11, 9), (9, 7))]
+    for (phq_before, gad_before), (phq_after, gad_after) in pairs:
+        status = measures.paired_recovery_status({"PHQ-9": phq_before, "GAD-7": gad_before},
+                                                 {"PHQ-9": phq_after, "GAD-7": gad_after})
+        counted = paired_outcome({"PHQ-9": outcome("PHQ-9", phq_before, phq_after),
+                                  "GAD-7": outcome("GAD-7", gad_before, gad_after)})
+        assert counted is not None
+        expected = {
+            measures.RELIABLE_DETERIORATION: counted.reliable_deterioration,
+            measures.RELIABLE_RECOVERY: counted.reliable_recovery,
+            measures.RECOVERY: counted.recovery and not counted.reliable_recovery,
+            measures.RELIABLE_IMPROVEMENT: counted.reliable_improvement and not counted.recovery,
+            measures.NO_RELIABLE_CHANGE: counted.case_at_baseline and not (
+                counted.reliable_improvement or counted.recovery
+                or counted.reliable_deterioration),
+            measures.NOT_A_CASE_AT_BASELINE: not counted.case_at_baseline and not (
+                counted.reliable_improvement or counted.reliable_deterioration),
+        }
+        assert expected[status], (phq_before, gad_before, phq_after, gad_after, status)
+        assert sum(expected.values()) == 1
+    assert measures.paired_recovery_status({"PHQ-9": 15, "GAD-7": 10},
+                                           {"PHQ-9": 5, "GAD-7": 7}) == measures.RELIABLE_RECOVERY
+    assert measures.paired_recovery_status({"PHQ-9": 9, "GAD-7": 3},
+                                           {"PHQ-9": 3, "GAD-7": 7}) == (
+        measures.RELIABLE_DETERIORATION)
+    assert measures.paired_recovery_status({"PHQ-9": 12}, {"PHQ-9": 4}) is None
