@@ -114,8 +114,9 @@ def click(page: object, name: str, within: object | None = None) -> None:
 def axe_violations(page: object, exclude: Sequence[str] = (),
                    disable: Sequence[str] = ()) -> list[dict]:
     """axe-core's serious and critical violations on the page as it is now: each with its rule
-    id, impact, help text and the first few offending elements. `exclude` lists CSS selectors
-    left out of the check, `disable` rule ids switched off (each caller says why)."""
+    id, impact, help text, the number of offending elements and the first few of them.
+    `exclude` lists CSS selectors left out of the check, `disable` rule ids switched off (each
+    caller says why)."""
     if not AXE.exists():
         pytest.fail("axe-core is not installed: run `make node-tools` (npm ci)")
     if not page.evaluate("typeof window.axe !== 'undefined'"):  # type: ignore[attr-defined]
@@ -125,6 +126,6 @@ def axe_violations(page: object, exclude: Sequence[str] = (),
                "rules": {rule: {"enabled": False} for rule in disable}}
     results = page.evaluate(  # type: ignore[attr-defined]
         "async ([context, options]) => await axe.run(context, options)", [context, options])
-    return [{"id": v["id"], "impact": v["impact"], "help": v["help"],
+    return [{"id": v["id"], "impact": v["impact"], "help": v["help"], "count": len(v["nodes"]),
              "nodes": [n["target"] for n in v["nodes"]][:5]}
             for v in results["violations"] if v["impact"] in SERIOUS]
