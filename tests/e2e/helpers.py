@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+DOCS_SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def screenshot_dir() -> Path:
+    """Where browser tests save screenshots: docs/screenshots/ with UPDATE_SCREENSHOTS=1 (to
+    refresh the committed ones; look at them before committing), else a temporary folder, so
+    a test run never changes the tree."""
+    if os.environ.get("UPDATE_SCREENSHOTS") == "1":
+        DOCS_SHOTS.mkdir(parents=True, exist_ok=True)
+        return DOCS_SHOTS
+    return Path(tempfile.mkdtemp(prefix="care-plans-shots-"))
 SERIOUS = ("serious", "critical")
 
 
@@ -114,8 +127,9 @@ def click(page: object, name: str, within: object | None = None) -> None:
 def axe_violations(page: object, exclude: Sequence[str] = (),
                    disable: Sequence[str] = ()) -> list[dict]:
     """axe-core's serious and critical violations on the page as it is now: each with its rule
-    id, impact, help text and the first few offending elements. `exclude` lists CSS selectors
-    left out of the check, `disable` rule ids switched off (each caller says why)."""
+    id, impact, help text, the number of offending elements and the first few of them.
+    `exclude` lists CSS selectors left out of the check, `disable` rule ids switched off (each
+    caller says why)."""
     if not AXE.exists():
         pytest.fail("axe-core is not installed: run `make node-tools` (npm ci)")
     if not page.evaluate("typeof window.axe !== 'undefined'"):  # type: ignore[attr-defined]
@@ -125,6 +139,6 @@ def axe_violations(page: object, exclude: Sequence[str] = (),
                "rules": {rule: {"enabled": False} for rule in disable}}
     results = page.evaluate(  # type: ignore[attr-defined]
         "async ([context, options]) => await axe.run(context, options)", [context, options])
-    return [{"id": v["id"], "impact": v["impact"], "help": v["help"],
+    return [{"id": v["id"], "impact": v["impact"], "help": v["help"], "count": len(v["nodes"]),
              "nodes": [n["target"] for n in v["nodes"]][:5]}
             for v in results["violations"] if v["impact"] in SERIOUS]

@@ -1,25 +1,28 @@
 """Check-in links in a real browser at phone width (375 x 812), in fresh contexts with no sign-in.
 
 A client opens their link, answers a few questions and sends them; a signed-in clinician then
-sees the check-in on the client page. A revoked link shows only the friendly message. Screenshots
-go to docs/screenshots/checkin-phone*.png (look at them after a layout change).
+sees the check-in on the client page. The whole form can be filled and sent with the keyboard
+alone (Tab, Shift+Tab, arrow keys, Space, Enter; no pointer). A revoked link shows only the
+friendly message. Screenshots go to docs/screenshots/checkin-phone*.png (look at them after a
+layout change).
 """
 
 from __future__ import annotations
 
+from datetime import UTC
 from pathlib import Path
 
 import pytest
 
+from care_plans.read import export_data, progress
 from care_plans.services import checkin_links
 from tests.db.test_checkin_links import seed_client
-from tests.e2e.conftest import ROOT
-from tests.e2e.helpers import sign_in, wait_idle
+from tests.e2e.helpers import screenshot_dir, sign_in, wait_idle
 from tests.factories import TEST_PASSWORD, make_user
 
 pytestmark = pytest.mark.browser
 
-SHOTS = ROOT / "docs" / "screenshots"
+SHOTS = screenshot_dir()
 PHONE = {"viewport": {"width": 375, "height": 812}, "device_scale_factor": 2,
          "is_mobile": True, "has_touch": True}
 
@@ -165,3 +168,96 @@ def test_a_revoked_link_shows_only_the_friendly_message(browser, clinic):
     assert_fits_the_phone(page)
     page.screenshot(path=str(SHOTS / "checkin-phone-revoked.png"))
     phone.close()
+
+
+def has_focus(target) -> bool:
+    """Whether the keyboard focus is on `target` or inside it."""
+    return bool(target.evaluate("e => e.contains(document.activeElement)"))
+
+
+def focused(page) -> str:
+    """What has the focus, for a failure message: its widget key, else its tag and text."""
+    return page.evaluate("""() => {
+        const e = document.activeElement;
+        const box = e && e.closest("[class*='st-key-']");
+        const key = box && [...box.classList].find(c => c.startsWith('st-key-'));
+        return key ? key.slice(7) : `${e && e.tagName} ${(e && e.innerText || '').slice(0, 30)}`;
+    }""")
+
+
+def tab_to(page, target, back: bool = False, limit: int = 60) -> None:
+    """Press Tab (Shift+Tab when `back`) until the focus is on `target`."""
+    key = "Shift+Tab" if back else "Tab"
+    path = []
+    for _ in range(limit):
+        page.keyboard.press(key)
+        if has_focus(target):
+            return
+        path.append(focused(page))
+    pytest.fail(f"{key} never reached {target}; the focus went {path}")
+
+
+def choose_by_keys(page, key: str, answer: str, right: int) -> None:
+    """With the focus on a pills question, move `right` answers along with the arrow key and
+    choose that one with Space; the question then shows `answer` chosen."""
+    group = page.locator(f".st-key-{key}")
+    assert has_focus(group), f"the focus is on {focused(page)}, not {key}"
+    for _ in range(right):
+        page.keyboard.press("ArrowRight")
+    page.keyboard.press("Space")
+    chosen = group.get_by_role("radio", checked=True)
+    chosen.wait_for(timeout=5_000)
+    assert [t.strip() for t in chosen.all_inner_texts()] == [answer]
+
+
+def test_the_check_in_can_be_filled_and_sent_with_the_keyboard_alone(browser, clinic):
+    server, seeded, url, _ = clinic
+    phone = browser.new_context(**PHONE)
+    page = phone.new_page()
+    page.goto(url)
+    page.get_by_role("heading", name="Hi Élodie").wait_for(timeout=30_000)
+    wait_rendered(page)
+    key = page.locator
+
+    tab_to(page, key(".st-key-rating_mood"))
+    choose_by_keys(page, "rating_mood", "4", right=4)
+    tab_to(page, key(".st-key-rating_hope"))
+    choose_by_keys(page, "rating_hope", "7", right=7)
+    tab_to(page, key(".st-key-rating_connection"), back=True)  # back up to one skipped
+    choose_by_keys(page, "rating_connection", "5", right=5)
+    goal = f"goal_{seeded.goal_ids[1]}"
+    tab_to(page, key(f".st-key-{goal}"))
+    choose_by_keys(page, goal, "8", right=8)
+
+    tab_to(page, page.get_by_label("Something that went well (if you like)"))
+    page.keyboard.type("Rang my sister")
+    tab_to(page, page.get_by_label("Something that was hard (if you like)"))
+    page.keyboard.type("Slept badly")
+
+    tab_to(page, key(".st-key-measure_PHQ-9_1"))
+    choose_by_keys(page, "measure_PHQ-9_1", "Several days", right=1)
+    tab_to(page, key(".st-key-measure_PHQ-9_2"))
+    choose_by_keys(page, "measure_PHQ-9_2", "Not at all", right=0)
+    tab_to(page, key(".st-key-measure_PHQ-9_3"))
+    choose_by_keys(page, "measure_PHQ-9_3", "More than half the days", right=2)
+
+    tab_to(page, page.get_by_role("button", name="Send my check-in"))
+    page.keyboard.press("Enter")
+    page.get_by_text("Thank you, Élodie").wait_for(timeout=30_000)
+    wait_rendered(page)
+    assert page.get_by_text("including the questions you answered in PHQ-9").count() == 1
+    assert page.get_by_role("button", name="Send my check-in").count() == 0
+    phone.close()
+
+    record = export_data.record_data(server.db, seeded.clinician, seeded.client_id)
+    [checkin] = record.checkins
+    assert checkin.source == "link"
+    assert dict(checkin.ratings) == {"mood": 4, "connection": 5, "hope": 7}
+    assert (checkin.went_well, checkin.was_hard) == ("Rang my sister", "Slept badly")
+    [phq9] = record.measures  # the GAD-7, left untouched, is not stored
+    assert phq9.instrument == "PHQ-9" and phq9.checkin_id == checkin.id
+    assert phq9.answers == (1, 0, 2) + (None,) * 6 and phq9.total is None  # kept, partial
+    data = progress.progress_data(server.db, seeded.clinician, seeded.client_id, since=None,
+                                  until=None, tz=UTC)
+    assert data.goal_progress[["goal_id", "rating"]].values.tolist() == [
+        [seeded.goal_ids[1], 8]]

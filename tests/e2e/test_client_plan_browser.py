@@ -15,13 +15,12 @@ import pytest
 from care_plans.read import plans as read_plans
 from care_plans.services import checkin_links, client_portal, plans
 from tests.db.test_client_portal import SECRET, seed_portal
-from tests.e2e.conftest import ROOT
-from tests.e2e.helpers import axe_violations, sign_in, wait_idle
+from tests.e2e.helpers import axe_violations, screenshot_dir, sign_in, wait_idle
 from tests.factories import TEST_PASSWORD, make_user
 
 pytestmark = pytest.mark.browser
 
-SHOTS = ROOT / "docs" / "screenshots"
+SHOTS = screenshot_dir()
 PHONE = {"viewport": {"width": 375, "height": 812}, "device_scale_factor": 2,
          "is_mobile": True, "has_touch": True}
 

@@ -13,12 +13,11 @@ from sqlalchemy import select
 
 from care_plans import demo
 from care_plans.models import Client, ClientAssignment, User
-from tests.e2e.conftest import ROOT
-from tests.e2e.helpers import sign_in, wait_idle
+from tests.e2e.helpers import screenshot_dir, sign_in, wait_idle
 
 pytestmark = pytest.mark.browser
 
-SHOTS = ROOT / "docs" / "screenshots"
+SHOTS = screenshot_dir()
 
 
 @pytest.fixture
