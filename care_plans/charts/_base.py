@@ -51,6 +51,8 @@ NATURAL_SIZE = alt.AutoSizeParams(type="pad", contains="padding")
 DAY_FORMAT = "%a %d %b %Y"
 TIME_FORMAT = "%a %d %b %Y %H:%M"
 AXIS_FORMAT = "%d %b"
+#: Ticks at least a day apart: the labels show days, so a closer tick would repeat its label.
+DAY_MS = 24 * 60 * 60 * 1000
 
 
 def chart_title(text: str, subtitle: str | list[str] = "", **options: object) -> alt.Title:
@@ -83,7 +85,8 @@ def time_axis(x_domain: tuple[datetime, datetime] | None, field: str = "time",
     """The shared time axis; given a domain, every chart of a range lines up."""
     scale = alt.Scale(domain=[d.isoformat() for d in x_domain]) if x_domain else alt.Undefined
     return alt.X(f"{field}:T", title=title, scale=scale,
-                 axis=alt.Axis(format=AXIS_FORMAT, labelOverlap=True, grid=False))
+                 axis=alt.Axis(format=AXIS_FORMAT, labelOverlap=True, grid=False,
+                               tickMinStep=DAY_MS))
 
 
 def downsample(

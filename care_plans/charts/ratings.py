@@ -65,6 +65,7 @@ def ratings_chart(
     *,
     x_domain: tuple[datetime, datetime] | None = None,
     max_points: int = MAX_POINTS,
+    for_print: bool = False,
 ) -> alt.LayerChart | None:
     """Self-ratings (0–10) over time; None when there are neither ratings nor notes.
 
@@ -141,7 +142,9 @@ def ratings_chart(
          f"each check-in (dots) and the {ROLLING_DAYS}-day average (lines)")
         + (f"; a break in a line: a {period} without an answer" if period
            else "; a break in a line: more than two days without an answer"),
-        "along the top: ▲ wins and ▼ setbacks (hover for the client's words); "
+        "along the top: ▲ wins and ▼ setbacks "
+        + ("(the client's words are listed below the chart); " if for_print
+           else "(hover for the client's words); ") +
         "vertical lines: sessions (solid), plan reviews (dashed)",
     ]
     return chart.properties(autosize=FIT_WIDTH, width=WIDTH, height=HEIGHT,

@@ -37,7 +37,7 @@ from typing import cast
 import altair as alt
 from fontTools import ttLib
 from fpdf import FPDF
-from fpdf.enums import XPos, YPos
+from fpdf.enums import MethodReturnValue, XPos, YPos
 from fpdf.fonts import SubsetMap, TTFFont
 
 from care_plans.errors import DomainError
@@ -118,6 +118,11 @@ CONFIDENTIAL = "CONFIDENTIAL"
 
 class FontMissing(DomainError):
     """A font the PDFs embed is not installed."""
+
+def unbroken(text: str) -> str:
+    """`text` (a phone number) that a line never breaks inside: its spaces made no-break."""
+    return text.replace(" ", "\u00a0")
+
 
 def show_time(moment: datetime) -> str:
     return f"{moment.day} {moment:%b %Y %H:%M}"
@@ -343,21 +348,29 @@ class Document(FPDF):
     def title_block(self, title: str, subtitle: str = "", size: float = 18) -> None:
         self.set_font(FONT, "B", size)
         self.set_text_color(*ACCENT)
-        self.multi_cell(0, size * 0.5, title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.multi_cell(0, size * 0.5, title, new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L")
         self.set_text_color(*INK)
         if subtitle:
             self.set_font(FONT, "B", 11)
             self.set_text_color(*WARN)
-            self.multi_cell(0, 6, subtitle, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            self.multi_cell(0, 6, subtitle, new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L")
             self.set_text_color(*INK)
         self.ln(2)
 
+    def _wrapped_height(self, text: str, line_height: float) -> float:
+        """How tall `text` is in the current font across the page's width."""
+        height = self.multi_cell(0, line_height, text, dry_run=True,
+                                 output=MethodReturnValue.HEIGHT, align="L")
+        return float(cast("float", height))
+
     def heading(self, text: str, size: float = 13) -> None:
-        self.keep_room(size * 0.5 + 20)
+        self.set_font(FONT, "B", size)
+        # The heading, however many lines it wraps to, with room for what follows it.
+        self.keep_room(3 + self._wrapped_height(text, size * 0.5) + 20)
         self.ln(3)
         self.set_font(FONT, "B", size)
         self.set_text_color(*ACCENT)
-        self.multi_cell(0, size * 0.5, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.multi_cell(0, size * 0.5, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L")
         self.set_draw_color(*ACCENT)
         self.set_line_width(0.4)
         self.line(MARGIN, self.get_y() + 0.5, self.w - MARGIN, self.get_y() + 0.5)
@@ -365,7 +378,8 @@ class Document(FPDF):
         self.ln(2.5)
 
     def subheading(self, text: str, size: float = 10.5) -> None:
-        self.keep_room(size * 0.5 + 12)
+        self.set_font(FONT, "B", size)
+        self.keep_room(1 + self._wrapped_height(text, size * 0.5) + 12)
         self.ln(1)
         self.set_font(FONT, "B", size)
         self.multi_cell(0, size * 0.5, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L")

@@ -22,6 +22,7 @@ from care_plans.export.document import (
     Document,
     chart_png,
     show_time,
+    unbroken,
 )
 from care_plans.models import PLAN_SECTION_TITLES, PLAN_SECTIONS
 from care_plans.read import progress
@@ -66,7 +67,8 @@ def _document(data: SummaryData, generated_at: datetime, what: str) -> Document:
 
 def ratings_png(data: SummaryData) -> bytes | None:
     p = data.progress
-    chart = charts.ratings_chart(p.ratings, p.notes, p.events, x_domain=p.x_domain)
+    chart = charts.ratings_chart(p.ratings, p.notes, p.events, x_domain=p.x_domain,
+                                 for_print=True)
     return chart_png(chart) if chart is not None else None
 
 
@@ -267,7 +269,7 @@ def _contact(pdf: Document, contact: ContactView, *, size: float = 10) -> None:
     if not contact.consent_to_share:
         kind += " · no consent to share: included by the clinician"
     pdf.paragraph(kind, size=size - 1, muted=True)
-    pdf.labelled("Phone:", contact.phone, size=size)
+    pdf.labelled("Phone:", unbroken(contact.phone), size=size)
     pdf.labelled("Email:", contact.email, size=size)
     pdf.labelled("When to reach out:", contact.when_to_contact, size=size)
 
@@ -297,7 +299,7 @@ def _crisis(pdf: Document, data: SummaryData) -> None:
     if crisis:
         pdf.subheading("Crisis contacts")
         for contact in crisis:
-            line = contact.name + (f": {contact.phone}" if contact.phone else "")
+            line = contact.name + (f": {unbroken(contact.phone)}" if contact.phone else "")
             pdf.paragraph(line, indent=4, bold=True)
     if data.crisis_message:
         pdf.ln(1)
@@ -435,7 +437,7 @@ def _crisis_page(data: SummaryData, generated_at: datetime, size: float) -> Docu
         role = f" ({contact.role})" if contact.role else ""
         pdf.paragraph(f"{contact.name}{role}", size=size, bold=True)
         if contact.phone:
-            pdf.paragraph(contact.phone, size=size + 3, bold=True, indent=4)
+            pdf.paragraph(unbroken(contact.phone), size=size + 3, bold=True, indent=4)
         pdf.paragraph(contact.when_to_contact, size=size - 2, indent=4)
     if data.crisis_message:
         pdf.ln(3)

@@ -410,3 +410,60 @@ def test_the_summary_gives_the_paired_outcome_with_a_worsening_never_hidden(sqli
     client_copy = flat(pdf_text(pdf.session_summary_pdf(
         summary(sqlite_db, info.id, since=date(2026, 6, 1), client_copy=True), AT)))
     assert "paired recovery" not in client_copy
+
+
+def test_a_phone_number_is_never_broken_across_lines(sqlite_db) -> None:
+    """Crisis contacts whose names put the number at a line's end, in the summary's crisis
+    plan (name and number on one line) and on the crisis-plan page: each number stays whole."""
+    alice = make_user(sqlite_db, "alice")
+    info = make_client(sqlite_db, alice, today=date(2026, 6, 1))
+    phone = "+44 (0)161 555 0100"
+    for n in range(12):
+        contacts.add_contact(sqlite_db, alice, info.id, name="Crisis line " + "n" * (6 * n + 40),
+                             kind="crisis service", phone=phone, is_crisis_contact=True,
+                             consent_to_share=True, consent_date=date(2026, 6, 1))
+    data = summary(sqlite_db, info.id)
+    for content in (pdf.session_summary_pdf(data, AT, images=(None, None)),
+                    pdf.crisis_plan_pdf(data, AT)):
+        lines = [line.replace("\u00a0", " ") for line in pdf_text(content).splitlines()]
+        pieces = [line for line in lines if "555" in line or "0100" in line or "(0)" in line]
+        assert len(pieces) >= 12
+        assert all(phone in line for line in pieces), [p for p in pieces if phone not in p]
+
+
+def test_the_crisis_plan_title_is_set_flush_left_not_justified(sqlite_db) -> None:
+    """A long name wraps the title; its first line keeps ordinary word spaces (justified, the
+    words were spread to the margin)."""
+    alice = make_user(sqlite_db, "alice")
+    info = make_client(sqlite_db, alice, full_name="Maximiliana Alexandrovna "
+                       "Konstantinopolskaya-Worthington", today=date(2026, 6, 1))
+    content = pdf.crisis_plan_pdf(summary(sqlite_db, info.id), AT)
+    boxes = subprocess.run(["pdftotext", "-bbox", "-f", "1", "-l", "1", "-", "-"],
+                           input=content, capture_output=True, check=True).stdout.decode()
+    words = [(float(y), float(x0), float(x1), word) for x0, y, x1, word in re.findall(
+        r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)<', boxes)]
+    top = next(y for y, _x0, _x1, word in words if word == "crisis")
+    line = sorted((x0, x1) for y, x0, x1, _w in words if y == top)
+    assert len(line) >= 4 and words[0][3] != ""
+    gaps = [after[0] - before[1] for before, after in zip(line, line[1:], strict=False)]
+    assert max(gaps) < 1.5 * min(gaps) + 2, gaps  # one space's width between all words
+    assert line[-1][1] < 540  # the line ends where its words end, not at the margin
+
+
+def test_no_goal_title_is_left_alone_at_the_foot_of_a_page(sqlite_db) -> None:
+    """Goal titles of two and three lines, after reasons of every length: wherever a page
+    ends, the last line on it is never a goal title cut off from its goal."""
+    alice = make_user(sqlite_db, "alice")
+    info = make_client(sqlite_db, alice, today=date(2026, 6, 1))
+    plan_id = info.plan_id
+    assert plan_id is not None
+    for k in range(40):
+        goals.add_goal(sqlite_db, alice, plan_id, domain="self-care",
+                       description=f"Goal {k} " + "lighthouse " * (16 + 5 * (k % 2)),
+                       why_it_matters="Because it matters to me. " * (1 + (k * 5) % 11))
+    content = pdf.session_summary_pdf(summary(sqlite_db, info.id), AT, images=(None, None))
+    pages = pdf_text(content, body_only=True).split("\f")
+    assert len(pages) > 4
+    ends = [[line for line in page.splitlines() if line.strip()][-1] for page in pages[:-1]
+            if page.strip()]
+    assert not [end for end in ends if "lighthouse" in end], ends

@@ -4,6 +4,7 @@ None (the page's empty state), one point still draws; a year of daily data is su
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -379,3 +380,34 @@ def test_the_item_grid_keeps_the_latest_administrations_readable() -> None:
     cells = find(spec, "rect", y="item")[0]
     assert len(rows(spec, cells)) == 24 * 7
     assert "the latest 24 of 30" in spec["title"]["subtitle"]
+
+
+def x_axis_labels(chart: Any) -> list[str]:
+    """The x-axis labels as drawn (Vega renders the chart to SVG through vl-convert)."""
+    import re
+
+    import vl_convert as vlc
+
+    svg = vlc.vegalite_to_svg(chart.to_json())
+    group = re.search(r'<g class="mark-group role-axis"[^>]*aria-label="X-axis.*?</g></g></g>',
+                      svg, re.S)
+    assert group is not None, "no x-axis in the drawn chart"
+    return re.findall(r"<text[^>]*>([^<]+)</text>", group.group(0))
+
+
+@pytest.mark.parametrize("days", [2, 4, 9])
+def test_a_short_period_never_repeats_a_date_on_the_axis(days: int) -> None:
+    frame = ratings_frame(days)
+    labels = [label for label in x_axis_labels(charts.ratings_chart(frame)) if label[0].isdigit()]
+    assert labels, "the axis shows dates"
+    assert len(labels) == len(set(labels)), labels
+
+
+def test_the_printed_ratings_chart_never_says_hover() -> None:
+    notes = pd.DataFrame([(START + timedelta(days=2), "win", "Walked to the shop")],
+                         columns=["time", "kind", "text"])
+    on_screen = json.dumps(spec_of(charts.ratings_chart(ratings_frame(10), notes)))
+    printed = json.dumps(spec_of(charts.ratings_chart(ratings_frame(10), notes,
+                                                      for_print=True)))
+    assert "hover" in on_screen
+    assert "hover" not in printed and "listed below the chart" in printed
