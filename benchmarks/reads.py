@@ -23,7 +23,7 @@ from care_plans import measures
 from care_plans.access import Actor
 from care_plans.db import Database
 from care_plans.models import User
-from care_plans.read import caseload, progress
+from care_plans.read import caseload, outcomes, progress
 
 
 def _median_ms(run: Callable[[], Any], runs: int) -> float:
@@ -90,6 +90,19 @@ def naive_progress(db: Database, client_id: int) -> tuple[pd.DataFrame, pd.DataF
     return mine.sort_values("submitted_at"), scores.sort_values("administered_at")
 
 
+def naive_outcomes(db: Database) -> pd.DataFrame:
+    """Each client's first and last complete PHQ-9 / GAD-7 total, from whole tables."""
+    with db.engine.connect() as conn:
+        checkins = pd.read_sql("SELECT id, entered_in_error FROM checkins", conn)
+        responses = pd.read_sql("SELECT client_id, checkin_id, instrument, administered_at, "
+                                "total, is_partial FROM measure_responses", conn)
+    valid = set(checkins.loc[~checkins["entered_in_error"].astype(bool), "id"])
+    scored = responses[responses["checkin_id"].isin(valid) & ~responses["is_partial"].astype(bool)]
+    scored = scored.sort_values("administered_at")
+    grouped = scored.groupby(["client_id", "instrument"])["total"]
+    return pd.DataFrame({"baseline": grouped.first(), "final": grouped.last()})
+
+
 def bench_reads(url: str, runs: int, tz: Any = UTC) -> dict[str, Any]:
     db = Database.from_url(url, BENCH_AUDIT_KEY)
     try:
@@ -107,6 +120,11 @@ def bench_reads(url: str, runs: int, tz: Any = UTC) -> dict[str, Any]:
             db, supervisor, client_id, since=None, until=None, tz=tz, today=today), runs)
         naive = _median_ms(lambda: naive_progress(db, client_id), runs)
         out["one client's progress, all time"] = {"real_ms": real, "naive_ms": naive}
+        since = today - timedelta(days=365)
+        real = _median_ms(lambda: outcomes.service_outcomes(
+            db, supervisor, since=since, until=today, tz=tz, today=today), runs)
+        naive = _median_ms(lambda: naive_outcomes(db), runs)
+        out["service outcomes, a year"] = {"real_ms": real, "naive_ms": naive}
         return out
     finally:
         db.dispose()
