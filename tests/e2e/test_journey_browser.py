@@ -123,7 +123,7 @@ def screenshot(page, path: Path) -> Path:
     height = page.evaluate("document.querySelector(\"[data-testid='stMain']\").scrollHeight")
     page.set_viewport_size({"width": size["width"], "height": max(size["height"], int(height))})
     page.wait_for_timeout(300)
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=True, scale="css")  # 1 px a CSS px: smaller PNGs
     page.set_viewport_size(size)
     return path
 
@@ -358,12 +358,19 @@ def test_a_clinicians_first_week(browser, staff, tmp_path):
     assert done == {"Put shoes by the door": True, "Walk with Sam on Tuesdays": False,
                     "Buy vegetables on Saturday": False, "Phone out of the bedroom": False}
 
+    open_tab(page, "Check-ins")
+    page.get_by_text("3 check-ins", exact=True).wait_for(timeout=TIMEOUT)
+    walk.check("checkins-on-the-client-page", tab="Check-ins")
+
     # --- the session review: write the record and sign it off
     act(page, page.locator(f"a[href*='review?client={REF}']").first.click)
     heading(page, f"Session review: {NAME}").wait_for(timeout=TIMEOUT)
     wait_idle(page)
     followed = page.get_by_text("was followed up by Alice Example", exact=False)
     followed.first.wait_for(timeout=TIMEOUT)
+    # the plan started today: the review covers one day (said in the singular)
+    assert page.get_by_text("since the plan started on", exact=False).first.inner_text() \
+        .endswith("· 1 day, compared with the 1 day before")
     walk.check("session-review")
     for label, text in SESSION.items():
         page.get_by_label(label, exact=True).fill(text)
@@ -393,6 +400,9 @@ def test_a_clinicians_first_week(browser, staff, tmp_path):
         assert " ".join(words.split()) in text, words
     for left_out in ("Nightline", "Cousin Jo"):  # no consent to share
         assert left_out not in text
+    assert "2 contacts without consent to share are not shown." in text
+    assert "3 check-ins in this period." in text
+    assert "Rang Élodie the same afternoon" in text  # the follow-up, under risk and safety
     walk.check("pdf-downloaded", tab="Export")
 
     # --- sign out, sign in again in the same tab, reload: for each role. The clinician signs
