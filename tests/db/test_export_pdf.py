@@ -8,6 +8,7 @@ module, copied per test).
 
 from __future__ import annotations
 
+import html
 import io
 import re
 import shutil
@@ -387,3 +388,22 @@ def test_the_export_package_never_imports_streamlit() -> None:
     code = ("import sys, care_plans.export, care_plans.export.pdf, care_plans.export.fhir; "
             "assert 'streamlit' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def _words(content: bytes) -> list[tuple[str, float, float]]:
+    """Each word pdftotext finds, with its left and right edge (points), in reading order."""
+    out = subprocess.run(["pdftotext", "-enc", "UTF-8", "-bbox", "-", "-"], input=content,
+                         capture_output=True, check=True).stdout.decode("utf-8")
+    return [(html.unescape(text), float(x_min), float(x_max)) for x_min, x_max, text in
+            re.findall(r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" '
+                       r'yMax="[\d.]+">([^<]*)</word>', out)]
+
+
+def test_a_long_fact_label_never_runs_into_its_value(demo_db) -> None:
+    data = summary(demo_db)
+    assert data.client_link is not None  # the plan facts then end with "Client's agreement"
+    words = _words(pdf.session_summary_pdf(data, AT))
+    at = next(i for i, (text, _, _) in enumerate(words) if text == "Client's")
+    label_end, (value, value_start, _) = words[at + 1], words[at + 2]
+    assert label_end[0] == "agreement", f"the label runs into its value: {label_end[0]!r}"
+    assert value_start - label_end[2] >= 5, (value, value_start - label_end[2])
