@@ -332,6 +332,7 @@ def test_a_clinicians_first_week(browser, staff, tmp_path):
     alert = page.get_by_text("to the PHQ-9 self-harm question", exact=False).first
     alert.wait_for(timeout=TIMEOUT)
     assert f"{NAME} ({REF}) answered “More than half the days”" in alert.inner_text()
+    assert page.get_by_text("1 client · page 1 of 1", exact=False).count() == 1
     walk.check("caseload-alert")
     page.get_by_label("Follow-up (who was contacted, what was agreed)").fill(FOLLOW_UP)
     click(page, "Record follow-up")
