@@ -103,6 +103,7 @@ _KEPT = frozenset("\n\r\t")
 #: font has them, as a font would print them as an empty box.
 _HINTS = frozenset(range(0xFE00, 0xFE10)) | frozenset(range(0xE0100, 0xE01F0))
 
+FACTS_GAP = 3.0  # mm between a fact's label and its value
 
 MARGIN = 15.0
 TOP = 24.0
@@ -420,7 +421,12 @@ class Document(FPDF):
 
     def facts(self, rows: Sequence[tuple[str, str]], *, size: float = 10,
               label_width: float = 38) -> None:
-        """A two-column list of label and value, values wrapping in their column."""
+        """A two-column list of label and value, values wrapping in their column. The label
+        column is widened to its longest label and a gap (at most half the page), so a long
+        label ("Client's agreement") never runs into its value."""
+        self.set_font(FONT, "B", size)
+        widest = max((self.get_string_width(label) for label, _ in rows), default=0.0)
+        label_width = min(max(label_width, widest + FACTS_GAP), self.epw / 2)
         for label, value in rows:
             self.set_font(FONT, "B", size)
             self.cell(label_width, size * 0.5, label)

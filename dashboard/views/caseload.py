@@ -145,7 +145,8 @@ else:
                 help="Everything since the last session, for the hour with the client"),
         },
     )
-    st.caption(f"{result.total} clients · page {result.page} of {result.pages} · "
+    clients_shown = "1 client" if result.total == 1 else f"{result.total} clients"
+    st.caption(f"{clients_shown} · page {result.page} of {result.pages} · "
                "select a row to open the client")
     if result.pages > 1:
         p1, p2, _ = st.columns([0.15, 0.15, 0.7])

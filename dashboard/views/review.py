@@ -60,8 +60,9 @@ def _delta(value: float | None) -> str | int | None:
 
 st.title(f"Session review: {plain(client.full_name)}")
 since = ("the last session" if period.basis == LAST_SESSION else "the plan started")
-st.caption(f"{client.ref} · since {since} on {show_day(period.since)} · {period.days} days, "
-           f"compared with the {period.days} days before")
+span = "1 day" if period.days == 1 else f"{period.days} days"  # on a plan's first day: 1
+st.caption(f"{client.ref} · since {since} on {show_day(period.since)} · {span}, "
+           f"compared with the {span} before")
 st.page_link(deps.page("client"), label="Open the client's record", icon=":material/person:",
              query_params={"client": client.ref})
 # Open self-harm answers (complete or part-answered) first; the banner clears once a
@@ -88,7 +89,7 @@ for answer in risk.followed_up:
 st.header("Since last session")
 cols = st.columns(1 + len(data.ratings))
 cols[0].metric("Check-ins", data.checkins, data.checkins - data.previous_checkins,
-               help=f"{data.previous_checkins} in the previous {period.days} days.")
+               help=f"{data.previous_checkins} in the previous {span}.")
 for col, rating in zip(cols[1:], data.ratings, strict=True):
     col.metric(f"{rating.label} (mean)", _number(rating.mean), _delta(rating.delta),
                help=f"0–10. {rating.count} answers this period (mean "

@@ -8,6 +8,7 @@ module, copied per test).
 
 from __future__ import annotations
 
+import html
 import io
 import re
 import shutil
@@ -467,3 +468,22 @@ def test_no_goal_title_is_left_alone_at_the_foot_of_a_page(sqlite_db) -> None:
     ends = [[line for line in page.splitlines() if line.strip()][-1] for page in pages[:-1]
             if page.strip()]
     assert not [end for end in ends if "lighthouse" in end], ends
+
+
+def _words(content: bytes) -> list[tuple[str, float, float]]:
+    """Each word pdftotext finds, with its left and right edge (points), in reading order."""
+    out = subprocess.run(["pdftotext", "-enc", "UTF-8", "-bbox", "-", "-"], input=content,
+                         capture_output=True, check=True).stdout.decode("utf-8")
+    return [(html.unescape(text), float(x_min), float(x_max)) for x_min, x_max, text in
+            re.findall(r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" '
+                       r'yMax="[\d.]+">([^<]*)</word>', out)]
+
+
+def test_a_long_fact_label_never_runs_into_its_value(demo_db) -> None:
+    data = summary(demo_db)
+    assert data.client_link is not None  # the plan facts then end with "Client's agreement"
+    words = _words(pdf.session_summary_pdf(data, AT))
+    at = next(i for i, (text, _, _) in enumerate(words) if text == "Client's")
+    label_end, (value, value_start, _) = words[at + 1], words[at + 2]
+    assert label_end[0] == "agreement", f"the label runs into its value: {label_end[0]!r}"
+    assert value_start - label_end[2] >= 5, (value, value_start - label_end[2])
