@@ -28,8 +28,11 @@ _WHY = {
 }
 
 
-def show_day(day: date) -> str:
-    """ "3 Mar 2026": how a date is written on pages and in PDFs."""
+def show_day(day: date, *, this_year: int | None = None) -> str:
+    """ "3 Mar 2026": how a date is written on pages and in PDFs; "3 Mar" when the date falls
+    in `this_year` (for narrow table columns, where the year of every row is the current one)."""
+    if this_year is not None and day.year == this_year:
+        return f"{day.day} {day:%b}"
     return f"{day.day} {day:%b %Y}"
 
 

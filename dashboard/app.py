@@ -18,6 +18,10 @@ from dashboard.components import faults, signin  # noqa: E402
 from dashboard.components.text import plain  # noqa: E402
 
 st.set_page_config(page_title="Care plans", page_icon="🌱", layout="wide")
+# Wide pages keep a narrower margin than Streamlit's, so that the caseload's columns fit a
+# 1440 px screen beside the sidebar (tests/e2e/test_caseload_browser.py measures it).
+st.html("<style>[data-testid='stMainBlockContainer'] "
+        "{ padding-left: 1.5rem; padding-right: 1.5rem; }</style>")
 
 # Not "pages/": Streamlit treats a pages/ folder beside the entry script as its older
 # multipage mode, which bypasses this script (and its sign-in gate) for those files.

@@ -22,7 +22,7 @@ from dashboard.components.text import plain
 db, actor, tz = deps.database(), deps.current_actor(), deps.settings().tz
 today = deps.today()  # the clinic's date, which the flags are about
 PAGE_SIZE = 50
-TREND = {"up": "↑ better", "down": "↓ worse", "steady": "→ steady", None: ""}
+TREND = {"up": "↑", "down": "↓", "steady": "→", None: ""}
 FLAG_CHOICES = ["self-harm item", "reliable deterioration", "review overdue",
                 "no check-in 14 days"]
 
@@ -108,41 +108,53 @@ if result.total == 0:
         st.info("You have no clients yet. Add one below, or ask an administrator to assign "
                 "clients to you.")
 else:
+    year = deps.today().year  # dates of this year are shown without it: the table is narrow
     frame = pd.DataFrame(
         {
             "Ref": [r.ref for r in result.rows],
             "Name": [r.name for r in result.rows],
             "Flags": [", ".join(r.flags) for r in result.rows],
-            "Last check-in": [show_day(r.last_checkin.astimezone(tz).date())
+            "Review": [f"review?client={quote(r.ref)}" for r in result.rows],
+            "Last check-in": [show_day(r.last_checkin.astimezone(tz).date(), this_year=year)
                               if r.last_checkin else "none" for r in result.rows],
-            "Mood": [r.latest_mood for r in result.rows],
+            "Mood": [" ".join(part for part in (
+                "" if r.latest_mood is None else str(r.latest_mood), TREND[r.mood_trend]) if part)
+                for r in result.rows],
             "Mood, last 14": [list(r.mood_recent) for r in result.rows],
-            "Trend": [TREND[r.mood_trend] for r in result.rows],
             "PHQ-9": [f"{r.latest_phq9} {r.phq9_severity}" if r.latest_phq9 is not None
                       else "" for r in result.rows],
             "GAD-7": [f"{r.latest_gad7} {r.gad7_severity}" if r.latest_gad7 is not None
                       else "" for r in result.rows],
             "Paired": [r.paired_recovery or "" for r in result.rows],
-            "Next review": [show_day(r.next_review_date) if r.next_review_date
+            "Next review": [show_day(r.next_review_date, this_year=year) if r.next_review_date
                             else "" for r in result.rows],
             "Clinician": [r.primary_clinician or "" for r in result.rows],
-            "Session review": [f"review?client={quote(r.ref)}" for r in result.rows],
         }
     )
+    if actor.role != "supervisor":
+        # A clinician's own caseload: the column would mostly repeat their own name, and the
+        # table must fit a 1440 px screen without scrolling sideways.
+        frame = frame.drop(columns=["Clinician"])
     st.session_state[SHOWN_REFS] = [r.ref for r in result.rows]
     st.dataframe(
         frame, hide_index=True, width="stretch", key="caseload_table", on_select=open_selected,
         selection_mode="single-row",
         column_config={
+            "Ref": st.column_config.TextColumn("Ref", width=64),
+            "Mood": st.column_config.TextColumn(
+                "Mood", width=52, help="The latest mood (0–10) and its trend over the last week: "
+                "↑ better, ↓ worse, → steady"),
             "Mood, last 14": st.column_config.LineChartColumn(
-                "Mood, last 14", y_min=0, y_max=10, help="Daily mood, oldest to newest"),
+                "14 days", y_min=0, y_max=10, width=75,
+                help="Daily mood over the last 14 days, oldest to newest"),
             "Paired": st.column_config.TextColumn(
                 "Paired", help="PHQ-9 and GAD-7 together (NHS Talking Therapies paired "
                 "recovery), from each one's baseline since the plan began to its latest; "
                 "empty until both have a later response"),
-            "Session review": st.column_config.LinkColumn(
-                "Session review", display_text="Open review",
-                help="Everything since the last session, for the hour with the client"),
+            "Review": st.column_config.LinkColumn(
+                "Review", display_text="Open", width=62,
+                help="The session review: everything since the last session, for the hour "
+                "with the client"),
         },
     )
     clients_shown = "1 client" if result.total == 1 else f"{result.total} clients"

@@ -99,3 +99,34 @@ def test_a_deep_link_to_someone_elses_client_shows_nothing_of_it(browser, people
     wait_idle(page)
     assert page.get_by_text("Not Alices").count() == 0
     context.close()
+
+
+GRID_OVERFLOW = """() => {
+  const grid = document.querySelector("[data-testid='stDataFrame']");
+  const scroller = grid && grid.querySelector(".dvn-scroller");
+  return scroller ? [scroller.scrollWidth, scroller.clientWidth] : null;
+}"""
+
+
+@pytest.mark.parametrize("role", ["clinician", "supervisor"])
+def test_every_caseload_column_fits_at_1440_px(browser, server, role):
+    """At 1440 px the table shows every column without scrolling sideways (it cut off "Next
+    review" and "Open review"), for a clinician's and a supervisor's caseload."""
+    alice = make_user(server.db, "alice.clinician")
+    make_client(server.db, alice, ref="CP-0101", full_name="Élodie Brown-Ferreira")
+    if role == "supervisor":
+        make_user(server.db, "sue", "supervisor")
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    page.goto(server.url)
+    wait_idle(page)
+    sign_in(page, "sue" if role == "supervisor" else "alice.clinician", TEST_PASSWORD)
+    heading(page, "Caseload").wait_for(timeout=30_000)
+    wait_idle(page)
+    page.locator("[data-testid='stDataFrame'] canvas").first.wait_for()
+    page.wait_for_timeout(500)
+    sizes = page.evaluate(GRID_OVERFLOW)
+    assert sizes is not None, "no caseload table"
+    scroll_width, client_width = sizes
+    assert scroll_width <= client_width + 1, f"the table scrolls: {scroll_width} > {client_width}"
+    context.close()

@@ -34,3 +34,10 @@ def test_a_period_says_where_it_starts_in_words() -> None:
 def test_dates_are_written_one_way_for_pages_and_one_for_the_clients_plan() -> None:
     assert show_day(date(2026, 3, 3)) == "3 Mar 2026"
     assert show_day_in_full(date(2026, 3, 3)) == "3 March 2026"
+
+
+def test_a_narrow_column_leaves_out_the_current_year_only() -> None:
+    assert show_day(date(2026, 3, 3), this_year=2026) == "3 Mar"
+    assert show_day(date(2027, 2, 15), this_year=2026) == "15 Feb 2027"
+    assert show_day(date(2025, 12, 31), this_year=2026) == "31 Dec 2025"
+    assert show_day(date(2026, 3, 3)) == "3 Mar 2026"
