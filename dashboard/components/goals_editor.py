@@ -6,6 +6,7 @@ from datetime import datetime
 
 import streamlit as st
 
+from care_plans.dates import show_day
 from care_plans.errors import DomainError
 from care_plans.models import GoalAchievement, GoalLifecycle, RecoveryDomain
 from care_plans.read import plan_views
@@ -117,14 +118,16 @@ def _steps(goal: plan_views.GoalView, contacts: tuple[plan_views.ContactView, ..
     for step in goal.steps:
         st.session_state[f"step:{step.id}"] = step.done_on is not None  # the box shows the store
         cols = st.columns([0.07, 0.63, 0.3])
-        cols[0].checkbox("Done", key=f"step:{step.id}", label_visibility="collapsed",
+        # The hidden label names the step, so a screen reader says which box it is.
+        cols[0].checkbox(f"Done: {plain(step.description)}", key=f"step:{step.id}",
+                         label_visibility="collapsed",
                          disabled=not can_write, on_change=_tick,
                          args=(step.id, step.version, where))
         text = step.description
         if step.due_date:
-            text += f" · due {step.due_date:%d %b %Y}"
+            text += f" · due {show_day(step.due_date)}"
         if step.done_on:
-            text += f" · done {step.done_on:%d %b %Y}"
+            text += f" · done {show_day(step.done_on)}"
         cols[1].text(text)
         cols[2].caption(f"Helps: {plain(step.helper_name)}" if step.helper_name else "")
         error = st.session_state.pop(f"step_error:{step.id}", None)

@@ -12,6 +12,7 @@ deletion drawn on two consecutive runs.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import jwt
@@ -123,11 +124,18 @@ def _handle_sign_out(authenticator: stauth.Authenticate) -> None:
                 and k.startswith(DRAFT_PREFIX)]:
         del st.session_state[key]
     _forget_library_state()
-    authenticator.cookie_controller.delete_cookie()
+    _delete_cookie(authenticator)
     st.session_state[SIGN_OUT_RUNS] = runs - 1
     if runs - 1 > 0:
         st.session_state[NOTICE] = ("success", "You have signed out.")
         _rerun_shortly()
+
+
+def _delete_cookie(authenticator: stauth.Authenticate) -> None:
+    """The library's delete_cookie() prints the cookie's name to the server log when the
+    browser holds none (KeyError): delete it here, quietly, when it is there."""
+    with contextlib.suppress(KeyError):  # no cookie to delete: nothing to do
+        authenticator.cookie_controller.cookie_model.cookie_manager.delete(COOKIE_NAME)
 
 
 def _live_session(settings_idle: int) -> Actor | None:

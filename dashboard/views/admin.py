@@ -65,13 +65,16 @@ with tab_new, st.form("new_account", clear_on_submit=True):
         else:
             st.session_state["admin_flash"] = (
                 f"Created {info.username}. Issue a set-password link so they can choose "
-                "their password."
+                "their password (Manage an account: the new account is chosen there)."
             )
+            st.session_state["manage_user"] = info.username  # not whoever was first
             st.rerun()
 
 with tab_manage:
     names = [u.username for u in accounts]
-    chosen = st.selectbox("Account", names, key="manage_user") if names else None
+    # No account chosen until the administrator picks one: a button below acts on it.
+    chosen = st.selectbox("Account", names, key="manage_user", index=None,
+                          placeholder="Choose an account") if names else None
     target = next((u for u in accounts if u.username == chosen), None)
     if target is not None:
         c1, c2, c3, c4 = st.columns(4)

@@ -31,7 +31,7 @@ def test_json_gives_exact_counts_in_the_issues_shape(service) -> None:  # noqa: 
                          for i in ("PHQ-9", "GAD-7", "paired")}
     assert rows[("all", "paired")] == {
         "clinician": "all", "instrument": "paired", "counted": 5, "reliable_improvement": 2,
-        "reliable_deterioration": 1, "recovery": 2, "reliable_recovery": 2,
+        "reliable_deterioration": 2, "recovery": 2, "reliable_recovery": 2,
         "cases_at_baseline": 3,
     }
     assert rows[("bob", "GAD-7")]["counted"] == 1  # exact, not suppressed
