@@ -137,8 +137,8 @@ def cmd_seed_demo(args: argparse.Namespace, settings: Settings) -> int:
     db = _ready_database(settings)
     result = demo.seed_demo(
         db, clients=args.clients, days=args.days, clinicians=args.clinicians, seed=args.seed,
-        end_date=args.end_date, password=args.demo_password or demo.DEMO_PASSWORD,
-        progress=_print_progress,
+        end_date=args.end_date or settings.today(),
+        password=args.demo_password or demo.DEMO_PASSWORD, progress=_print_progress,
     )
     print(f"seeded {result.clients} clients, {result.checkins} check-ins, "
           f"{result.measure_responses} measure responses")
@@ -273,7 +273,8 @@ def cmd_export_pdf(args: argparse.Namespace, settings: Settings) -> int:
     else:
         _period, name = service.planned_summary(db, CLI, client_id, settings=settings,
                                                 since=args.since, until=args.until,
-                                                client_copy=args.client_copy)
+                                                client_copy=args.client_copy,
+                                                today=settings.today())
         out = _export_path(args, name)
         proceed = _choose_despite_mentions(args, service.pdf_mentions(
             db, CLI, client_id, settings=settings, since=args.since, until=args.until,
@@ -334,12 +335,12 @@ OUTCOME_COLUMNS = ("clinician", "instrument", "counted", "reliable_improvement",
 
 
 def cmd_outcomes(args: argparse.Namespace, settings: Settings) -> int:
-    from datetime import datetime, timedelta
+    from datetime import timedelta
 
     from care_plans.read import outcomes
 
     db = _ready_database(settings)
-    today = datetime.now(settings.tz).date()
+    today = settings.today()
     until = args.until or today
     since = args.since or (until - timedelta(days=364))
     result = outcomes.service_outcomes(db, CLI, since=since, until=until, tz=settings.tz,
@@ -438,7 +439,7 @@ def cmd_prepare_local(args: argparse.Namespace, settings: Settings) -> int:
     if users.count_users(db) > 0:
         return 0
     print("the default database is empty: loading demo data (fictional people only)")
-    result = demo.seed_demo(db, progress=_print_progress)
+    result = demo.seed_demo(db, end_date=settings.today(), progress=_print_progress)
     _print_accounts(result.accounts, True)
     return 0
 
@@ -506,7 +507,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--clinicians", type=_positive, default=3)
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--end-date", type=_parse_date, default=None,
-                   help="last day of demo check-ins, YYYY-MM-DD (default today)")
+                   help="last day of demo check-ins, YYYY-MM-DD (default: the clinic's today)")
     p.add_argument("--demo-password", default=None,
                    help="password for the demo accounts (default: the documented demo one)")
 

@@ -22,6 +22,7 @@ import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import MISSING, dataclass, field, fields
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -214,6 +215,10 @@ class Settings:
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.clinic_timezone)
+
+    def today(self) -> date:
+        """Today's date in the clinic's time zone (not the server's): the date services need."""
+        return datetime.now(self.tz).date()
 
     @property
     def database_is_default(self) -> bool:

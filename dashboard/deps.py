@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import date, datetime, tzinfo
+from datetime import date, tzinfo
 from pathlib import Path
 
 import streamlit as st
@@ -132,12 +132,22 @@ def page(name: str) -> str:
 
 
 def _clinic_today() -> date:
-    return datetime.now(settings().tz).date()
+    return settings().today()
 
 
 def today() -> date:
-    """Today in the clinic's time zone (flags, reviews and discharges are about that date)."""
-    return datetime.now(settings().tz).date()
+    """Today in the clinic's time zone: the date every service that needs one is given.
+
+    Worked out once per script run, when :func:`signed_in` makes the run context, so every
+    component of one rerun (flags, the review's draft date, the discharge date's limit, the
+    charts) agrees on the day even when the run crosses midnight. In a button callback, which
+    runs before the entry script and outside any run context, it is the clinic's date at the
+    click (one date for that one action).
+    """
+    ctx = _RUN.get()
+    if ctx is not None:
+        return ctx.today
+    return _clinic_today()
 
 
 #: How often the app verifies the newest audit events and moves the checkpoint on.

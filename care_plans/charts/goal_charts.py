@@ -119,14 +119,14 @@ def step_counts(steps: pd.DataFrame, today: date) -> pd.DataFrame:
     return counts
 
 
-def steps_chart(steps: pd.DataFrame, *, today: date | None = None) -> alt.LayerChart | None:
+def steps_chart(steps: pd.DataFrame, *, today: date) -> alt.LayerChart | None:
     """How many of each goal's steps are done, overdue or still to do; None without steps.
 
     `steps`: goal_id, goal, description, done_on, due_date.
     """
     if steps.empty:
         return None
-    counts = step_counts(steps, today or date.today())
+    counts = step_counts(steps, today)
     names = _goal_names(counts)
     most = int(counts.groupby("goal_id")["count"].sum().max())
     y = alt.Y("label:N", sort=names, title=None, axis=alt.Axis(labelLimit=320))

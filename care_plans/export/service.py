@@ -118,11 +118,10 @@ def fhir_file_name(ref: str) -> str:
 
 def planned_summary(db: Database, actor: Actor, client_id: int, *, settings: Settings,
                     since: date | None = None, until: date | None = None,
-                    client_copy: bool = False, today: date | None = None,
+                    client_copy: bool = False, today: date,
                     ) -> tuple[dates.Period, str]:
     """The period a summary made now would cover and its file name, without making it (for
     the page to show, and to refuse a file name before anything is generated)."""
-    today = today or datetime.now(settings.tz).date()
     ref, period = export_data.plan_period(db, actor, client_id, today=today, since=since,
                                           until=until)
     return period, summary_file_name(ref, period, client_copy)

@@ -286,7 +286,7 @@ def summary_data(
     include_unconsented: bool = False,
     client_copy: bool = False,
     tz: tzinfo,
-    today: date | None = None,
+    today: date,
     clinic_name: str = "",
     crisis_message: str = "",
 ) -> SummaryData:
@@ -295,7 +295,6 @@ def summary_data(
     `since` / `until` override the default period; `today` (clinic day) ends it otherwise.
     Raises AccessDenied / NotFound as `care_plans.access.client_for_read` does.
     """
-    today = today or datetime.now(tz).date()
     with db.uow() as uow:
         s = uow.session
         client = _client_facts(client_for_read(s, actor, client_id))

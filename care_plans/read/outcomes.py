@@ -607,7 +607,7 @@ def service_outcomes(
     until: date,
     tz: tzinfo = UTC,
     clinician: str | None = None,
-    today: date | None = None,
+    today: date,
 ) -> ServiceOutcomes:
     """The outcomes of the clients `actor` may read (a supervisor: all; a clinician: their
     care teams'; admins refused with AccessDenied), for [since, until] in clinic days.
@@ -615,7 +615,6 @@ def service_outcomes(
     `clinician` narrows to that username's clients (NotFound when there is no such clinician);
     a period ending after `today` or starting after it ends is refused (ValidationError).
     """
-    today = today or datetime.now(tz).date()
     _check_period(since, until, today)
     start, end = _utc_start(since, tz), _utc_start(until + timedelta(days=1), tz)
     dialect = db.engine.dialect.name

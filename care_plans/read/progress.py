@@ -185,13 +185,12 @@ def progress_data(
     since: date | None,
     until: date | None,
     tz: tzinfo,
-    today: date | None = None,
+    today: date,
 ) -> ProgressData:
     """The client's progress from `since` to `until` (clinic days, inclusive; None: no limit).
 
     Raises AccessDenied / NotFound as :func:`care_plans.access.client_for_read` does.
     """
-    today = today or datetime.now(tz).date()
     with db.uow() as uow:
         s = uow.session
         client_for_read(s, actor, client_id)

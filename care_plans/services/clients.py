@@ -176,7 +176,7 @@ def create_client(
     full_name: str,
     date_of_birth: date | None = None,
     clinician_username: str | None = None,
-    today: date | None = None,
+    today: date,
     details: Demographics | None = None,
     measure_interval_days: int = DEFAULT_MEASURE_INTERVAL_DAYS,
 ) -> ClientInfo:
@@ -184,7 +184,6 @@ def create_client(
 
     `measure_interval_days` is the clinic's PHQ-9 / GAD-7 schedule (Settings).
     """
-    today = today or date.today()
     ref = normalise_ref(ref)
     problems = validate_client_fields(ref, full_name, date_of_birth, today)
     extra = validate_demographics(details or Demographics(), problems)
@@ -226,9 +225,8 @@ def create_client(
 
 def update_details(db: Database, actor: Actor, client_id: int, *, full_name: str,
                    date_of_birth: date | None, details: Demographics,
-                   today: date | None = None) -> ClientInfo:
+                   today: date) -> ClientInfo:
     """Change a client's name, date of birth and demographics (audited by field name)."""
-    today = today or date.today()
     with db.uow() as uow:
         s = uow.session
         client = client_for_write(s, actor, client_id)
@@ -354,11 +352,10 @@ def _revise_latest_plan(s: Session, actor: Actor, client_id: int, *,
 
 
 def discharge(
-    db: Database, actor: Actor, *, client_id: int, reason: str, on: date, today: date | None = None
+    db: Database, actor: Actor, *, client_id: int, reason: str, on: date, today: date
 ) -> ClientInfo:
     """Discharge: the plan becomes completed (a new revision of it); the record stays
     readable."""
-    today = today or date.today()
     problems: dict[str, str] = {}
     if not reason.strip():
         problems["reason"] = "Give a reason for the discharge."

@@ -138,7 +138,7 @@ def add_contact(
     is_crisis_contact: bool = False,
     consent_to_share: bool = False,
     consent_date: date | None = None,
-    today: date | None = None,
+    today: date,
 ) -> Saved:
     """A new contact in the client's support network, placed after the others."""
     fields = {
@@ -150,7 +150,7 @@ def add_contact(
         s = uow.session
         client_for_write(s, actor, client_id)
         plan = _plan_of_client(s, client_id)
-        values = contact_values(fields, None, today or date.today())
+        values = contact_values(fields, None, today)
         ensure_initial_revision(s, actor, plan)
         position = next_position(s, SupportContact.position,
                                  SupportContact.client_id == client_id)
@@ -167,7 +167,7 @@ def update_contact(
     *,
     expected_version: int,
     changes: Mapping[str, object],
-    today: date | None = None,
+    today: date,
     tz: tzinfo | None = None,
 ) -> Saved:
     """Change the fields of a contact named in `changes` (keys of CONTACT_FIELDS)."""
@@ -177,7 +177,7 @@ def update_contact(
         check_record(s, actor, plan, "contact", contact,
                      expected_version=expected_version, fields=changes, tz=tz)
         refuse_archived(contact, "contact")
-        values = contact_values(changes, contact, today or date.today())
+        values = contact_values(changes, contact, today)
         return save_values(uow, actor, plan, contact, values, reason="contact edited",
                            what="contact", action="contact.update", entity="support_contact")
 

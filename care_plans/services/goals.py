@@ -326,11 +326,10 @@ def set_step_done(
     expected_version: int,
     done: bool,
     on: date | None = None,
-    today: date | None = None,
+    today: date,
     tz: tzinfo | None = None,
 ) -> Saved:
     """Tick a step done (on `on`, else today) or un-tick it."""
-    today = today or date.today()
     with db.uow() as uow:
         s = uow.session
         plan, goal, step = _step_for_write(s, actor, step_id)
@@ -399,12 +398,11 @@ def record_gas_rating(
     score: int,
     rated_on: date | None = None,
     weight: int = 1,
-    today: date | None = None,
+    today: date,
 ) -> Saved:
     """Rate a goal −2..+2 at a review. A second rating of the same goal on the same day
     replaces the first (a correction); the revisions keep the one it replaced.
     Returns the goal's id and version."""
-    today = today or date.today()
     rated_on = rated_on or today
     problems: dict[str, str] = {}
     if isinstance(score, bool) or not isinstance(score, int) or not -2 <= score <= 2:

@@ -195,10 +195,9 @@ def create_draft(
     plan_revision_id: int | None = None,
     next_steps: str = "",
     next_session_date: date | None = None,
-    today: date | None = None,
+    today: date,
 ) -> SessionView:
     """A new draft session record, by the acting clinician (who alone may sign it off)."""
-    today = today or date.today()
     if actor.user_id is None:
         raise AccessDenied("A session record is written by a clinician's own account.")
     with db.uow() as uow:
@@ -229,11 +228,10 @@ def update_draft(
     *,
     expected_version: int,
     changes: Mapping[str, object],
-    today: date | None = None,
+    today: date,
     tz: tzinfo | None = None,
 ) -> SessionView:
     """Save changes to a draft; only the keys given are changed. A signed record: SignedOff."""
-    today = today or date.today()
     with db.uow() as uow:
         s = uow.session
         record = _for_write(s, actor, session_id)
@@ -260,12 +258,11 @@ def sign_off(
     *,
     expected_version: int,
     changes: Mapping[str, object] | None = None,
-    today: date | None = None,
+    today: date,
     tz: tzinfo | None = None,
 ) -> SessionView:
     """Sign off a draft, saving `changes` first in the same transaction (what is on screen is
     what is signed). Only the clinician who wrote the record signs it; it is then final."""
-    today = today or date.today()
     with db.uow() as uow:
         s = uow.session
         record = _for_write(s, actor, session_id)

@@ -61,16 +61,16 @@ def _form(contact: plan_views.ContactView | None, client_id: int) -> None:
     values = {"name": name, "kind": kind, "role": role, "phone": phone, "email": email,
               "when_to_contact": when, "is_crisis_contact": crisis,
               "consent_to_share": consent, "consent_date": consent_date}
-    db, actor = deps.database(), deps.current_actor()
+    db, actor, today = deps.database(), deps.current_actor(), deps.today()
     if contact is None:
         run_action(lambda: contacts.add_contact(
             db, actor, client_id, name=name, kind=kind, role=role, phone=phone, email=email,
             when_to_contact=when, is_crisis_contact=crisis, consent_to_share=consent,
-            consent_date=consent_date), "Contact added.", reset=base)
+            consent_date=consent_date, today=today), "Contact added.", reset=base)
     else:
         saved = run_action(lambda: contacts.update_contact(
             db, actor, contact.id, expected_version=expected, changes=values,
-            tz=deps.settings().tz), "Contact saved.", reset=base)
+            today=today, tz=deps.settings().tz), "Contact saved.", reset=base)
         if not saved:
             st.button("Start again from the latest version", key=f"{key}:reload",
                       on_click=reset_form, args=(base,))

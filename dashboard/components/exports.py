@@ -10,7 +10,7 @@ then offered for download. Session-state keys start with `export:`.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from functools import partial
 
 import streamlit as st
@@ -85,7 +85,7 @@ def render(client_id: int, ref: str) -> None:
     """The Export tab of the client page."""
     db, actor, settings = deps.database(), deps.current_actor(), deps.settings()
     signin_id = int(st.session_state[SIGNIN_ID])
-    today = datetime.now(settings.tz).date()
+    today = deps.today()
     try:
         default, _ = service.planned_summary(db, actor, client_id, settings=settings,
                                              today=today)

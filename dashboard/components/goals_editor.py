@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import streamlit as st
 
 from care_plans.dates import show_day
@@ -98,10 +96,9 @@ def _tick(step_id: int, version: int, where: str) -> None:
     acts on a later run (a rerun after the save, a click elsewhere) and never writes back over
     another clinician's change."""
     done = bool(st.session_state.get(f"step:{step_id}"))
-    tz = deps.settings().tz
     try:
-        goals.set_step_done(deps.database(), deps.current_actor(), step_id, done=done, tz=tz,
-                            expected_version=version, today=datetime.now(tz).date())
+        goals.set_step_done(deps.database(), deps.current_actor(), step_id, done=done,
+                            tz=deps.settings().tz, expected_version=version, today=deps.today())
     except DomainError as exc:
         st.session_state[f"step_error:{step_id}"] = exc
         return

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from care_plans.models import AuditEvent
 from care_plans.read import audit_trail
 from tests.app.helpers import new_app, sign_in
-from tests.factories import TEST_PASSWORD, make_client, make_user
+from tests.factories import TEST_PASSWORD, clinic_today, make_client, make_user
 
 
 def views(db) -> list[tuple[int | None, int | None]]:
@@ -23,8 +23,8 @@ def views(db) -> list[tuple[int | None, int | None]]:
 
 def test_opening_a_record_is_audited_once_per_sign_in(app_db):
     alex = make_user(app_db, "alex")
-    first = make_client(app_db, alex, ref="CP-0001")
-    second = make_client(app_db, alex, ref="CP-0002")
+    first = make_client(app_db, alex, ref="CP-0001", today=clinic_today())
+    second = make_client(app_db, alex, ref="CP-0002", today=clinic_today())
     at = sign_in(new_app(), "alex", TEST_PASSWORD)
     at.query_params["client"] = "CP-0001"
     at.switch_page("views/client.py").run()
@@ -49,7 +49,7 @@ def test_opening_a_record_is_audited_once_per_sign_in(app_db):
 
 def test_a_record_refused_is_not_audited_as_viewed(app_db):
     alex, sam = make_user(app_db, "alex"), make_user(app_db, "sam")
-    make_client(app_db, sam, ref="CP-0009")
+    make_client(app_db, sam, ref="CP-0009", today=clinic_today())
     at = sign_in(new_app(), "alex", TEST_PASSWORD)
     at.query_params["client"] = "CP-0009"
     at.switch_page("views/client.py").run()
@@ -61,8 +61,8 @@ def test_a_record_refused_is_not_audited_as_viewed(app_db):
 def test_admin_filters_the_trail_and_exports_neutralised_csv(app_db):
     alex = make_user(app_db, "alex")
     make_user(app_db, "root.admin", role="admin")
-    make_client(app_db, alex, ref="CP-0001")
-    make_client(app_db, alex, ref="CP-0002")
+    make_client(app_db, alex, ref="CP-0001", today=clinic_today())
+    make_client(app_db, alex, ref="CP-0002", today=clinic_today())
     at = sign_in(new_app(), "root.admin", TEST_PASSWORD)
     assert not at.exception
     at.selectbox(key="audit_action").select("client.create").run()

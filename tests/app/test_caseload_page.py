@@ -78,12 +78,12 @@ def caseload(app_db: Database) -> tuple[Database, Actor, dict[str, int]]:
     alice = make_user(app_db, "alice", full_name="Alice Example")
     bob = make_user(app_db, "bob", full_name="Bob Example")
     ids = {
-        "overdue": make_client(app_db, alice, "CP-0001", "Ann Overdue").id,
-        "quiet": make_client(app_db, alice, "CP-0002", "Ben Quiet").id,
-        "worse": make_client(app_db, alice, "CP-0003", "Cai Worse").id,
-        "risk": make_client(app_db, alice, "CP-0004", "Dee Risk").id,
-        "fine": make_client(app_db, alice, "CP-0005", "Eve Fine").id,
-        "bobs": make_client(app_db, bob, "CP-0101", "Fay Elsewhere").id,
+        "overdue": make_client(app_db, alice, "CP-0001", "Ann Overdue", today=TODAY).id,
+        "quiet": make_client(app_db, alice, "CP-0002", "Ben Quiet", today=TODAY).id,
+        "worse": make_client(app_db, alice, "CP-0003", "Cai Worse", today=TODAY).id,
+        "risk": make_client(app_db, alice, "CP-0004", "Dee Risk", today=TODAY).id,
+        "fine": make_client(app_db, alice, "CP-0005", "Eve Fine", today=TODAY).id,
+        "bobs": make_client(app_db, bob, "CP-0101", "Fay Elsewhere", today=TODAY).id,
     }
     set_plan(app_db, ids["overdue"], next_review_date=days_ago(3))
     checkin(app_db, alice, ids["overdue"], 2)
@@ -210,7 +210,7 @@ def test_supervisor_sees_everyone_and_filters_by_clinician(caseload) -> None:
 def test_empty_caseload_shows_its_empty_state(app_db) -> None:
     make_user(app_db, "newbie")
     other = make_user(app_db, "alice")
-    make_client(app_db, other, "CP-0001", "Not Yours")
+    make_client(app_db, other, "CP-0001", "Not Yours", today=TODAY)
     at = sign_in(new_app(), "newbie", TEST_PASSWORD)
     assert not at.exception
     assert not at.dataframe
@@ -244,7 +244,7 @@ def test_add_a_client_opens_their_page(app_db) -> None:
 
 def test_a_refused_add_shows_why_and_writes_nothing(app_db) -> None:
     alice = make_user(app_db, "alice")
-    make_client(app_db, alice, "CP-0001", "Already Here")
+    make_client(app_db, alice, "CP-0001", "Already Here", today=TODAY)
     at = sign_in(new_app(), "alice", TEST_PASSWORD)
     before = client_count(app_db)
     at.text_input(key="draft:new_client_ref").input("bad ref!")
@@ -286,7 +286,7 @@ def test_flags_follow_the_clinics_date_not_the_servers(app_db, monkeypatch) -> N
 def test_pages_and_a_new_search_starts_on_the_first(app_db) -> None:
     alice = make_user(app_db, "alice")
     for n in range(51):  # one more than a page
-        make_client(app_db, alice, f"CP-{n:04d}", f"Person {n}")
+        make_client(app_db, alice, f"CP-{n:04d}", f"Person {n}", today=TODAY)
     at = sign_in(new_app(), "alice", TEST_PASSWORD)
     assert "51 clients · page 1 of 2" in at.caption[0].value
     assert len(table(at)) == 50

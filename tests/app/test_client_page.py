@@ -20,7 +20,7 @@ from care_plans.db import Database
 from care_plans.models import AuditEvent, CarePlan, CheckIn, Client, PlanRevision, Step, User
 from care_plans.services import checkins, clients, goals
 from tests.app.helpers import new_app, open_tab, sign_in
-from tests.factories import TEST_PASSWORD, make_client, make_user
+from tests.factories import TEST_PASSWORD, clinic_today, make_client, make_user
 
 REF = "CP-0001"
 NAME = "Élodie Brown"
@@ -60,8 +60,8 @@ def record(app_db: Database) -> tuple[Database, Actor, int, int]:
     """Alice's client with a draft plan; Bob exists with a client of his own."""
     alice = make_user(app_db, "alice", full_name="Alice Example")
     bob = make_user(app_db, "bob", full_name="Bob Example")
-    info = make_client(app_db, alice, REF, NAME)
-    make_client(app_db, bob, "CP-0101", "Bobs Client")
+    info = make_client(app_db, alice, REF, NAME, today=clinic_today())
+    make_client(app_db, bob, "CP-0101", "Bobs Client", today=clinic_today())
     assert info.plan_id is not None
     return app_db, alice, info.id, info.plan_id
 
@@ -287,13 +287,15 @@ def test_ticking_a_step_never_writes_back_over_someone_elses_change(record) -> N
 
     with db.uow() as uow:
         version = uow.session.get(Step, step.id).version
-    goals.set_step_done(db, bob, step.id, expected_version=version, done=False)
+    goals.set_step_done(db, bob, step.id, expected_version=version, done=False,
+                        today=clinic_today())
     at.run()  # any click on alice's page: her box now shows bob's change, and writes nothing
     assert not at.exception
     assert step_done_on(db, step.id) is None
     assert at.checkbox(key=f"step:{step.id}").value is False
 
-    goals.set_step_done(db, bob, step.id, expected_version=version + 1, done=True)
+    goals.set_step_done(db, bob, step.id, expected_version=version + 1, done=True,
+                        today=clinic_today())
     at.checkbox(key=f"step:{step.id}").check().run()  # her box was drawn before that
     assert not at.exception
     assert "Someone else saved this step" in at.error[0].value
@@ -312,14 +314,14 @@ def test_a_stale_contact_edit_is_refused_not_silently_dropped(record) -> None:
 
     db, alice, client_id, _plan_id = record
     contact = contacts.add_contact(db, alice, client_id, name="Mum", kind="family",
-                                   phone="01632 960001")
+                                   phone="01632 960001", today=clinic_today())
     page = signed_in("alice", tab="Support network")
     page.toggle(key=f"contact_edit:{contact.id}").set_value(True).run()
     form = f"contact_form:{contact.id}@0"  # the form's first drawing
     page.text_input(key=f"{form}:phone").input("01632 960999")
     # meanwhile someone else changes the same contact
     contacts.update_contact(db, alice, contact.id, expected_version=contact.version,
-                            changes={"phone": "01632 960555"})
+                            changes={"phone": "01632 960555"}, today=clinic_today())
     page.button(key=f"FormSubmitter:{form}-Save contact").click().run()
     assert not page.exception
     assert any("Someone else saved" in e.value or "saved this" in e.value for e in page.error)

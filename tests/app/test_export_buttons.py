@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from care_plans.db import Database
 from care_plans.models import AuditEvent
 from tests.app.helpers import new_app, open_tab, sign_in
-from tests.factories import TEST_PASSWORD, make_client, make_user
+from tests.factories import TEST_PASSWORD, clinic_today, make_client, make_user
 
 
 def export_events(db: Database) -> list[tuple[str, int | None]]:
@@ -32,7 +32,7 @@ def open_client(ref: str) -> AppTest:
 
 def test_the_export_tab_offers_three_deferred_downloads(app_db) -> None:
     alice = make_user(app_db, "alice")
-    info = make_client(app_db, alice, "CP-0001", "Zoë Export")
+    info = make_client(app_db, alice, "CP-0001", "Zoë Export", today=clinic_today())
     at = open_client("CP-0001")
     assert not at.exception
     assert "Export" in [t.label for t in at.tabs]
@@ -53,7 +53,7 @@ def test_the_export_tab_offers_three_deferred_downloads(app_db) -> None:
 
 def test_a_period_ending_before_it_starts_disables_the_summary(app_db) -> None:
     alice = make_user(app_db, "alice")
-    info = make_client(app_db, alice, "CP-0001", "Zoë Export")
+    info = make_client(app_db, alice, "CP-0001", "Zoë Export", today=clinic_today())
     at = open_client("CP-0001")
     until = at.date_input(key=f"export:until:{info.id}").value
     at.date_input(key=f"export:since:{info.id}").set_value(until).run()
@@ -68,8 +68,8 @@ def test_a_period_ending_before_it_starts_disables_the_summary(app_db) -> None:
 
 def test_the_caseload_page_makes_a_zip_of_several_clients(app_db) -> None:
     alice = make_user(app_db, "alice")
-    first = make_client(app_db, alice, "CP-0001", "Ann One")
-    second = make_client(app_db, alice, "CP-0002", "Ben Two")
+    first = make_client(app_db, alice, "CP-0001", "Ann One", today=clinic_today())
+    second = make_client(app_db, alice, "CP-0002", "Ben Two", today=clinic_today())
     at = sign_in(new_app(), "alice", TEST_PASSWORD)
     assert not at.exception
     assert at.button(key="export:batch:make").disabled

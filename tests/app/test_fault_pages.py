@@ -19,7 +19,7 @@ from tests.app.conftest import COOKIE_KEY
 from tests.app.helpers import new_app, open_tab, sign_in
 from tests.conftest import AUDIT_KEY, IN_CI
 from tests.db.test_faults import LockHolder
-from tests.factories import TEST_PASSWORD, make_client, make_user
+from tests.factories import TEST_PASSWORD, clinic_today, make_client, make_user
 
 CRISIS = "Call the Northvale crisis team on 0800 000 111, day or night."
 TYPED = "Walking the dog at 6; texting my sister when the evenings get long."
@@ -93,7 +93,7 @@ def test_a_stopped_postgresql_is_a_plain_message_and_the_page_recovers(env, own_
     db = Database(make_engine(url), AUDIT_KEY)
     init_db(db.engine)
     alice = make_user(db, "alice")
-    make_client(db, alice, "CP-0001", "Robin Example")
+    make_client(db, alice, "CP-0001", "Robin Example", today=clinic_today())
     env.setenv("DATABASE_URL", url)
     at = sign_in(new_app(), "alice", TEST_PASSWORD)
     at.query_params["client"] = "CP-0001"
@@ -114,7 +114,7 @@ def test_a_stopped_postgresql_is_a_plain_message_and_the_page_recovers(env, own_
 
 def test_a_plan_saved_under_a_held_lock_keeps_the_typed_text(app_db):
     alice = make_user(app_db, "alice")
-    info = make_client(app_db, alice, "CP-0001", "Robin Example")
+    info = make_client(app_db, alice, "CP-0001", "Robin Example", today=clinic_today())
     at = sign_in(new_app(), "alice", TEST_PASSWORD)
     at.query_params["client"] = "CP-0001"
     at.switch_page("views/client.py").run()

@@ -14,6 +14,7 @@ from care_plans.db import Database
 from care_plans.demo import DEMO_PASSWORD, seed_demo
 from care_plans.services import clients
 from tests.app.helpers import new_app, sign_in
+from tests.factories import clinic_today
 
 
 @pytest.fixture
@@ -67,7 +68,7 @@ def test_item_answers_and_every_range_choice(demo_db: Database) -> None:
 
 def test_a_new_client_gets_plain_empty_states(demo_db: Database) -> None:
     clients.create_client(demo_db, Actor.cli(), ref="CP-0100", full_name="New Person",
-                          clinician_username="demo.clinician")
+                          clinician_username="demo.clinician", today=clinic_today())
     at = open_client("demo.clinician", "CP-0100")
     assert not at.exception
     assert chart_specs(at) == []

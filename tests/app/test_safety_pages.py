@@ -9,7 +9,7 @@ from datetime import timedelta
 from care_plans.models import utcnow
 from care_plans.services import checkins, risk
 from tests.app.helpers import new_app, open_tab, sign_in
-from tests.factories import TEST_PASSWORD, make_client, make_user
+from tests.factories import TEST_PASSWORD, clinic_today, make_client, make_user
 
 
 def open_client(ref: str, tab: str = "Check-ins"):
@@ -21,7 +21,8 @@ def open_client(ref: str, tab: str = "Check-ins"):
 
 def test_the_client_page_shows_open_then_followed_up_self_harm_answers(app_db):
     alice = make_user(app_db, "alice", full_name="Alice Hart")
-    client = make_client(app_db, alice, ref="CP-0201", full_name="Robin Partial")
+    client = make_client(app_db, alice, ref="CP-0201", full_name="Robin Partial",
+                         today=clinic_today())
     saved = checkins.record_checkin(app_db, alice, client_id=client.id,
                                     submitted_at=utcnow() - timedelta(hours=1),
                                     measure_answers={"PHQ-9": [None] * 8 + [1]})

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from care_plans.models import AuditEvent, SigninSession, User
 from care_plans.services import users
 from tests.app.helpers import new_app, sign_in
-from tests.factories import TEST_PASSWORD, make_client, make_user
+from tests.factories import TEST_PASSWORD, clinic_today, make_client, make_user
 
 REFUSED = "Sign-in failed: the username or password is wrong"
 
@@ -20,7 +20,7 @@ def audit_actions(db) -> list[str]:
 
 def test_signed_out_visitor_sees_only_the_form(app_db):
     alice = make_user(app_db, "alice")
-    make_client(app_db, alice, full_name="Hidden Person")
+    make_client(app_db, alice, full_name="Hidden Person", today=clinic_today())
     at = new_app().run()
     assert not at.exception
     assert [t.label for t in at.text_input] == ["Username", "Password"]
@@ -30,7 +30,7 @@ def test_signed_out_visitor_sees_only_the_form(app_db):
 
 def test_sign_in_through_the_real_form_opens_the_caseload(app_db):
     alice = make_user(app_db, "alice", full_name="Alice Example")
-    make_client(app_db, alice, ref="CP-0042", full_name="Zoë Example")
+    make_client(app_db, alice, ref="CP-0042", full_name="Zoë Example", today=clinic_today())
     at = sign_in(new_app(), "alice", TEST_PASSWORD)
     assert not at.exception
     assert [t.value for t in at.title] == ["Caseload"]
@@ -88,7 +88,7 @@ def test_clinician_navigation_has_no_admin_page(app_db):
 def test_admin_sees_accounts_not_clinical_pages(app_db):
     make_user(app_db, "ada", "admin", full_name="Ada Admin")
     alice = make_user(app_db, "alice")
-    make_client(app_db, alice, ref="CP-0007", full_name="Quiet Client")
+    make_client(app_db, alice, ref="CP-0007", full_name="Quiet Client", today=clinic_today())
     at = sign_in(new_app(), "ada", TEST_PASSWORD)
     assert not at.exception
     assert [t.value for t in at.title] == ["Accounts and assignments"]

@@ -9,7 +9,7 @@ from care_plans.access import Actor
 from care_plans.errors import AccessDenied, NotFound
 from care_plans.models import AuditEvent, CheckIn
 from care_plans.services import checkins, clients
-from tests.factories import make_client, make_user
+from tests.factories import clinic_today, make_client, make_user
 
 
 @pytest.fixture
@@ -18,8 +18,8 @@ def team(db):
     bob = make_user(db, "bob", "clinician")
     sup = make_user(db, "sam.sup", "supervisor")
     admin = make_user(db, "ada.admin", "admin")
-    mine = make_client(db, alice, "CP-0001", "Own Client")
-    theirs = make_client(db, bob, "CP-0002", "Other Client")
+    mine = make_client(db, alice, "CP-0001", "Own Client", today=clinic_today())
+    theirs = make_client(db, bob, "CP-0002", "Other Client", today=clinic_today())
     return db, alice, bob, sup, admin, mine, theirs
 
 

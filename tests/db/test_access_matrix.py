@@ -121,7 +121,7 @@ def build_world(db: Database) -> World:
     goal = goals.add_goal(db, own, plan_id, domain="self-care", description="Walk daily")
     step = goals.add_step(db, own, goal.id, description="Shoes by the door")
     contact = contacts.add_contact(db, own, info.id, name="Crisis team", kind="crisis service",
-                                   phone="0300 123 4567", is_crisis_contact=True)
+                                   phone="0300 123 4567", is_crisis_contact=True, today=TODAY)
     saved = checkins.record_checkin(
         db, own, client_id=info.id, submitted_at=datetime(2026, 5, 20, 12, tzinfo=UTC),
         ratings={"mood": 4}, measure_answers={"PHQ-9": PHQ9_ITEM9})
@@ -340,12 +340,13 @@ MATRIX: dict[str, Row] = {
                                                 today=TODAY), CLINICAL_WRITE),
     # --- support network -----------------------------------------------------------------
     "contacts.add_contact": Row(
-        lambda w, a, t: contacts.add_contact(w.db, a, w.client_id, name="Sam", kind="friend"),
+        lambda w, a, t: contacts.add_contact(w.db, a, w.client_id, name="Sam", kind="friend",
+                                             today=TODAY),
         CLINICAL_WRITE),
     "contacts.update_contact": Row(
         lambda w, a, t: contacts.update_contact(
             w.db, a, w.contact_id, expected_version=w.version("contact", w.contact_id),
-            changes={"phone": "0300 765 4321"}), CLINICAL_WRITE),
+            changes={"phone": "0300 765 4321"}, today=TODAY), CLINICAL_WRITE),
     "contacts.archive_contact": Row(
         lambda w, a, t: contacts.archive_contact(
             w.db, a, w.contact_id, expected_version=w.version("contact", w.contact_id)),

@@ -29,7 +29,7 @@ from care_plans.models import (
     SupportContact,
 )
 from care_plans.services import checkin_links, checkins, contacts, goals, imports, plans
-from tests.factories import make_client, make_user
+from tests.factories import clinic_today, make_client, make_user
 
 TZ = ZoneInfo("Europe/London")
 NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
@@ -64,7 +64,7 @@ def fingerprint(db: Database) -> tuple[int, ...]:
 @pytest.fixture
 def world(db: Database):
     alice = make_user(db, "alice", full_name="Alice Example")
-    client = make_client(db, alice, ref="CP-0001", full_name="Robin Example")
+    client = make_client(db, alice, ref="CP-0001", full_name="Robin Example", today=clinic_today())
     token, _ = checkin_links.create_link(db, alice, client.id, now=NOW - timedelta(days=1))
     return db, alice, client, token
 
@@ -203,7 +203,7 @@ def test_a_contact_is_saved_exactly_or_refused_in_words(world, name, phone, emai
     before = fingerprint(db)
     try:
         saved = contacts.add_contact(db, alice, client.id, name=name, kind=kind, phone=phone,
-                                     email=email)
+                                     email=email, today=clinic_today())
     except ValidationError as exc:
         refused_in_words(exc, CONTACT_FIELDS)
         assert fingerprint(db) == before

@@ -42,7 +42,7 @@ from care_plans.services.checkin_links import (
     submit_via_link,
 )
 from care_plans.tokens import token_hash
-from tests.factories import make_client, make_user
+from tests.factories import clinic_today, make_client, make_user
 
 NOW = datetime(2026, 11, 10, 9, 0, tzinfo=UTC)
 HERE = "203.0.113.7"
@@ -75,11 +75,11 @@ def seed_client(db: Database, clinician: Actor, ref: str = "CP-0001",
     goals.archive_goal(db, clinician, gone.id, expected_version=gone.version)
     contacts.add_contact(db, clinician, info.id, name="Crisis team", kind="crisis service",
                          phone="0300 123 4567", when_to_contact="Any time, day or night",
-                         is_crisis_contact=True)
+                         is_crisis_contact=True, today=clinic_today())
     contacts.add_contact(db, clinician, info.id, name="Sam (neighbour)", kind="friend",
-                         phone="07700 900123")
+                         phone="07700 900123", today=clinic_today())
     old = contacts.add_contact(db, clinician, info.id, name="Former helpline",
-                               kind="crisis service", is_crisis_contact=True)
+                               kind="crisis service", is_crisis_contact=True, today=clinic_today())
     contacts.archive_contact(db, clinician, old.id, expected_version=old.version)
     return Seeded(clinician, info.id, [walk, call], [done, gone.id])
 

@@ -17,7 +17,7 @@ from care_plans.models import AuditEvent, CheckIn
 from care_plans.read import caseload
 from care_plans.services import checkin_links
 from tests.conftest import AUDIT_KEY
-from tests.factories import make_client, make_user
+from tests.factories import clinic_today, make_client, make_user
 
 WRITERS = 10
 EACH = 5
@@ -28,7 +28,8 @@ def test_ten_concurrent_link_writers_and_page_reads_lose_nothing(db):
     alice = make_user(db, "alice", full_name="Alice Example")
     tokens = []
     for i in range(WRITERS):
-        client = make_client(db, alice, ref=f"CP-{i + 1:04d}", full_name=f"Client {i + 1}")
+        client = make_client(db, alice, ref=f"CP-{i + 1:04d}", full_name=f"Client {i + 1}",
+                             today=clinic_today())
         token, _ = checkin_links.create_link(db, alice, client.id, now=NOW - timedelta(days=1))
         tokens.append(token)
     before_events = _count(db, AuditEvent)

@@ -36,7 +36,7 @@ from care_plans.models import (
 )
 from care_plans.services import clients
 from tests.conftest import _sqlite_db
-from tests.factories import make_client, make_user
+from tests.factories import clinic_today, make_client, make_user
 
 END = date(2026, 11, 26)
 SMALL = {"clients": 6, "days": 60, "end_date": END}
@@ -126,7 +126,7 @@ def _measure_rows(db: Database) -> list[tuple[object, ...]]:
 
 def test_refuses_a_database_that_has_clients(db: Database) -> None:
     clinician = make_user(db, "alice")
-    make_client(db, clinician, "CP-0001", "Real Client")
+    make_client(db, clinician, "CP-0001", "Real Client", today=clinic_today())
     with pytest.raises(ValidationError, match="already has clients"):
         seed_demo(db, **SMALL)
     assert _count(db, Client) == 1

@@ -35,7 +35,7 @@ from care_plans.read import export_data
 from care_plans.read import plans as read_plans
 from care_plans.services import checkins, clients, contacts, goals, plans
 from tests.conftest import AUDIT_KEY
-from tests.factories import make_client, make_user
+from tests.factories import clinic_today, make_client, make_user
 from tests.fhir_validator import describe, strict_report
 
 END = date(2026, 6, 30)
@@ -365,10 +365,10 @@ def test_text_naming_an_unconsented_contact_is_flagged_before_the_file(
     alice = make_user(sqlite_db, "alice", full_name="Alice Example")
     info = make_client(sqlite_db, alice, full_name="Robin Client", today=END)
     contacts.add_contact(sqlite_db, alice, info.id, name="Sam Okafor", kind="friend",
-                         phone="+44 7700 900123", consent_to_share=False)
+                         phone="+44 7700 900123", consent_to_share=False, today=clinic_today())
     contacts.add_contact(sqlite_db, alice, info.id, name="Dr Ng", kind="professional",
                          phone="0161 496 0000", consent_to_share=True,
-                         consent_date=date(2026, 6, 1))
+                         consent_date=date(2026, 6, 1), today=clinic_today())
     plan = read_plans.get_plan(sqlite_db, alice, info.id)
     plans.update_plan(sqlite_db, alice, plan.id, expected_version=plan.version, changes={
         "crisis_plan": "Text Sam, or ring 07700 900 123. Then Dr Ng.",

@@ -35,7 +35,7 @@ from care_plans.read import export_data
 from care_plans.read import plans as read_plans
 from care_plans.services import checkins, contacts, goals, plans, sessions
 from tests.conftest import AUDIT_KEY, _sqlite_db
-from tests.factories import make_client, make_user
+from tests.factories import clinic_today, make_client, make_user
 
 END = date(2026, 6, 30)
 AT = datetime(2026, 7, 1, 9, 30, tzinfo=UTC)
@@ -163,7 +163,7 @@ def _client_with_long_unicode_plan(db: Database) -> tuple[Actor, int, str, str]:
     saved = contacts.add_contact(db, alice, info.id, name="Ana Łukasiewicz", kind="family",
                                  role="sister — “always there”", phone="07700 900123",
                                  is_crisis_contact=True, consent_to_share=True,
-                                 consent_date=END)
+                                 consent_date=END, today=clinic_today())
     goal = goals.add_goal(db, alice, info.plan_id, domain="staying connected",
                           description=f"Call Ana weekly — {UNICODE}")
     goals.add_step(db, alice, goal.id, description="Ελληνικά step with Кириллица",
@@ -301,9 +301,9 @@ def test_the_crisis_plan_page_is_one_page_in_large_type(demo_db) -> None:
     # A crisis contact without consent to share still belongs on the client's own page; a
     # contact who is not a crisis contact does not.
     contacts.add_contact(demo_db, CLI, 1, name="Ingrid Nightline", kind="crisis service",
-                         phone="0808 157 0999", is_crisis_contact=True)
+                         phone="0808 157 0999", is_crisis_contact=True, today=clinic_today())
     contacts.add_contact(demo_db, CLI, 1, name="Olek Neighbour", kind="friend",
-                         phone="07700 900999")
+                         phone="07700 900999", today=clinic_today())
     exported = service.export_crisis_plan(demo_db, CLI, 1, settings=SETTINGS, generated_at=AT)
     content = exported.content
     assert len(PdfReader(io.BytesIO(content)).pages) == 1
@@ -377,7 +377,8 @@ def test_a_client_without_a_plan_or_sessions_still_exports(sqlite_db) -> None:
     info = make_client(sqlite_db, alice, full_name="Sam Empty", today=END)
     contacts.add_contact(sqlite_db, alice, info.id, name="Crisis Team",
                          kind=ContactKind.CRISIS_SERVICE, phone="0808 157 0000",
-                         is_crisis_contact=True, consent_to_share=True, consent_date=END)
+                         is_crisis_contact=True, consent_to_share=True, consent_date=END,
+                         today=clinic_today())
     body = flat(pdf_text(pdf.session_summary_pdf(summary(sqlite_db, info.id), AT)))
     for words in ("Not written yet.", "No goals yet.", "No session recorded yet.",
                   "0 check-ins in this period.", "No self-ratings", "Crisis Team: 0808 157 0000"):
@@ -422,7 +423,8 @@ def test_a_phone_number_is_never_broken_across_lines(sqlite_db) -> None:
     for n in range(12):
         contacts.add_contact(sqlite_db, alice, info.id, name="Crisis line " + "n" * (6 * n + 40),
                              kind="crisis service", phone=phone, is_crisis_contact=True,
-                             consent_to_share=True, consent_date=date(2026, 6, 1))
+                             consent_to_share=True, consent_date=date(2026, 6, 1),
+                             today=clinic_today())
     data = summary(sqlite_db, info.id)
     for content in (pdf.session_summary_pdf(data, AT, images=(None, None)),
                     pdf.crisis_plan_pdf(data, AT)):

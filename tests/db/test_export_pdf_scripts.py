@@ -27,7 +27,7 @@ from care_plans.models import AuditEvent
 from care_plans.read import plans as read_plans
 from care_plans.services import checkins, contacts, plans
 from tests.db.test_export_pdf import AT, END, SETTINGS, flat, pdf_text, summary
-from tests.factories import make_client, make_user
+from tests.factories import clinic_today, make_client, make_user
 
 EMOJI = "🙂"
 CHINESE = "中文"
@@ -63,7 +63,7 @@ def _client(db: Database, *, extra: str = "") -> tuple[Actor, int]:
     })
     contacts.add_contact(db, alice, info.id, name=f"Omar {ARABIC}", kind="friend",
                          phone="07700 900456", is_crisis_contact=True, consent_to_share=True,
-                         consent_date=END)
+                         consent_date=END, today=clinic_today())
     checkins.record_checkin(db, alice, client_id=info.id, ratings={"mood": 6},
                             submitted_at=datetime(2026, 6, 20, 10, tzinfo=UTC),
                             went_well=f"Walked in the park {EMOJI} {CHINESE} {HEBREW}, {ARABIC}",

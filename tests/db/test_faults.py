@@ -23,14 +23,14 @@ from care_plans.models import AuditEvent, CarePlan, PlanRevision
 from care_plans.read import plans as read_plans
 from care_plans.services import plans, revisions
 from tests.conftest import AUDIT_KEY, IN_CI
-from tests.factories import make_client, make_user
+from tests.factories import clinic_today, make_client, make_user
 
 SECRET = "Feels-SAFE-with-sister-7731 (typed text that must never reach a log)"
 
 
 def team(db: Database) -> SimpleNamespace:
     alice = make_user(db, "alice")
-    client = make_client(db, alice)
+    client = make_client(db, alice, today=clinic_today())
     return SimpleNamespace(db=db, alice=alice, client_id=client.id, plan_id=client.plan_id)
 
 

@@ -20,7 +20,7 @@ from care_plans.errors import AccessDenied
 from care_plans.models import AuditEvent, CheckIn, CheckinSource, MeasureResponse
 from care_plans.services import checkins
 from care_plans.services.imports import COLUMNS, ImportFault, ImportResult, import_checkins
-from tests.factories import make_client, make_user
+from tests.factories import clinic_today, make_client, make_user
 
 TZ = ZoneInfo("Europe/London")
 # 11:00 in London (BST): a date alone for today means noon, which is still an hour away.
@@ -74,9 +74,9 @@ def clinic(db: Database) -> Clinic:
     """alice looks after CP-0001 and CP-0002; bob after CP-0003."""
     alice = make_user(db, "alice", "clinician")
     bob = make_user(db, "bob", "clinician")
-    first = make_client(db, alice, "CP-0001", "First Client")
-    make_client(db, alice, "CP-0002", "Second Client")
-    make_client(db, bob, "CP-0003", "Bobs Client")
+    first = make_client(db, alice, "CP-0001", "First Client", today=clinic_today())
+    make_client(db, alice, "CP-0002", "Second Client", today=clinic_today())
+    make_client(db, bob, "CP-0003", "Bobs Client", today=clinic_today())
     return Clinic(db, alice, bob, first.id)
 
 

@@ -95,7 +95,7 @@ def test_every_kind_of_save_is_a_new_revision(team):
     mum = contacts.add_contact(db, a, t.client_id, name="Mum", kind="family", today=TODAY)
     numbers.append(mum.revision)
     numbers.append(contacts.update_contact(db, a, mum.id, expected_version=mum.version,
-                                           changes={"phone": "01234 567890"}).revision)
+                                           changes={"phone": "01234 567890"}, today=TODAY).revision)
     walk = goals.add_goal(db, a, t.plan_id, domain="self-care", description="Walk daily")
     run = goals.add_goal(db, a, t.plan_id, domain="physical health", description="Run 5k")
     numbers += [walk.revision, run.revision]
@@ -107,7 +107,8 @@ def test_every_kind_of_save_is_a_new_revision(team):
                               changes={"due_date": TODAY})
     step3 = goals.set_step_done(db, a, step.id, expected_version=step2.version, done=True,
                                 today=TODAY)
-    step4 = goals.set_step_done(db, a, step.id, expected_version=step3.version, done=False)
+    step4 = goals.set_step_done(db, a, step.id, expected_version=step3.version, done=False,
+                                today=TODAY)
     numbers += [step2.revision, step3.revision, step4.revision]
     numbers.append(goals.record_gas_rating(db, a, walk.id, score=1, rated_on=TODAY,
                                            today=TODAY).revision)
@@ -177,7 +178,7 @@ def test_diff_names_exactly_what_changed_in_readable_words(team):
     goals.update_goal(db, a, walk.id, expected_version=walk.version,
                       changes={"target_date": date(2026, 7, 1)})
     contacts.update_contact(db, a, mum.id, expected_version=mum.version,
-                            changes={"phone": "0456"})
+                            changes={"phone": "0456"}, today=TODAY)
     after = goals.add_step(db, a, walk.id, description="Buy shoes").revision
     assert read_plans.diff_revisions(db, a, t.plan_id, before, after) == [
         Change("Section: Crisis plan", "(empty)", "Ring Mum"),
@@ -256,7 +257,7 @@ def test_steps_tick_done_and_untick(team):
                                on=TODAY - timedelta(days=2), today=TODAY)
     first, second = _plan(t).goals[0].steps
     assert (first.is_done, first.done_on, second.is_done) == (True, date(2026, 4, 29), False)
-    goals.set_step_done(db, a, shoes.id, expected_version=done.version, done=False)
+    goals.set_step_done(db, a, shoes.id, expected_version=done.version, done=False, today=TODAY)
     assert _plan(t).goals[0].steps[0].done_on is None
 
 
@@ -300,14 +301,14 @@ def test_stale_goal_and_contact_saves_are_refused(team):
     goals.update_goal(db, t.alice, walk.id, expected_version=walk.version,
                       changes={"description": "Walk daily"})
     contacts.update_contact(db, t.alice, mum.id, expected_version=mum.version,
-                            changes={"phone": "0123"})
+                            changes={"phone": "0123"}, today=TODAY)
     with pytest.raises(EditConflict) as goal_conflict:
         goals.update_goal(db, t.bob, walk.id, expected_version=walk.version,
                           changes={"description": "Walk weekly"})
     assert goal_conflict.value.changed == {"description": ("Walk", "Walk daily")}
     with pytest.raises(EditConflict) as contact_conflict:
         contacts.update_contact(db, t.bob, mum.id, expected_version=mum.version,
-                                changes={"name": "Mother"})
+                                changes={"name": "Mother"}, today=TODAY)
     assert contact_conflict.value.changed == {"phone": ("", "0123")}
     # A version no revision holds: only the current values can be reported.
     with pytest.raises(EditConflict) as unknown:
@@ -386,14 +387,16 @@ def test_invalid_input_names_the_field_and_writes_nothing(team):
             db, a, step.id, expected_version=sv, done=True, on=TODAY + timedelta(days=1),
             today=TODAY),
         "score": lambda: goals.record_gas_rating(db, a, walk.id, score=3, today=TODAY),
-        "name": lambda: contacts.add_contact(db, a, t.client_id, name=" ", kind="family"),
-        "kind": lambda: contacts.add_contact(db, a, t.client_id, name="Al", kind="neighbour"),
+        "name": lambda: contacts.add_contact(db, a, t.client_id, name=" ", kind="family",
+                                             today=TODAY),
+        "kind": lambda: contacts.add_contact(db, a, t.client_id, name="Al", kind="neighbour",
+                                             today=TODAY),
         "phone": lambda: contacts.update_contact(
-            db, a, mum.id, expected_version=cv, changes={"phone": "07700 9OO 123"}),
+            db, a, mum.id, expected_version=cv, changes={"phone": "07700 9OO 123"}, today=TODAY),
         "email": lambda: contacts.update_contact(
-            db, a, mum.id, expected_version=cv, changes={"email": "mum.example.org"}),
+            db, a, mum.id, expected_version=cv, changes={"email": "mum.example.org"}, today=TODAY),
         "consent_date": lambda: contacts.update_contact(
-            db, a, mum.id, expected_version=cv, changes={"consent_to_share": True}),
+            db, a, mum.id, expected_version=cv, changes={"consent_to_share": True}, today=TODAY),
     }
     for field, save in cases.items():
         with pytest.raises(ValidationError) as refused:
@@ -438,7 +441,8 @@ def test_access_by_role(team):
                                         changes={"strengths": "Changed"})
         yield lambda: goals.update_goal(db, actor, walk.id, expected_version=walk.version,
                                         changes={"description": "Changed"})
-        yield lambda: contacts.add_contact(db, actor, t.client_id, name="X", kind="other")
+        yield lambda: contacts.add_contact(db, actor, t.client_id, name="X", kind="other",
+                                           today=TODAY)
         yield lambda: plans.restore_revision(db, actor, t.plan_id, 1, expected_version=2)
 
     def reads(actor):
@@ -472,7 +476,8 @@ def test_audit_events_name_fields_never_values(team):
     mum = contacts.add_contact(db, a, t.client_id, name=f"{secret} Mum", kind="family",
                                phone="0700 000 0000", today=TODAY)
     contacts.update_contact(db, a, mum.id, expected_version=mum.version,
-                            changes={"phone": "0711 111 1111", "when_to_contact": secret})
+                            changes={"phone": "0711 111 1111", "when_to_contact": secret},
+                            today=TODAY)
     with db.uow() as uow:
         events = uow.session.scalars(
             select(AuditEvent).where(AuditEvent.client_id == t.client_id)
@@ -498,11 +503,11 @@ def test_contacts_of_a_client_without_a_plan_are_saved_and_audited(team):
     mum = contacts.add_contact(db, a, bare_id, name="Mum", kind="family", today=TODAY)
     assert mum.revision is None
     edited = contacts.update_contact(db, a, mum.id, expected_version=mum.version,
-                                     changes={"phone": "0123"})
+                                     changes={"phone": "0123"}, today=TODAY)
     assert (edited.version, edited.revision) == (mum.version + 1, None)
     with pytest.raises(EditConflict, match="after you opened it") as stale:
         contacts.update_contact(db, a, mum.id, expected_version=mum.version,
-                                changes={"phone": "0456"})
+                                changes={"phone": "0456"}, today=TODAY)
     assert stale.value.changed == {"phone": (None, "0123")}
     assert contacts.archive_contact(db, a, mum.id, expected_version=edited.version).revision is None
     assert contacts.list_contacts(db, a, bare_id) == []

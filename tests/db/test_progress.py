@@ -140,7 +140,7 @@ def test_every_kind_of_record_reaches_its_frame(db: Database) -> None:
         charts.measures_chart(data.measures, "PHQ-9", baseline=18,
                               baseline_time=data.baselines["PHQ-9"].time),
         charts.measure_items_heatmap(data.measures, "GAD-7"),
-        charts.goal_progress_chart(data.goal_progress), charts.steps_chart(data.steps),
+        charts.goal_progress_chart(data.goal_progress), charts.steps_chart(data.steps, today=TODAY),
         charts.gas_chart(data.gas),
     ):
         assert chart is not None and chart.to_dict()
@@ -195,7 +195,7 @@ def test_a_client_with_no_history_gives_empty_frames_and_no_charts(db: Database)
     assert charts.ratings_chart(data.ratings, data.notes, data.events) is None
     assert charts.measures_chart(data.measures, "PHQ-9") is None
     assert charts.goal_progress_chart(data.goal_progress) is None
-    assert charts.steps_chart(data.steps) is None
+    assert charts.steps_chart(data.steps, today=TODAY) is None
     assert charts.gas_chart(data.gas) is None
     assert progress.measure_summary(data, "PHQ-9") is None
     assert r.read().start == days_ago(40)  # "all" starts at the plan's start

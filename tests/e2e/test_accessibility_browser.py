@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -24,7 +23,7 @@ from care_plans.services import checkin_links, sessions
 from tests.db.test_client_portal import seed_portal
 from tests.e2e.conftest import start_server, stop_server
 from tests.e2e.helpers import axe_violations, open_tab, selected_tab, sign_in, wait_idle
-from tests.factories import TEST_PASSWORD, make_user
+from tests.factories import TEST_PASSWORD, clinic_today, make_user
 
 pytestmark = pytest.mark.browser
 
@@ -69,8 +68,10 @@ def clinic(tmp_path_factory, browser):
         server.db, portal.token, source_address=None, ratings={"mood": 3, "hope": 4},
         went_well="Rang my sister", measure_answers={"PHQ-9": [1] * 9})
     draft = sessions.create_draft(server.db, alice, portal.client_id,
-                                  session_date=date.today(), summary="Talked about walks")
-    sessions.sign_off(server.db, alice, draft.id, expected_version=draft.version)
+                                  session_date=clinic_today(), summary="Talked about walks",
+                                  today=clinic_today())
+    sessions.sign_off(server.db, alice, draft.id, expected_version=draft.version,
+                      today=clinic_today())
     # a second client whose link still has the questionnaires due: the full check-in form
     other = seed_portal(server.db, alice, ref="CP-0002", full_name="Noor Haddad")
     yield server, portal, other

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from tests.e2e.helpers import sign_in, wait_idle
-from tests.factories import TEST_PASSWORD, make_client, make_user
+from tests.factories import TEST_PASSWORD, clinic_today, make_client, make_user
 
 pytestmark = pytest.mark.browser
 
@@ -20,10 +20,10 @@ GRID_ROW_PX = 35
 @pytest.fixture
 def people(server):
     alice = make_user(server.db, "alice", full_name="Alice Example")
-    make_client(server.db, alice, ref="CP-0101", full_name="Élodie Brown")
-    make_client(server.db, alice, ref="CP-0102", full_name="Second Person")
+    make_client(server.db, alice, ref="CP-0101", full_name="Élodie Brown", today=clinic_today())
+    make_client(server.db, alice, ref="CP-0102", full_name="Second Person", today=clinic_today())
     bob = make_user(server.db, "bob")
-    make_client(server.db, bob, ref="CP-0201", full_name="Not Alices")
+    make_client(server.db, bob, ref="CP-0201", full_name="Not Alices", today=clinic_today())
     return server
 
 

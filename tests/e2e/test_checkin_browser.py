@@ -18,7 +18,7 @@ from care_plans.read import export_data, progress
 from care_plans.services import checkin_links
 from tests.db.test_checkin_links import seed_client
 from tests.e2e.helpers import screenshot_dir, sign_in, wait_idle
-from tests.factories import TEST_PASSWORD, make_user
+from tests.factories import TEST_PASSWORD, clinic_today, make_user
 
 pytestmark = pytest.mark.browser
 
@@ -258,6 +258,6 @@ def test_the_check_in_can_be_filled_and_sent_with_the_keyboard_alone(browser, cl
     assert phq9.instrument == "PHQ-9" and phq9.checkin_id == checkin.id
     assert phq9.answers == (1, 0, 2) + (None,) * 6 and phq9.total is None  # kept, partial
     data = progress.progress_data(server.db, seeded.clinician, seeded.client_id, since=None,
-                                  until=None, tz=UTC)
+                                  until=None, tz=UTC, today=clinic_today())
     assert data.goal_progress[["goal_id", "rating"]].values.tolist() == [
         [seeded.goal_ids[1], 8]]

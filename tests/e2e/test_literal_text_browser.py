@@ -17,7 +17,7 @@ from care_plans.access import Actor
 from care_plans.models import utcnow
 from care_plans.services import checkins, contacts, goals, sessions
 from tests.e2e.helpers import assert_no_error, open_tab, sign_in, wait_idle
-from tests.factories import TEST_PASSWORD, make_client, make_user
+from tests.factories import TEST_PASSWORD, clinic_today, make_client, make_user
 
 pytestmark = pytest.mark.browser
 
@@ -36,11 +36,11 @@ TABS = ("Progress", "Care plan", "Goals and steps", "Support network", "Check-in
 def written(server):
     db = server.db
     alice = make_user(db, "alice", full_name=CLINICIAN_NAME)
-    client = make_client(db, alice, ref="CP-0001", full_name=CLIENT_NAME)
+    client = make_client(db, alice, ref="CP-0001", full_name=CLIENT_NAME, today=clinic_today())
     goal = goals.add_goal(db, alice, client.plan_id, domain="self-care", description=GOAL)
     goals.add_step(db, alice, goal.id, description=STEP)
     contacts.add_contact(db, alice, client.id, name=CONTACT, kind="friend",
-                         phone="01632 960001", when_to_contact=WORDS)
+                         phone="01632 960001", when_to_contact=WORDS, today=clinic_today())
     checkins.record_checkin(db, alice, client_id=client.id,
                             submitted_at=utcnow() - timedelta(hours=2), ratings={"mood": 3},
                             was_hard=WORDS, went_well=GOAL,

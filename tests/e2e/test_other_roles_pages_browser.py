@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.e2e.helpers import assert_no_error, sign_in, wait_idle
-from tests.factories import TEST_PASSWORD, make_client, make_user
+from tests.factories import TEST_PASSWORD, clinic_today, make_client, make_user
 
 pytestmark = pytest.mark.browser
 
@@ -14,7 +14,7 @@ pytestmark = pytest.mark.browser
 def test_a_clinician_at_admin_and_an_admin_at_client_are_told_and_shown_the_way_back(
         browser, server):
     alice = make_user(server.db, "alice", full_name="Alice Example")
-    make_client(server.db, alice, ref="CP-0001", full_name="Élodie Brown")
+    make_client(server.db, alice, ref="CP-0001", full_name="Élodie Brown", today=clinic_today())
     make_user(server.db, "ada", role="admin", full_name="Ada Min")
 
     page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()

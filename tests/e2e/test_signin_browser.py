@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.e2e.helpers import sign_in, wait_idle
-from tests.factories import TEST_PASSWORD, make_client, make_user
+from tests.factories import TEST_PASSWORD, clinic_today, make_client, make_user
 
 pytestmark = pytest.mark.browser
 
@@ -13,7 +13,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def people(server):
     alice = make_user(server.db, "alice", full_name="Alice Example")
-    make_client(server.db, alice, ref="CP-0101", full_name="Élodie Brown")
+    make_client(server.db, alice, ref="CP-0101", full_name="Élodie Brown", today=clinic_today())
     return server
 
 

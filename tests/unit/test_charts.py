@@ -324,7 +324,7 @@ def test_steps_chart_counts_done_overdue_and_to_do_per_goal() -> None:
     assert counts == {(1, "done"): 1, (1, "overdue"): 1, (1, "to do"): 1, (2, "done"): 1}
     [text] = find(spec, "text", text="summary")
     assert {r["summary"] for r in rows(spec, text)} == {"1 of 3 done", "1 of 1 done"}
-    assert charts.steps_chart(empty(progress.STEP_COLUMNS)) is None
+    assert charts.steps_chart(empty(progress.STEP_COLUMNS), today=today) is None
 
 
 def gas_rows(ratings: list[tuple[int, int, int, int]]) -> pd.DataFrame:
