@@ -57,8 +57,7 @@ BENCH_AUDIT_KEY = "benchmark-audit-key-" + "b" * 32
 def throwaway_sqlite() -> Iterator[Database]:
     """A migrated, empty SQLite database in a temporary folder, removed afterwards."""
     with tempfile.TemporaryDirectory(prefix="care-plans-bench-") as folder:
-        database = Database(make_engine(f"sqlite:///{Path(folder) / 'bench.db'}"),
-                            BENCH_AUDIT_KEY)
+        database = Database(make_engine(f"sqlite:///{Path(folder) / 'bench.db'}"), BENCH_AUDIT_KEY)
         try:
             init_db(database.engine)
             yield database
@@ -81,21 +80,25 @@ def format_table(measurements: Sequence[Measurement]) -> str:
     baseline: dict[str, Measurement] = {}
     for m in measurements:
         base = baseline.setdefault(m.benchmark, m)
-        lines.append((
-            m.benchmark,
-            m.scale,
-            f"{m.seconds / base.seconds:.2f}" if base.seconds > 0 else "–",
-            f"{m.rows / base.rows:.2f}" if base.rows > 0 else "–",
-            f"{m.seconds:.2f}",
-            f"{m.rows / m.seconds:,.0f}" if m.seconds > 0 else "–",
-            m.note,
-        ))
+        lines.append(
+            (
+                m.benchmark,
+                m.scale,
+                f"{m.seconds / base.seconds:.2f}" if base.seconds > 0 else "–",
+                f"{m.rows / base.rows:.2f}" if base.rows > 0 else "–",
+                f"{m.seconds:.2f}",
+                f"{m.rows / m.seconds:,.0f}" if m.seconds > 0 else "–",
+                m.note,
+            )
+        )
     widths = [max(len(row[i]) for row in (headers, *lines)) for i in range(len(headers))]
     numeric = {2, 3, 4, 5}
 
     def render(row: tuple[str, ...]) -> str:
-        cells = [cell.rjust(widths[i]) if i in numeric else cell.ljust(widths[i])
-                 for i, cell in enumerate(row)]
+        cells = [
+            cell.rjust(widths[i]) if i in numeric else cell.ljust(widths[i])
+            for i, cell in enumerate(row)
+        ]
         return "  ".join(cells).rstrip()
 
     rule = "  ".join("-" * w for w in widths).rstrip()

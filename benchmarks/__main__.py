@@ -49,13 +49,19 @@ def bench_seed(options: Options) -> list[Measurement]:
             with throwaway_sqlite() as db:
                 started = time.perf_counter()
                 result = seed_demo(
-                    db, clients=clients, days=days, end_date=END_DATE,
+                    db,
+                    clients=clients,
+                    days=days,
+                    end_date=END_DATE,
                     progress=_progress_printer(label, options.show_progress),
                 )
                 seconds = time.perf_counter() - started
             if best is None or seconds < best.seconds:
                 best = Measurement(
-                    benchmark="seed", scale=label, seconds=seconds, rows=result.rows,
+                    benchmark="seed",
+                    scale=label,
+                    seconds=seconds,
+                    rows=result.rows,
                     note=f"{result.checkins:,} check-ins",
                 )
         assert best is not None
@@ -74,24 +80,52 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks",
         description="Time care-plans at three scales (the suite of benchmarks/suite.py), or "
-                    "with --only one of the small benchmarks. See benchmarks/README.md.",
+        "with --only one of the small benchmarks. See benchmarks/README.md.",
     )
-    parser.add_argument("--quick", action="store_true",
-                        help="the suite at the small scale only, SQLite only (make bench-quick)")
-    parser.add_argument("--scales", default="small,clinic,large",
-                        help="comma-separated scales of the suite (small, clinic, large)")
-    parser.add_argument("--no-postgres", action="store_true",
-                        help="leave out the clinic scale on PostgreSQL")
-    parser.add_argument("--runs", type=int, default=5, metavar="N",
-                        help="runs per median, after one warm-up (default 5)")
-    parser.add_argument("--rebuild", action="store_true",
-                        help="seed the cached databases again (and time the seeding now)")
-    parser.add_argument("--only", metavar="NAME", action="append", choices=sorted(BENCHMARKS),
-                        help="run only this small benchmark (may be given more than once)")
-    parser.add_argument("--full", action="store_true",
-                        help="add the largest scales (5,000 clients × 365 days: minutes)")
-    parser.add_argument("--repeat", type=int, default=1, metavar="N",
-                        help="run each scale N times and keep the fastest (default 1)")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="the suite at the small scale only, SQLite only (make bench-quick)",
+    )
+    parser.add_argument(
+        "--scales",
+        default="small,clinic,large",
+        help="comma-separated scales of the suite (small, clinic, large)",
+    )
+    parser.add_argument(
+        "--no-postgres", action="store_true", help="leave out the clinic scale on PostgreSQL"
+    )
+    parser.add_argument(
+        "--runs",
+        type=int,
+        default=5,
+        metavar="N",
+        help="runs per median, after one warm-up (default 5)",
+    )
+    parser.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="seed the cached databases again (and time the seeding now)",
+    )
+    parser.add_argument(
+        "--only",
+        metavar="NAME",
+        action="append",
+        choices=sorted(BENCHMARKS),
+        help="run only this small benchmark (may be given more than once)",
+    )
+    parser.add_argument(
+        "--full",
+        action="store_true",
+        help="add the largest scales (5,000 clients × 365 days: minutes)",
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        metavar="N",
+        help="run each scale N times and keep the fastest (default 1)",
+    )
     parser.add_argument("--list", action="store_true", help="list the benchmarks and stop")
     args = parser.parse_args(argv)
     if args.list:
@@ -113,8 +147,12 @@ def main(argv: list[str] | None = None) -> int:
         unknown = [s for s in scales if s not in suite.SCALES]
         if unknown:
             parser.error(f"unknown scale(s) {', '.join(unknown)}: use small, clinic, large")
-        suite.run(scales, postgres=not (args.quick or args.no_postgres),
-                  runs=2 if args.quick and args.runs == 5 else args.runs, rebuild=args.rebuild)
+        suite.run(
+            scales,
+            postgres=not (args.quick or args.no_postgres),
+            runs=2 if args.quick and args.runs == 5 else args.runs,
+            rebuild=args.rebuild,
+        )
         return 0
     options = Options(full=args.full, repeat=args.repeat, show_progress=sys.stderr.isatty())
     measurements: list[Measurement] = []

@@ -31,8 +31,18 @@ FLOOR = str(Path(__file__).resolve().parent / "floor_app.py")
 COOKIE_KEY = "bench-cookie-key-" + "x" * 32
 #: The session-state key of the client page's tabs (st.tabs(key=...)), and their labels.
 CLIENT_TABS_KEY = "client_tab"
-CLIENT_TABS = ("Progress", "Care plan", "Goals and steps", "Support network", "Check-ins",
-               "Check-in link", "Sessions", "History", "Export", "Status")
+CLIENT_TABS = (
+    "Progress",
+    "Care plan",
+    "Goals and steps",
+    "Support network",
+    "Check-ins",
+    "Check-in link",
+    "Sessions",
+    "History",
+    "Export",
+    "Status",
+)
 
 
 class StatementCounter:
@@ -57,8 +67,12 @@ def _timed(run: Callable[[], Any], counter: StatementCounter, runs: int) -> dict
         statements.append(counter.count - before)
         if at is not None and at.exception:
             raise RuntimeError(f"the page raised: {at.exception[0].message}")
-    return {"median_ms": statistics.median(times) * 1000, "min_ms": min(times) * 1000,
-            "statements": statistics.median(statements), "runs": runs}
+    return {
+        "median_ms": statistics.median(times) * 1000,
+        "min_ms": min(times) * 1000,
+        "statements": statistics.median(statements),
+        "runs": runs,
+    }
 
 
 def _signed_in(script: str, username: str, password: str) -> Any:
@@ -96,9 +110,10 @@ def run_pages(url: str, runs: int) -> dict[str, Any]:
         clinician = s.scalar(select(User).where(User.username == "demo.clinician"))
         # The clinician's first client that is not one of the featured demo stories.
         ref, client_id = s.execute(
-            select(Client.ref, Client.id).join(ClientAssignment,
-                                               ClientAssignment.client_id == Client.id)
-            .where(ClientAssignment.user_id == clinician.id).order_by(Client.id)
+            select(Client.ref, Client.id)
+            .join(ClientAssignment, ClientAssignment.client_id == Client.id)
+            .where(ClientAssignment.user_id == clinician.id)
+            .order_by(Client.id)
         ).all()[-1]
         clients = s.scalar(select(Client.id).order_by(Client.id.desc()).limit(1))
         actor = Actor.of(clinician)

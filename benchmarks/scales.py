@@ -84,11 +84,19 @@ def schema_head() -> str:
 def seed_into(db: Database, scale: Scale, end_date: date) -> Seeded:
     """Seed an empty, migrated database and time it."""
     started, cpu = time.perf_counter(), time.process_time()
-    result = seed_demo(db, clients=scale.clients, days=scale.days, clinicians=scale.clinicians,
-                       end_date=end_date)
+    result = seed_demo(
+        db, clients=scale.clients, days=scale.days, clinicians=scale.clinicians, end_date=end_date
+    )
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
-    return Seeded(scale.name, seconds, result.rows, cpu, result.checkins,
-                  result.measure_responses, time.strftime("%Y-%m-%dT%H:%M:%S"))
+    return Seeded(
+        scale.name,
+        seconds,
+        result.rows,
+        cpu,
+        result.checkins,
+        result.measure_responses,
+        time.strftime("%Y-%m-%dT%H:%M:%S"),
+    )
 
 
 def cached_sqlite(scale: Scale, end_date: date, *, rebuild: bool = False) -> tuple[Path, Seeded]:

@@ -36,8 +36,18 @@ def bench_signin(options: Options) -> list[Measurement]:
     finally:
         passwords.BCRYPT_ROUNDS = saved
     return [
-        Measurement(benchmark="signin", scale="wrong password", seconds=wrong, rows=ATTEMPTS,
-                    note="bcrypt, 12 rounds"),
-        Measurement(benchmark="signin", scale="unknown username", seconds=unknown,
-                    rows=ATTEMPTS, note="dummy bcrypt; time × should be ~1.0"),
+        Measurement(
+            benchmark="signin",
+            scale="wrong password",
+            seconds=wrong,
+            rows=ATTEMPTS,
+            note="bcrypt, 12 rounds",
+        ),
+        Measurement(
+            benchmark="signin",
+            scale="unknown username",
+            seconds=unknown,
+            rows=ATTEMPTS,
+            note="dummy bcrypt; time × should be ~1.0",
+        ),
     ]

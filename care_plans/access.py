@@ -33,8 +33,9 @@ class Actor:
 
     @classmethod
     def of(cls, user: User) -> Actor:
-        return cls(user_id=user.id, username=user.username, role=user.role.value,
-                   full_name=user.full_name)
+        return cls(
+            user_id=user.id, username=user.username, role=user.role.value, full_name=user.full_name
+        )
 
     @property
     def is_system(self) -> bool:

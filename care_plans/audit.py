@@ -76,10 +76,22 @@ def canonical(
     prev_hash: str,
 ) -> bytes:
     """The bytes an event's HMAC covers: every field, in a fixed order and encoding."""
-    fields = [seq, _at(at), actor, actor_id, action, entity, entity_id, client_id,
-              detail or None, source_address, prev_hash]
-    return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=True,
-                      default=str).encode("ascii")
+    fields = [
+        seq,
+        _at(at),
+        actor,
+        actor_id,
+        action,
+        entity,
+        entity_id,
+        client_id,
+        detail or None,
+        source_address,
+        prev_hash,
+    ]
+    return json.dumps(
+        fields, sort_keys=True, separators=(",", ":"), ensure_ascii=True, default=str
+    ).encode("ascii")
 
 
 def digest(key: bytes, **fields: Any) -> str:
@@ -88,17 +100,25 @@ def digest(key: bytes, **fields: Any) -> str:
 
 def _event_fields(event: AuditEvent) -> dict[str, Any]:
     return {
-        "seq": event.seq, "at": event.at, "actor": event.actor, "actor_id": event.actor_id,
-        "action": event.action, "entity": event.entity, "entity_id": event.entity_id,
-        "client_id": event.client_id, "detail": event.detail,
-        "source_address": event.source_address, "prev_hash": event.prev_hash,
+        "seq": event.seq,
+        "at": event.at,
+        "actor": event.actor,
+        "actor_id": event.actor_id,
+        "action": event.action,
+        "entity": event.entity,
+        "entity_id": event.entity_id,
+        "client_id": event.client_id,
+        "detail": event.detail,
+        "source_address": event.source_address,
+        "prev_hash": event.prev_hash,
     }
 
 
 def _advance_head(session: Session) -> tuple[int, str]:
     """Lock the chain head and take the next sequence number and the previous hash."""
     advance = (
-        update(AuditChainHead).where(AuditChainHead.id == HEAD_ID)
+        update(AuditChainHead)
+        .where(AuditChainHead.id == HEAD_ID)
         .values(last_seq=AuditChainHead.last_seq + 1)
         .execution_options(synchronize_session=False)
     )
@@ -114,14 +134,14 @@ def _advance_head(session: Session) -> tuple[int, str]:
         elif dialect == "sqlite":
             from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-            session.execute(sqlite_insert(AuditChainHead).values(**start)
-                            .on_conflict_do_nothing())
+            session.execute(sqlite_insert(AuditChainHead).values(**start).on_conflict_do_nothing())
         else:
             session.execute(insert(AuditChainHead).values(**start))
         session.execute(advance)
     row = session.execute(
-        select(AuditChainHead.last_seq, AuditChainHead.last_hash)
-        .where(AuditChainHead.id == HEAD_ID)
+        select(AuditChainHead.last_seq, AuditChainHead.last_hash).where(
+            AuditChainHead.id == HEAD_ID
+        )
     ).one()
     return int(row.last_seq), str(row.last_hash)
 
@@ -142,15 +162,25 @@ def record(
     session.flush()  # the change being audited first, so its ids are known and locks ordered
     seq, prev_hash = _advance_head(session)
     fields: dict[str, Any] = {
-        "seq": seq, "at": utcnow(), "actor": actor.username, "actor_id": actor.user_id,
-        "action": action, "entity": entity, "entity_id": entity_id, "client_id": client_id,
-        "detail": detail or None, "source_address": source_address, "prev_hash": prev_hash,
+        "seq": seq,
+        "at": utcnow(),
+        "actor": actor.username,
+        "actor_id": actor.user_id,
+        "action": action,
+        "entity": entity,
+        "entity_id": entity_id,
+        "client_id": client_id,
+        "detail": detail or None,
+        "source_address": source_address,
+        "prev_hash": prev_hash,
     }
     event_hash = digest(key, **fields)
     event = AuditEvent(hash=event_hash, **fields)
     session.add(event)
     session.execute(
-        update(AuditChainHead).where(AuditChainHead.id == HEAD_ID).values(last_hash=event_hash)
+        update(AuditChainHead)
+        .where(AuditChainHead.id == HEAD_ID)
+        .values(last_hash=event_hash)
         .execution_options(synchronize_session=False)
     )
     log.info("audit %s %s %s#%s", actor.username, action, entity, entity_id)
@@ -185,13 +215,22 @@ class Verdict:
 
 
 def _events(session: Session, after_seq: int) -> Iterator[AuditEvent]:
-    stmt = (select(AuditEvent).where(AuditEvent.seq > after_seq).order_by(AuditEvent.seq)
-            .execution_options(yield_per=2000))
+    stmt = (
+        select(AuditEvent)
+        .where(AuditEvent.seq > after_seq)
+        .order_by(AuditEvent.seq)
+        .execution_options(yield_per=2000)
+    )
     yield from session.scalars(stmt)
 
 
-def verify(session: Session, key: str | bytes | None,
-           checkpoint: Checkpoint | None = None, *, from_checkpoint: bool = False) -> Verdict:
+def verify(
+    session: Session,
+    key: str | bytes | None,
+    checkpoint: Checkpoint | None = None,
+    *,
+    from_checkpoint: bool = False,
+) -> Verdict:
     """Walk the chain and name the first event that does not follow from the one before.
 
     With `from_checkpoint`, only the events after the checkpoint are walked (the app's cheap
@@ -202,48 +241,89 @@ def verify(session: Session, key: str | bytes | None,
     count = 0
     if from_checkpoint and checkpoint is not None and checkpoint.seq > 0:
         anchor = session.scalar(select(AuditEvent).where(AuditEvent.seq == checkpoint.seq))
-        if anchor is None or anchor.hash != checkpoint.hash or \
-                digest(secret, **_event_fields(anchor)) != anchor.hash:
-            return Verdict(False, 0, 0, "", checkpoint.seq,
-                           "the checkpointed event is missing or changed")
+        if (
+            anchor is None
+            or anchor.hash != checkpoint.hash
+            or digest(secret, **_event_fields(anchor)) != anchor.hash
+        ):
+            return Verdict(
+                False, 0, 0, "", checkpoint.seq, "the checkpointed event is missing or changed"
+            )
         expected_seq, prev = checkpoint.seq + 1, anchor.hash
     start = expected_seq - 1
     for event in _events(session, start):
         count += 1
         if event.seq != expected_seq:
             bad = min(event.seq, expected_seq)
-            return Verdict(False, count, expected_seq - 1, prev, bad,
-                           f"expected sequence {expected_seq} next, found {event.seq} "
-                           "(an event was removed or inserted)")
+            return Verdict(
+                False,
+                count,
+                expected_seq - 1,
+                prev,
+                bad,
+                f"expected sequence {expected_seq} next, found {event.seq} "
+                "(an event was removed or inserted)",
+            )
         if event.prev_hash != prev:
-            return Verdict(False, count, expected_seq - 1, prev, event.seq,
-                           "it does not follow the event before it (removed, inserted or "
-                           "reordered)")
+            return Verdict(
+                False,
+                count,
+                expected_seq - 1,
+                prev,
+                event.seq,
+                "it does not follow the event before it (removed, inserted or reordered)",
+            )
         if not hmac.compare_digest(digest(secret, **_event_fields(event)), event.hash):
-            return Verdict(False, count, expected_seq - 1, prev, event.seq,
-                           "its content does not match its signature (edited)")
+            return Verdict(
+                False,
+                count,
+                expected_seq - 1,
+                prev,
+                event.seq,
+                "its content does not match its signature (edited)",
+            )
         prev = event.hash
         expected_seq += 1
     head_seq = expected_seq - 1
     if checkpoint is not None and head_seq < checkpoint.seq:
-        return Verdict(False, count, head_seq, prev, head_seq + 1,
-                       f"the last checkpoint recorded events up to sequence {checkpoint.seq}; "
-                       f"the chain ends at {head_seq} (newest events removed)")
+        return Verdict(
+            False,
+            count,
+            head_seq,
+            prev,
+            head_seq + 1,
+            f"the last checkpoint recorded events up to sequence {checkpoint.seq}; "
+            f"the chain ends at {head_seq} (newest events removed)",
+        )
     if checkpoint is not None and checkpoint.seq > 0 and not from_checkpoint:
-        anchor_hash = session.scalar(select(AuditEvent.hash)
-                                     .where(AuditEvent.seq == checkpoint.seq))
+        anchor_hash = session.scalar(
+            select(AuditEvent.hash).where(AuditEvent.seq == checkpoint.seq)
+        )
         if anchor_hash != checkpoint.hash:
-            return Verdict(False, count, head_seq, prev, checkpoint.seq,
-                           "the checkpointed event differs from the one recorded outside "
-                           "the database (chain rewritten)")
+            return Verdict(
+                False,
+                count,
+                head_seq,
+                prev,
+                checkpoint.seq,
+                "the checkpointed event differs from the one recorded outside "
+                "the database (chain rewritten)",
+            )
     stored_head = session.execute(
-        select(AuditChainHead.last_seq, AuditChainHead.last_hash)
-        .where(AuditChainHead.id == HEAD_ID)
+        select(AuditChainHead.last_seq, AuditChainHead.last_hash).where(
+            AuditChainHead.id == HEAD_ID
+        )
     ).first()
     if stored_head is not None and int(stored_head.last_seq) > head_seq:
-        return Verdict(False, count, head_seq, prev, head_seq + 1,
-                       f"the chain head says {stored_head.last_seq} events were recorded; "
-                       f"the chain ends at {head_seq} (newest events removed)")
+        return Verdict(
+            False,
+            count,
+            head_seq,
+            prev,
+            head_seq + 1,
+            f"the chain head says {stored_head.last_seq} events were recorded; "
+            f"the chain ends at {head_seq} (newest events removed)",
+        )
     total = head_seq if not from_checkpoint else count
     return Verdict(True, total, head_seq, prev)
 
@@ -264,12 +344,17 @@ def read_checkpoint(path: Path, key: str | bytes | None) -> Checkpoint | None:
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise DomainError(f"cannot read the audit checkpoint {path}: "
-                          f"{exc.strerror or exc}") from None
+        raise DomainError(
+            f"cannot read the audit checkpoint {path}: {exc.strerror or exc}"
+        ) from None
     try:
         data = json.loads(raw)
-        seq, head_hash, at, mac = int(data["seq"]), str(data["hash"]), str(data["at"]), \
-            str(data["mac"])
+        seq, head_hash, at, mac = (
+            int(data["seq"]),
+            str(data["hash"]),
+            str(data["at"]),
+            str(data["mac"]),
+        )
     except (ValueError, KeyError, TypeError):
         raise DomainError(f"the audit checkpoint {path} is not a checkpoint file") from None
     if not hmac.compare_digest(_checkpoint_mac(secret, seq, head_hash, at), mac):
@@ -286,8 +371,12 @@ def write_checkpoint(path: Path, key: str | bytes | None, verdict: Verdict) -> C
     if current is not None and current.seq >= verdict.head_seq:
         return current
     at = utcnow().isoformat(timespec="seconds")
-    body = {"seq": verdict.head_seq, "hash": verdict.head_hash, "at": at,
-            "mac": _checkpoint_mac(secret, verdict.head_seq, verdict.head_hash, at)}
+    body = {
+        "seq": verdict.head_seq,
+        "hash": verdict.head_hash,
+        "at": at,
+        "mac": _checkpoint_mac(secret, verdict.head_seq, verdict.head_hash, at),
+    }
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".audit-checkpoint-", dir=path.parent)
     try:

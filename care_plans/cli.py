@@ -98,8 +98,9 @@ def cmd_create_user(args: argparse.Namespace, settings: Settings) -> int:
 
     db = _ready_database(settings)
     password = _read_password(args, required=False)
-    info = users.create_user(db, CLI, username=args.username, full_name=args.name,
-                             role=args.role, password=password)
+    info = users.create_user(
+        db, CLI, username=args.username, full_name=args.name, role=args.role, password=password
+    )
     note = "" if password else " (no password yet: use `care-plans set-password`)"
     print(f"created {info.role} {info.username}{note}")
     return 0
@@ -127,8 +128,12 @@ def cmd_unlock(args: argparse.Namespace, settings: Settings) -> int:
 
 def _print_progress(done: int, total: int) -> None:
     if sys.stderr.isatty() or total >= 200:
-        print(f"\rseeding clients: {done}/{total}", end="" if done < total else "\n",
-              file=sys.stderr, flush=True)
+        print(
+            f"\rseeding clients: {done}/{total}",
+            end="" if done < total else "\n",
+            file=sys.stderr,
+            flush=True,
+        )
 
 
 def cmd_seed_demo(args: argparse.Namespace, settings: Settings) -> int:
@@ -136,12 +141,19 @@ def cmd_seed_demo(args: argparse.Namespace, settings: Settings) -> int:
 
     db = _ready_database(settings)
     result = demo.seed_demo(
-        db, clients=args.clients, days=args.days, clinicians=args.clinicians, seed=args.seed,
+        db,
+        clients=args.clients,
+        days=args.days,
+        clinicians=args.clinicians,
+        seed=args.seed,
         end_date=args.end_date or settings.today(),
-        password=args.demo_password or demo.DEMO_PASSWORD, progress=_print_progress,
+        password=args.demo_password or demo.DEMO_PASSWORD,
+        progress=_print_progress,
     )
-    print(f"seeded {result.clients} clients, {result.checkins} check-ins, "
-          f"{result.measure_responses} measure responses")
+    print(
+        f"seeded {result.clients} clients, {result.checkins} check-ins, "
+        f"{result.measure_responses} measure responses"
+    )
     _print_accounts(result.accounts, args.demo_password is None)
     return 0
 
@@ -171,7 +183,8 @@ def cmd_clients(args: argparse.Namespace, settings: Settings) -> int:
             "status": r.status,
             "checkins": r.checkins,
             "last_checkin": r.last_checkin.isoformat().replace("+00:00", "Z")
-            if r.last_checkin else None,
+            if r.last_checkin
+            else None,
         }
         for r in rosters.client_roster(db, CLI)
     ]
@@ -231,29 +244,36 @@ def _export_path(args: argparse.Namespace, default_name: str) -> Path:
     return out
 
 
-def _choose_despite_mentions(args: argparse.Namespace, mentions: list[Any]
-                             ) -> frozenset[tuple[int, str, str]]:
+def _choose_despite_mentions(
+    args: argparse.Namespace, mentions: list[Any]
+) -> frozenset[tuple[int, str, str]]:
     """Show what the file's text says about contacts without consent to share, and let the
     clinician choose: the flag, or an answer at the terminal. Refuses (nothing made) otherwise."""
     from care_plans.export import consent
 
     if not mentions:
         return frozenset()
-    print("Before the file is made: its text names contacts without consent to share:",
-          file=sys.stderr)
+    print(
+        "Before the file is made: its text names contacts without consent to share:",
+        file=sys.stderr,
+    )
     for mention in mentions:
         print(f"  - {mention.describe()}", file=sys.stderr)
     if args.proceed_despite_mentions:
-        print("Making it anyway (--proceed-despite-mentions); the audit trail records this.",
-              file=sys.stderr)
+        print(
+            "Making it anyway (--proceed-despite-mentions); the audit trail records this.",
+            file=sys.stderr,
+        )
         return consent.keys(mentions)
     if sys.stdin is not None and sys.stdin.isatty():
         print("Make the file anyway? [y/N] ", end="", file=sys.stderr, flush=True)
         if sys.stdin.readline().strip().lower() in ("y", "yes"):
             return consent.keys(mentions)
-    raise CliError("nothing written. Edit the text, include the contacts with "
-                   "--include-unconsented if the client has asked, or make it anyway with "
-                   "--proceed-despite-mentions.")
+    raise CliError(
+        "nothing written. Edit the text, include the contacts with "
+        "--include-unconsented if the client has asked, or make it anyway with "
+        "--proceed-despite-mentions."
+    )
 
 
 def cmd_export_pdf(args: argparse.Namespace, settings: Settings) -> int:
@@ -263,26 +283,57 @@ def cmd_export_pdf(args: argparse.Namespace, settings: Settings) -> int:
     db = _ready_database(settings)
     client_id = _client_id(db, args.client_ref)
     if args.crisis_plan:
-        if (args.since or args.until or args.client_copy or args.include_unconsented
-                or args.proceed_despite_mentions):
-            raise CliError("--crisis-plan takes no period or other option: it is the client's "
-                           "own copy and lists every crisis contact.")
-        out = _export_path(args, service.crisis_file_name(clients.get_client(db, CLI,
-                                                                             client_id).ref))
+        if (
+            args.since
+            or args.until
+            or args.client_copy
+            or args.include_unconsented
+            or args.proceed_despite_mentions
+        ):
+            raise CliError(
+                "--crisis-plan takes no period or other option: it is the client's "
+                "own copy and lists every crisis contact."
+            )
+        out = _export_path(
+            args, service.crisis_file_name(clients.get_client(db, CLI, client_id).ref)
+        )
         exported = service.export_crisis_plan(db, CLI, client_id, settings=settings)
     else:
-        _period, name = service.planned_summary(db, CLI, client_id, settings=settings,
-                                                since=args.since, until=args.until,
-                                                client_copy=args.client_copy,
-                                                today=settings.today())
+        _period, name = service.planned_summary(
+            db,
+            CLI,
+            client_id,
+            settings=settings,
+            since=args.since,
+            until=args.until,
+            client_copy=args.client_copy,
+            today=settings.today(),
+        )
         out = _export_path(args, name)
-        proceed = _choose_despite_mentions(args, service.pdf_mentions(
-            db, CLI, client_id, settings=settings, since=args.since, until=args.until,
-            client_copy=args.client_copy, include_unconsented=args.include_unconsented))
-        exported = service.export_pdf(db, CLI, client_id, settings=settings, since=args.since,
-                                      until=args.until, client_copy=args.client_copy,
-                                      include_unconsented=args.include_unconsented,
-                                      proceed_with=proceed)
+        proceed = _choose_despite_mentions(
+            args,
+            service.pdf_mentions(
+                db,
+                CLI,
+                client_id,
+                settings=settings,
+                since=args.since,
+                until=args.until,
+                client_copy=args.client_copy,
+                include_unconsented=args.include_unconsented,
+            ),
+        )
+        exported = service.export_pdf(
+            db,
+            CLI,
+            client_id,
+            settings=settings,
+            since=args.since,
+            until=args.until,
+            client_copy=args.client_copy,
+            include_unconsented=args.include_unconsented,
+            proceed_with=proceed,
+        )
     _write_export(out, exported.content)
     print(f"wrote {out} ({len(exported.content):,} bytes)")
     return 0
@@ -294,11 +345,18 @@ def cmd_export_fhir(args: argparse.Namespace, settings: Settings) -> int:
     db = _ready_database(settings)
     client_id = _client_id(db, args.client_ref)
     out = _export_path(args, "") if args.out is not None else None
-    proceed = _choose_despite_mentions(args, service.fhir_mentions(
-        db, CLI, client_id, include_unconsented=args.include_unconsented))
-    exported = service.export_fhir(db, CLI, client_id, settings=settings,
-                                   include_unconsented=args.include_unconsented,
-                                   proceed_with=proceed)
+    proceed = _choose_despite_mentions(
+        args,
+        service.fhir_mentions(db, CLI, client_id, include_unconsented=args.include_unconsented),
+    )
+    exported = service.export_fhir(
+        db,
+        CLI,
+        client_id,
+        settings=settings,
+        include_unconsented=args.include_unconsented,
+        proceed_with=proceed,
+    )
     if out is None:
         binary = getattr(sys.stdout, "buffer", None)
         if binary is not None:  # bytes as written: UTF-8 whatever the terminal's locale
@@ -324,14 +382,23 @@ def cmd_checkin_link(args: argparse.Namespace, settings: Settings) -> int:
     print(checkin_links.link_url(settings.base_url, token))
     if settings.link_warning:
         print(f"warning: {settings.link_warning}", file=sys.stderr)
-    print(f"expires {expires:%d %b %Y %H:%M} ({settings.clinic_timezone}); "
-          "shown only now: only a fingerprint of the link is stored")
+    print(
+        f"expires {expires:%d %b %Y %H:%M} ({settings.clinic_timezone}); "
+        "shown only now: only a fingerprint of the link is stored"
+    )
     return 0
 
 
-OUTCOME_COLUMNS = ("clinician", "instrument", "counted", "reliable_improvement",
-                   "reliable_deterioration", "recovery", "reliable_recovery",
-                   "cases_at_baseline")
+OUTCOME_COLUMNS = (
+    "clinician",
+    "instrument",
+    "counted",
+    "reliable_improvement",
+    "reliable_deterioration",
+    "recovery",
+    "reliable_recovery",
+    "cases_at_baseline",
+)
 
 
 def cmd_outcomes(args: argparse.Namespace, settings: Settings) -> int:
@@ -343,28 +410,38 @@ def cmd_outcomes(args: argparse.Namespace, settings: Settings) -> int:
     today = settings.today()
     until = args.until or today
     since = args.since or (until - timedelta(days=364))
-    result = outcomes.service_outcomes(db, CLI, since=since, until=until, tz=settings.tz,
-                                       clinician=args.clinician, today=today)
+    result = outcomes.service_outcomes(
+        db, CLI, since=since, until=until, tz=settings.tz, clinician=args.clinician, today=today
+    )
     if args.format == "json":
         print(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
         return 0
     if args.format == "csv":
         sys.stdout.write(outcomes.counts_csv(result.rows, since=since, until=until))
         return 0
-    print(f"outcomes {since.isoformat()} to {until.isoformat()} (exact counts; rates of "
-          "counted, recovery rates of cases at baseline)")
-    cells = [[str(getattr(r, c)) if c in ("clinician", "instrument") else
-              _count_and_rate(r, c) for c in OUTCOME_COLUMNS] for r in result.rows]
+    print(
+        f"outcomes {since.isoformat()} to {until.isoformat()} (exact counts; rates of "
+        "counted, recovery rates of cases at baseline)"
+    )
+    cells = [
+        [
+            str(getattr(r, c)) if c in ("clinician", "instrument") else _count_and_rate(r, c)
+            for c in OUTCOME_COLUMNS
+        ]
+        for r in result.rows
+    ]
     widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(OUTCOME_COLUMNS)]
     print("  ".join(c.ljust(w) for c, w in zip(OUTCOME_COLUMNS, widths, strict=True)).rstrip())
     for row in cells:
         print("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
     c = result.completeness
-    print(f"data completeness: {c.active_clients} active clients, {c.with_baseline} with a "
-          f"baseline, {c.with_recent_follow_up} with a follow-up in the last "
-          f"{outcomes.FOLLOW_UP_DAYS} days; {c.links_sent} check-in links sent, "
-          f"{c.links_opened} opened; {c.answered} measures answered ({c.answered_by_link} "
-          f"through a link) of {c.measures_due} due")
+    print(
+        f"data completeness: {c.active_clients} active clients, {c.with_baseline} with a "
+        f"baseline, {c.with_recent_follow_up} with a follow-up in the last "
+        f"{outcomes.FOLLOW_UP_DAYS} days; {c.links_sent} check-in links sent, "
+        f"{c.links_opened} opened; {c.answered} measures answered ({c.answered_by_link} "
+        f"through a link) of {c.measures_due} due"
+    )
     return 0
 
 
@@ -401,8 +478,10 @@ def cmd_verify_audit(args: argparse.Namespace, settings: Settings) -> int:
     if not verdict.intact:
         print(f"error: {verdict.describe()}", file=sys.stderr)
         if checkpoint is not None:
-            print(f"last checkpoint: sequence {checkpoint.seq} at {checkpoint.at} ({path})",
-                  file=sys.stderr)
+            print(
+                f"last checkpoint: sequence {checkpoint.seq} at {checkpoint.at} ({path})",
+                file=sys.stderr,
+            )
         return 1
     audit.write_checkpoint(path, settings.audit_key, verdict)
     print(verdict.describe())
@@ -426,13 +505,18 @@ def cmd_prepare_local(args: argparse.Namespace, settings: Settings) -> int:
         print(f"created {secrets_file} with a random cookie key")
     if "audit_key" not in secrets_file.read_text():
         with secrets_file.open("a") as handle:
-            handle.write("# Chains the audit trail (back it up apart from the database).\n"
-                         f'audit_key = "{secrets.token_urlsafe(32)}"\n')
+            handle.write(
+                "# Chains the audit trail (back it up apart from the database).\n"
+                f'audit_key = "{secrets.token_urlsafe(32)}"\n'
+            )
         print(f"added a random audit key to {secrets_file}")
         if not settings.audit_key:
             settings = dataclasses.replace(
-                settings, audit_key=Settings.from_env({"CARE_PLANS_SECRETS_FILE": str(
-                    secrets_file)}).audit_key)
+                settings,
+                audit_key=Settings.from_env(
+                    {"CARE_PLANS_SECRETS_FILE": str(secrets_file)}
+                ).audit_key,
+            )
     if not settings.database_is_default:
         return 0
     db = _ready_database(settings)
@@ -460,8 +544,11 @@ def cmd_settings(args: argparse.Namespace, settings: Settings) -> int:
             shown = shown[:67] + "..."
         print(f"{entry.name:<{width}}  {shown}  [{sources[entry.attribute]}]")
     if settings.base_url_is_local:
-        print(f"\nnote: CARE_PLANS_BASE_URL is {settings.base_url}: check-in links will open only "
-              "on this computer, not on a client's phone", file=sys.stderr)
+        print(
+            f"\nnote: CARE_PLANS_BASE_URL is {settings.base_url}: check-in links will open only "
+            "on this computer, not on a client's phone",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -489,99 +576,170 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("username")
     p.add_argument("--name", required=True, help="the person's full name")
     p.add_argument("--role", required=True, choices=["clinician", "supervisor", "admin"])
-    p.add_argument("--password-stdin", action="store_true",
-                   help="read the password from the first line of standard input")
+    p.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from the first line of standard input",
+    )
 
     p = add("set-password", cmd_set_password, "Set an account's password (ends its sign-ins).")
     p.add_argument("username")
-    p.add_argument("--password-stdin", action="store_true",
-                   help="read the password from the first line of standard input")
+    p.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from the first line of standard input",
+    )
 
     p = add("unlock", cmd_unlock, "Unlock an account locked after failed sign-ins.")
     p.add_argument("username")
 
-    p = add("seed-demo", cmd_seed_demo,
-            "Load fictional demo data into an empty database (refuses one with clients).")
+    p = add(
+        "seed-demo",
+        cmd_seed_demo,
+        "Load fictional demo data into an empty database (refuses one with clients).",
+    )
     p.add_argument("--clients", type=_positive, default=24)
     p.add_argument("--days", type=_positive, default=180)
     p.add_argument("--clinicians", type=_positive, default=3)
     p.add_argument("--seed", type=int, default=7)
-    p.add_argument("--end-date", type=_parse_date, default=None,
-                   help="last day of demo check-ins, YYYY-MM-DD (default: the clinic's today)")
-    p.add_argument("--demo-password", default=None,
-                   help="password for the demo accounts (default: the documented demo one)")
+    p.add_argument(
+        "--end-date",
+        type=_parse_date,
+        default=None,
+        help="last day of demo check-ins, YYYY-MM-DD (default: the clinic's today)",
+    )
+    p.add_argument(
+        "--demo-password",
+        default=None,
+        help="password for the demo accounts (default: the documented demo one)",
+    )
 
     p = add("clients", cmd_clients, "List every client with check-in counts.")
     p.add_argument("--format", choices=["table", "json", "csv"], default="table")
 
-    p = add("import-checkins", cmd_import_checkins,
-            "Import check-ins from a CSV file (all rows or none).")
+    p = add(
+        "import-checkins",
+        cmd_import_checkins,
+        "Import check-ins from a CSV file (all rows or none).",
+    )
     p.add_argument("file")
     p.add_argument("--dry-run", action="store_true", help="check the file and write nothing")
 
-    unconsented_help = ("also show support contacts who have not consented to sharing "
-                        "(left out by default)")
-    mentions_help = ("make the file even though its text names a contact without consent to "
-                     "share (listed first; the audit trail records the choice)")
-    p = add("export-pdf", cmd_export_pdf,
-            "Export a client's session summary PDF (or, with --crisis-plan, their one-page "
-            "crisis plan).")
+    unconsented_help = (
+        "also show support contacts who have not consented to sharing (left out by default)"
+    )
+    mentions_help = (
+        "make the file even though its text names a contact without consent to "
+        "share (listed first; the audit trail records the choice)"
+    )
+    p = add(
+        "export-pdf",
+        cmd_export_pdf,
+        "Export a client's session summary PDF (or, with --crisis-plan, their one-page "
+        "crisis plan).",
+    )
     p.add_argument("client_ref")
-    p.add_argument("--out", help="file to write (default: a name made from the ref and period, "
-                                 "in the current folder); never overwritten")
-    p.add_argument("--since", type=_parse_date,
-                   help="first day, YYYY-MM-DD (default: the session before the most recent one)")
+    p.add_argument(
+        "--out",
+        help="file to write (default: a name made from the ref and period, "
+        "in the current folder); never overwritten",
+    )
+    p.add_argument(
+        "--since",
+        type=_parse_date,
+        help="first day, YYYY-MM-DD (default: the session before the most recent one)",
+    )
     p.add_argument("--until", type=_parse_date, help="last day, YYYY-MM-DD (default: today)")
-    p.add_argument("--client-copy", action="store_true",
-                   help="leave out measures and clinician-only notes")
+    p.add_argument(
+        "--client-copy", action="store_true", help="leave out measures and clinician-only notes"
+    )
     p.add_argument("--include-unconsented", action="store_true", help=unconsented_help)
     p.add_argument("--proceed-despite-mentions", action="store_true", help=mentions_help)
-    p.add_argument("--crisis-plan", action="store_true",
-                   help="the one-page crisis plan in large type, for the client to keep "
-                        "(lists every crisis contact)")
+    p.add_argument(
+        "--crisis-plan",
+        action="store_true",
+        help="the one-page crisis plan in large type, for the client to keep "
+        "(lists every crisis contact)",
+    )
 
-    p = add("export-fhir", cmd_export_fhir,
-            "Export a client's record as a FHIR R4 Bundle (JSON; standard output by default).")
+    p = add(
+        "export-fhir",
+        cmd_export_fhir,
+        "Export a client's record as a FHIR R4 Bundle (JSON; standard output by default).",
+    )
     p.add_argument("client_ref")
     p.add_argument("--out", help="file to write instead of standard output; never overwritten")
     p.add_argument("--include-unconsented", action="store_true", help=unconsented_help)
     p.add_argument("--proceed-despite-mentions", action="store_true", help=mentions_help)
 
-    p = add("checkin-link", cmd_checkin_link,
-            "Create a client's check-in link and print its address and expiry.")
+    p = add(
+        "checkin-link",
+        cmd_checkin_link,
+        "Create a client's check-in link and print its address and expiry.",
+    )
     p.add_argument("client_ref")
-    p.add_argument("--days", type=_positive, default=None,
-                   help="how many days the link works (default CARE_PLANS_CHECKIN_LINK_DAYS, 30)")
+    p.add_argument(
+        "--days",
+        type=_positive,
+        default=None,
+        help="how many days the link works (default CARE_PLANS_CHECKIN_LINK_DAYS, 30)",
+    )
 
-    p = add("outcomes", cmd_outcomes,
-            "Service outcomes: clients counted, reliable improvement and deterioration, "
-            "recovery, per instrument and paired, overall and by clinician.")
-    p.add_argument("--since", type=_parse_date,
-                   help="first day, YYYY-MM-DD (default: 12 months before --until)")
+    p = add(
+        "outcomes",
+        cmd_outcomes,
+        "Service outcomes: clients counted, reliable improvement and deterioration, "
+        "recovery, per instrument and paired, overall and by clinician.",
+    )
+    p.add_argument(
+        "--since",
+        type=_parse_date,
+        help="first day, YYYY-MM-DD (default: 12 months before --until)",
+    )
     p.add_argument("--until", type=_parse_date, help="last day, YYYY-MM-DD (default: today)")
-    p.add_argument("--clinician", metavar="USERNAME",
-                   help="only this clinician's clients (default: everyone, and a row per "
-                        "clinician)")
-    p.add_argument("--format", choices=["table", "json", "csv"], default="table",
-                   help="json and table give exact counts; csv shows counts under 5 as "
-                        "'fewer than 5'")
+    p.add_argument(
+        "--clinician",
+        metavar="USERNAME",
+        help="only this clinician's clients (default: everyone, and a row per clinician)",
+    )
+    p.add_argument(
+        "--format",
+        choices=["table", "json", "csv"],
+        default="table",
+        help="json and table give exact counts; csv shows counts under 5 as 'fewer than 5'",
+    )
 
     p = add("backup", cmd_backup, "Copy a live SQLite database consistently.")
     p.add_argument("--out", required=True)
 
-    add("verify-audit", cmd_verify_audit,
+    add(
+        "verify-audit",
+        cmd_verify_audit,
         "Check that no audit event was edited, inserted, removed or reordered; on success "
-        "record the chain head in CARE_PLANS_AUDIT_CHECKPOINT.")
-    p = add("settings", cmd_settings,
-            "Print the effective settings (secrets masked) and where each came from.")
-    p.add_argument("--readme-table", action="store_true",
-                   help="print the README's configuration table for every setting instead")
+        "record the chain head in CARE_PLANS_AUDIT_CHECKPOINT.",
+    )
+    p = add(
+        "settings",
+        cmd_settings,
+        "Print the effective settings (secrets masked) and where each came from.",
+    )
+    p.add_argument(
+        "--readme-table",
+        action="store_true",
+        help="print the README's configuration table for every setting instead",
+    )
 
-    p = add("prepare-local", cmd_prepare_local,
-            "Used by `make run`: make a local cookie key; load demo data into an empty "
-            "default database.")
-    p.add_argument("--secrets-file", default=None,
-                   help="where to write the local keys (default CARE_PLANS_SECRETS_FILE)")
+    p = add(
+        "prepare-local",
+        cmd_prepare_local,
+        "Used by `make run`: make a local cookie key; load demo data into an empty "
+        "default database.",
+    )
+    p.add_argument(
+        "--secrets-file",
+        default=None,
+        help="where to write the local keys (default CARE_PLANS_SECRETS_FILE)",
+    )
     return parser
 
 
@@ -603,8 +761,7 @@ def main(argv: Sequence[str] | None = None, env: dict[str, str] | None = None) -
         return 1
     except OperationalError as exc:
         # The database itself is unreachable or locked: say so, without a traceback.
-        print(f"error: the database could not be used: {printable(str(exc.orig))}",
-              file=sys.stderr)
+        print(f"error: the database could not be used: {printable(str(exc.orig))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted; nothing more was changed", file=sys.stderr)

@@ -77,15 +77,18 @@ def web_address(raw: str) -> str:
     return raw.strip().rstrip("/")
 
 
-CLINIC_URI_RE = re.compile(r"^(https?://[^\s/]+(/[^\s]*)?|urn:[a-z0-9][a-z0-9-]*:[^\s]+)$",
-                           re.IGNORECASE)
+CLINIC_URI_RE = re.compile(
+    r"^(https?://[^\s/]+(/[^\s]*)?|urn:[a-z0-9][a-z0-9-]*:[^\s]+)$", re.IGNORECASE
+)
 
 
 def clinic_uri(raw: str) -> str:
     value = raw.strip().rstrip("/")
     if value and not CLINIC_URI_RE.match(value):
-        raise ValueError(f"{value!r} is not an absolute URI (e.g. https://fhir.example-clinic.org, "
-                         "or urn:...), without spaces")
+        raise ValueError(
+            f"{value!r} is not an absolute URI (e.g. https://fhir.example-clinic.org, "
+            "or urn:...), without spaces"
+        )
     return value
 
 
@@ -96,8 +99,7 @@ def database_url(raw: str) -> str:
     try:
         make_url(raw.strip())
     except ArgumentError:
-        raise ValueError("is not a database URL (e.g. postgresql+psycopg://user@host/db)") \
-            from None
+        raise ValueError("is not a database URL (e.g. postgresql+psycopg://user@host/db)") from None
     return raw.strip()
 
 
@@ -135,9 +137,16 @@ class Setting:
         return self.default(values) if callable(self.default) else self.default
 
 
-def setting(name: str, default: Any, parse: Callable[[str], Any], meaning: str, *,
-            secret: bool = False, secrets_key: str | None = None,
-            shown_default: str | None = None) -> Any:
+def setting(
+    name: str,
+    default: Any,
+    parse: Callable[[str], Any],
+    meaning: str,
+    *,
+    secret: bool = False,
+    secrets_key: str | None = None,
+    shown_default: str | None = None,
+) -> Any:
     """A Settings field that is also a table entry (read by from_env, the README test, the CLI).
 
     `default` may be a function of the settings read before it (a derived default); then
@@ -146,8 +155,15 @@ def setting(name: str, default: Any, parse: Callable[[str], Any], meaning: str, 
     """
     if shown_default is None:
         shown_default = "(none)" if default in ("", None) else f"`{default}`"
-    entry = {"name": name, "default": default, "parse": parse, "meaning": meaning,
-             "secret": secret, "secrets_key": secrets_key, "shown_default": shown_default}
+    entry = {
+        "name": name,
+        "default": default,
+        "parse": parse,
+        "meaning": meaning,
+        "secret": secret,
+        "secrets_key": secrets_key,
+        "shown_default": shown_default,
+    }
     static = "" if callable(default) else default
     return field(default=static, repr=not secret, metadata={"setting": entry})
 
@@ -155,60 +171,105 @@ def setting(name: str, default: Any, parse: Callable[[str], Any], meaning: str, 
 @dataclass(frozen=True)
 class Settings:
     secrets_file: str = setting(
-        "CARE_PLANS_SECRETS_FILE", DEFAULT_SECRETS_FILE, path,
-        "the git-ignored TOML file the secrets keys are read from (`make run` makes a local one)")
+        "CARE_PLANS_SECRETS_FILE",
+        DEFAULT_SECRETS_FILE,
+        path,
+        "the git-ignored TOML file the secrets keys are read from (`make run` makes a local one)",
+    )
     database_url: str = setting(
-        "DATABASE_URL", DEFAULT_DATABASE_URL, database_url,
+        "DATABASE_URL",
+        DEFAULT_DATABASE_URL,
+        database_url,
         "the database: a SQLite file, or PostgreSQL (`postgresql+psycopg://…`)",
-        secrets_key="database_url")
+        secrets_key="database_url",
+    )
     cookie_key: str = setting(
-        "CARE_PLANS_COOKIE_KEY", "", text,
+        "CARE_PLANS_COOKIE_KEY",
+        "",
+        text,
         "signs sign-in cookies; at least 32 random characters, the same on every app server",
-        secret=True, secrets_key="cookie_key")
+        secret=True,
+        secrets_key="cookie_key",
+    )
     audit_key: str = setting(
-        "CARE_PLANS_AUDIT_KEY", "", text,
+        "CARE_PLANS_AUDIT_KEY",
+        "",
+        text,
         "chains audit events with an HMAC so edits are detectable; kept outside the database",
-        secret=True, secrets_key="audit_key")
+        secret=True,
+        secrets_key="audit_key",
+    )
     audit_checkpoint: str = setting(
-        "CARE_PLANS_AUDIT_CHECKPOINT", audit_checkpoint_default, path,
+        "CARE_PLANS_AUDIT_CHECKPOINT",
+        audit_checkpoint_default,
+        path,
         "file holding the last verified audit-chain head, outside the database",
-        shown_default="beside the SQLite file, else `data/audit-checkpoint.json`")
+        shown_default="beside the SQLite file, else `data/audit-checkpoint.json`",
+    )
     clinic_name: str = setting(
-        "CARE_PLANS_CLINIC_NAME", "Care Plans Clinic", text, "shown on pages and PDFs")
+        "CARE_PLANS_CLINIC_NAME", "Care Plans Clinic", text, "shown on pages and PDFs"
+    )
     clinic_timezone: str = setting(
-        "CARE_PLANS_TIMEZONE", "Europe/London", timezone,
-        "the clinic's time zone (timestamps are stored in UTC)")
+        "CARE_PLANS_TIMEZONE",
+        "Europe/London",
+        timezone,
+        "the clinic's time zone (timestamps are stored in UTC)",
+    )
     base_url: str = setting(
-        "CARE_PLANS_BASE_URL", "http://localhost:8501", web_address,
+        "CARE_PLANS_BASE_URL",
+        "http://localhost:8501",
+        web_address,
         "the address clients' phones open, in check-in and set-password links; "
-        "`make run` sets it from HOST and PORT")
+        "`make run` sets it from HOST and PORT",
+    )
     crisis_message: str = setting(
-        "CARE_PLANS_CRISIS_MESSAGE", DEFAULT_CRISIS_MESSAGE, text,
-        "shown on every client check-in form", shown_default="a UK crisis message")
+        "CARE_PLANS_CRISIS_MESSAGE",
+        DEFAULT_CRISIS_MESSAGE,
+        text,
+        "shown on every client check-in form",
+        shown_default="a UK crisis message",
+    )
     idle_timeout_seconds: int = setting(
-        "CARE_PLANS_IDLE_TIMEOUT_SECONDS", 15 * 60, whole(1),
-        "automatic sign-out after this long without interaction")
+        "CARE_PLANS_IDLE_TIMEOUT_SECONDS",
+        15 * 60,
+        whole(1),
+        "automatic sign-out after this long without interaction",
+    )
     lockout_threshold: int = setting(
-        "CARE_PLANS_LOCKOUT_THRESHOLD", 5, whole(1),
-        "failed sign-ins in a row before an account locks")
+        "CARE_PLANS_LOCKOUT_THRESHOLD",
+        5,
+        whole(1),
+        "failed sign-ins in a row before an account locks",
+    )
     lockout_minutes: int = setting(
-        "CARE_PLANS_LOCKOUT_MINUTES", 15, whole(1), "how long a locked account stays locked")
+        "CARE_PLANS_LOCKOUT_MINUTES", 15, whole(1), "how long a locked account stays locked"
+    )
     checkin_link_days: int = setting(
-        "CARE_PLANS_CHECKIN_LINK_DAYS", 30, whole(1), "how long a new check-in link works")
+        "CARE_PLANS_CHECKIN_LINK_DAYS", 30, whole(1), "how long a new check-in link works"
+    )
     measure_interval_days: int = setting(
-        "CARE_PLANS_MEASURE_INTERVAL_DAYS", DEFAULT_MEASURE_INTERVAL_DAYS, whole(1),
-        "days between PHQ-9 / GAD-7 on check-in links, for clients added from now on")
+        "CARE_PLANS_MEASURE_INTERVAL_DAYS",
+        DEFAULT_MEASURE_INTERVAL_DAYS,
+        whole(1),
+        "days between PHQ-9 / GAD-7 on check-in links, for clients added from now on",
+    )
     #: 0: use the connection's own address. Behind one trusted proxy (nginx), set 1.
     trusted_proxy_hops: int = setting(
-        "CARE_PLANS_TRUSTED_PROXY_HOPS", 0, whole(0),
-        "reverse proxies in front that append `X-Forwarded-For` (for the check-in rate limit)")
+        "CARE_PLANS_TRUSTED_PROXY_HOPS",
+        0,
+        whole(0),
+        "reverse proxies in front that append `X-Forwarded-For` (for the check-in rate limit)",
+    )
     #: When set, the FHIR export's identifier systems are `<uri>/client-ref` and
     #: `<uri>/username` instead of `urn:care-plans:<installation id>:...`; resource ids stay
     #: namespaced by the installation.
     clinic_uri: str = setting(
-        "CARE_PLANS_CLINIC_URI", "", clinic_uri,
+        "CARE_PLANS_CLINIC_URI",
+        "",
+        clinic_uri,
         "the clinic's own URI, naming the identifier systems in FHIR exports",
-        shown_default="none: `urn:care-plans:<installation id>`")
+        shown_default="none: `urn:care-plans:<installation id>`",
+    )
 
     # --- derived values ---------------------------------------------------------------------
 
@@ -235,9 +296,11 @@ class Settings:
         if not self.base_url_is_local:
             return None
         host = urlsplit(self.base_url).hostname
-        return (f"This link points at {host}, which means this computer only: a phone or "
-                "another computer cannot open it. The administrator sets the address "
-                "links use in CARE_PLANS_BASE_URL (see docs/deployment.md).")
+        return (
+            f"This link points at {host}, which means this computer only: a phone or "
+            "another computer cannot open it. The administrator sets the address "
+            "links use in CARE_PLANS_BASE_URL (see docs/deployment.md)."
+        )
 
     def client_address(self, peer: str | None, forwarded_for: str | None) -> str | None:
         """The requester's address: the peer, or the one a trusted proxy recorded for it.
@@ -255,8 +318,9 @@ class Settings:
     # --- reading ----------------------------------------------------------------------------
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None,
-                 secrets: Mapping[str, Any] | None = None) -> Settings:
+    def from_env(
+        cls, env: Mapping[str, str] | None = None, secrets: Mapping[str, Any] | None = None
+    ) -> Settings:
         """Settings from the environment (os.environ by default) and the secrets file.
 
         `secrets` replaces reading the secrets file (tests). A bad value raises ValueError
@@ -285,8 +349,10 @@ def _read_secrets_file(file: str) -> dict[str, Any]:
         raise ValueError(f"the secrets file {file} could not be read: {exc}") from None
 
 
-def read(env: Mapping[str, str] | None = None, secrets: Mapping[str, Any] | None = None,
-         ) -> tuple[dict[str, Any], dict[str, str]]:
+def read(
+    env: Mapping[str, str] | None = None,
+    secrets: Mapping[str, Any] | None = None,
+) -> tuple[dict[str, Any], dict[str, str]]:
     """The value of every setting, and where each came from ("environment", the secrets
     file's name, or "default")."""
     env = os.environ if env is None else env

@@ -58,8 +58,9 @@ class Period:
 
     def before(self) -> Period:
         """The same number of days just before this period (what the review compares with)."""
-        return Period(self.since - timedelta(days=self.days), self.since - timedelta(days=1),
-                      BEFORE)
+        return Period(
+            self.since - timedelta(days=self.days), self.since - timedelta(days=1), BEFORE
+        )
 
     def describe(self) -> str:
         return f"{show_day(self.since)} to {show_day(self.until)}{_WHY.get(self.basis, '')}"

@@ -77,8 +77,7 @@ def make_session_factory(engine: Engine, audit_key: str | None = None) -> sessio
 
 #: What a refusal says of text holding a NUL character (a browser cannot type one; a paste, a
 #: file or a script can). PostgreSQL cannot store it at all; SQLite is held to the same rule.
-NUL_REFUSAL = ("contains a NUL character (\\x00), which cannot be stored; remove it and try "
-               "again")
+NUL_REFUSAL = "contains a NUL character (\\x00), which cannot be stored; remove it and try again"
 
 
 def _holds_nul(value: Any) -> bool:
@@ -120,15 +119,16 @@ def database_problem(exc: BaseException) -> DatabaseProblem | None:
         log.warning("database busy: no connection free in the pool")
         return DatabaseBusy(SQLITE_LOCK_WAIT_SECONDS)
     if not isinstance(exc, (OperationalError, InterfaceError)) and not (
-            isinstance(exc, DBAPIError) and exc.connection_invalidated):
+        isinstance(exc, DBAPIError) and exc.connection_invalidated
+    ):
         return None
     reason = str(getattr(exc, "orig", exc)).lower()
     if "locked" in reason or "busy" in reason:
-        log.warning("database locked for more than %ss; action refused",
-                    SQLITE_LOCK_WAIT_SECONDS)
+        log.warning("database locked for more than %ss; action refused", SQLITE_LOCK_WAIT_SECONDS)
         return DatabaseBusy(SQLITE_LOCK_WAIT_SECONDS)
-    log.warning("database unavailable (%s); action refused", type(getattr(exc, "orig", exc))
-                .__name__)
+    log.warning(
+        "database unavailable (%s); action refused", type(getattr(exc, "orig", exc)).__name__
+    )
     return DatabaseUnavailable()
 
 

@@ -82,8 +82,19 @@ RISK_FOLLOW_UP_AFTER = timedelta(days=7)
 
 # Parents before children, so every foreign key points at a row that is already there.
 _TABLE_ORDER: tuple[type[Base], ...] = (
-    User, Client, ClientAssignment, CarePlan, SupportContact, Goal, Step, GasRating,
-    PlanRevision, ClinicalSession, CheckIn, GoalProgress, MeasureResponse,
+    User,
+    Client,
+    ClientAssignment,
+    CarePlan,
+    SupportContact,
+    Goal,
+    Step,
+    GasRating,
+    PlanRevision,
+    ClinicalSession,
+    CheckIn,
+    GoalProgress,
+    MeasureResponse,
 )
 
 # Relative weight of each item in a total, so answers look like real ones (low mood and
@@ -104,10 +115,15 @@ class Trajectory(enum.StrEnum):
 # The first clients get one trajectory each, so even a six-client seed shows every story
 # (and the tests can count on a reliable improvement and a reliable deterioration).
 _FIXED_TRAJECTORIES = (
-    Trajectory.IMPROVING, Trajectory.SETBACK, Trajectory.FLAT, Trajectory.WORSENING,
+    Trajectory.IMPROVING,
+    Trajectory.SETBACK,
+    Trajectory.FLAT,
+    Trajectory.WORSENING,
 )
 _TRAJECTORY_WEIGHTS = {
-    Trajectory.IMPROVING: 40, Trajectory.SETBACK: 25, Trajectory.FLAT: 20,
+    Trajectory.IMPROVING: 40,
+    Trajectory.SETBACK: 25,
+    Trajectory.FLAT: 20,
     Trajectory.WORSENING: 15,
 }
 _ACHIEVEMENT = {
@@ -117,7 +133,9 @@ _ACHIEVEMENT = {
     Trajectory.WORSENING: GoalAchievement.WORSENING,
 }
 _SHARE_OF_STEPS_DONE = {
-    Trajectory.IMPROVING: 0.6, Trajectory.SETBACK: 0.45, Trajectory.FLAT: 0.3,
+    Trajectory.IMPROVING: 0.6,
+    Trajectory.SETBACK: 0.45,
+    Trajectory.FLAT: 0.3,
     Trajectory.WORSENING: 0.2,
 }
 
@@ -136,8 +154,10 @@ class DemoResult:
 
 def demo_usernames(clinicians: int = 3) -> tuple[tuple[str, Role], ...]:
     """The demo accounts for `clinicians` clinicians: (username, role), clinicians first."""
-    names = [("demo.clinician" if n == 1 else f"demo.clinician{n}", Role.CLINICIAN)
-             for n in range(1, clinicians + 1)]
+    names = [
+        ("demo.clinician" if n == 1 else f"demo.clinician{n}", Role.CLINICIAN)
+        for n in range(1, clinicians + 1)
+    ]
     return (*names, ("demo.supervisor", Role.SUPERVISOR), ("demo.admin", Role.ADMIN))
 
 
@@ -182,7 +202,7 @@ class _BulkWriter:
                 groups.setdefault(tuple(row), []).append(row)
             for group in groups.values():
                 for start in range(0, len(group), CHUNK_ROWS):
-                    self.session.execute(insert(table), group[start:start + CHUNK_ROWS])
+                    self.session.execute(insert(table), group[start : start + CHUNK_ROWS])
             self.written[table.name] += len(rows)
             self.pending[table.name] = []
         self.pending_rows = 0
@@ -194,10 +214,12 @@ class _BulkWriter:
         for table in self.tables:
             if self.written[table.name]:
                 # Table names come from our own metadata, never from input.
-                self.session.execute(text(
-                    f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
-                    f"(SELECT MAX(id) FROM {table.name}))"
-                ))
+                self.session.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                        f"(SELECT MAX(id) FROM {table.name}))"
+                    )
+                )
 
 
 # -- Small helpers ---------------------------------------------------------------------------
@@ -254,12 +276,14 @@ def _spread_answers(rng: random.Random, total: int, weights: tuple[float, ...]) 
     return answers
 
 
-def _wellbeing_curve(rng: random.Random, trajectory: Trajectory, days: int,
-                     fixed: bool) -> list[float]:
+def _wellbeing_curve(
+    rng: random.Random, trajectory: Trajectory, days: int, fixed: bool
+) -> list[float]:
     """The client's underlying wellbeing (0–10) for each day; ratings and measures follow it.
 
     `fixed` uses the middle of each range, so the first clients reliably show their story.
     """
+
     def pick(low: float, high: float) -> float:
         return (low + high) / 2 if fixed else rng.uniform(low, high)
 
@@ -270,8 +294,12 @@ def _wellbeing_curve(rng: random.Random, trajectory: Trajectory, days: int,
     if trajectory == Trajectory.SETBACK:
         start, end = pick(4.0, 5.0), pick(6.5, 7.5)
         centre, width, depth = pick(0.45, 0.65), pick(0.06, 0.1), pick(3.0, 3.8)
-        return [start + (end - start) * (d / span)
-                - depth * math.exp(-(((d / span) - centre) / width) ** 2) for d in range(days)]
+        return [
+            start
+            + (end - start) * (d / span)
+            - depth * math.exp(-((((d / span) - centre) / width) ** 2))
+            for d in range(days)
+        ]
     if trajectory == Trajectory.WORSENING:
         start, end = pick(6.0, 7.0), pick(2.5, 3.5)
         return [start + (end - start) * _smoothstep(d / span) for d in range(days)]
@@ -348,9 +376,13 @@ def seed_demo(
         writer = _BulkWriter(s)
         user_ids = _add_accounts(writer, accounts, password_hash, start_date)
         run = _Run(
-            seed=seed, days=days, start_date=start_date, end_date=end_date,
-            clinicians=tuple((user_ids[name], name) for name, role in accounts
-                             if role == Role.CLINICIAN),
+            seed=seed,
+            days=days,
+            start_date=start_date,
+            end_date=end_date,
+            clinicians=tuple(
+                (user_ids[name], name) for name, role in accounts if role == Role.CLINICIAN
+            ),
             supervisor=(user_ids["demo.supervisor"], "demo.supervisor"),
             writer=writer,
         )
@@ -371,10 +403,18 @@ def seed_demo(
             rows=sum(written.values()) + 1,  # + the audit event
         )
         audit.record(
-            s, Actor.cli(), "demo.seed", "database",
-            detail={"clients": result.clients, "checkins": result.checkins,
-                    "measure_responses": result.measure_responses, "days": days,
-                    "seed": seed, "end_date": end_date.isoformat()},
+            s,
+            Actor.cli(),
+            "demo.seed",
+            "database",
+            detail={
+                "clients": result.clients,
+                "checkins": result.checkins,
+                "measure_responses": result.measure_responses,
+                "days": days,
+                "seed": seed,
+                "end_date": end_date.isoformat(),
+            },
         )
         uow.commit()
     if progress is not None:
@@ -382,8 +422,12 @@ def seed_demo(
     return result
 
 
-def _add_accounts(writer: _BulkWriter, accounts: tuple[tuple[str, Role], ...],
-                  password_hash: str, start_date: date) -> dict[str, int]:
+def _add_accounts(
+    writer: _BulkWriter,
+    accounts: tuple[tuple[str, Role], ...],
+    password_hash: str,
+    start_date: date,
+) -> dict[str, int]:
     created = _at(start_date - timedelta(days=30), 9)
     ids: dict[str, int] = {}
     clinician_number = 0
@@ -395,14 +439,25 @@ def _add_accounts(writer: _BulkWriter, accounts: tuple[tuple[str, Role], ...],
                 full_name = f"{full_name} {clinician_number // len(names) + 1}"
             clinician_number += 1
         else:
-            full_name = (demo_text.SUPERVISOR_NAME if role == Role.SUPERVISOR
-                         else demo_text.ADMIN_NAME)
+            full_name = (
+                demo_text.SUPERVISOR_NAME if role == Role.SUPERVISOR else demo_text.ADMIN_NAME
+            )
         ids[username] = user_id = writer.new_id(User)
-        writer.add(User, {
-            "id": user_id, "username": username, "full_name": full_name, "role": role,
-            "password_hash": password_hash, "is_active": True, "failed_signin_count": 0,
-            "locked_until": None, "password_changed_at": created, "created_at": created,
-        })
+        writer.add(
+            User,
+            {
+                "id": user_id,
+                "username": username,
+                "full_name": full_name,
+                "role": role,
+                "password_hash": password_hash,
+                "is_active": True,
+                "failed_signin_count": 0,
+                "locked_until": None,
+                "password_changed_at": created,
+                "created_at": created,
+            },
+        )
     return ids
 
 
@@ -423,8 +478,9 @@ def _add_client(run: _Run, index: int) -> None:
     if index < len(_FIXED_TRAJECTORIES):
         trajectory = _FIXED_TRAJECTORIES[index]
     else:
-        trajectory = rng.choices(list(_TRAJECTORY_WEIGHTS),
-                                 weights=list(_TRAJECTORY_WEIGHTS.values()))[0]
+        trajectory = rng.choices(
+            list(_TRAJECTORY_WEIGHTS), weights=list(_TRAJECTORY_WEIGHTS.values())
+        )[0]
     curve = _wellbeing_curve(rng, trajectory, days, fixed=index < len(_FIXED_TRAJECTORIES))
     # Some clients stop checking in before the end: the dashboard should show who went quiet.
     quiet_days = min(rng.randint(15, 30), days // 2) if index % 8 == 5 else 0
@@ -435,43 +491,78 @@ def _add_client(run: _Run, index: int) -> None:
     age = rng.randint(18, 75)
     # Demographics come from a stream of their own, so adding them changed nothing else.
     extra = random.Random(f"care-plans-demo-demographics:{run.seed}:{index}")
-    w.add(Client, {
-        "id": client_id, "ref": f"CP-{index + 1:04d}", "full_name": full_name,
-        "given_name": first_name, "family_name": surname,
-        "administrative_gender": extra.choice(
-            (AdministrativeGender.FEMALE, AdministrativeGender.MALE,
-             AdministrativeGender.FEMALE, AdministrativeGender.MALE,
-             AdministrativeGender.OTHER, AdministrativeGender.UNKNOWN)),
-        # NHS numbers from the 999 range, which is never issued to anyone (for test data).
-        **({"national_id_kind": "nhs-number", "national_id": _test_nhs_number(extra)}
-           if index % 3 != 2 else {"national_id_kind": None, "national_id": None}),
-        "date_of_birth": date(run.end_date.year - age - 1, 1, 1)
-        + timedelta(days=rng.randrange(365)),
-        "status": ClientStatus.ACTIVE, "discharged_on": None, "discharge_reason": None,
-        "measure_interval_days": MEASURE_INTERVAL_DAYS, "created_at": opened,
-    })
+    w.add(
+        Client,
+        {
+            "id": client_id,
+            "ref": f"CP-{index + 1:04d}",
+            "full_name": full_name,
+            "given_name": first_name,
+            "family_name": surname,
+            "administrative_gender": extra.choice(
+                (
+                    AdministrativeGender.FEMALE,
+                    AdministrativeGender.MALE,
+                    AdministrativeGender.FEMALE,
+                    AdministrativeGender.MALE,
+                    AdministrativeGender.OTHER,
+                    AdministrativeGender.UNKNOWN,
+                )
+            ),
+            # NHS numbers from the 999 range, which is never issued to anyone (for test data).
+            **(
+                {"national_id_kind": "nhs-number", "national_id": _test_nhs_number(extra)}
+                if index % 3 != 2
+                else {"national_id_kind": None, "national_id": None}
+            ),
+            "date_of_birth": date(run.end_date.year - age - 1, 1, 1)
+            + timedelta(days=rng.randrange(365)),
+            "status": ClientStatus.ACTIVE,
+            "discharged_on": None,
+            "discharge_reason": None,
+            "measure_interval_days": MEASURE_INTERVAL_DAYS,
+            "created_at": opened,
+        },
+    )
     team = [(clinician_id, True)]
     if index % 6 == 4:  # the supervisor co-works a few clients
         team.append((run.supervisor[0], False))
     for user_id, is_primary in team:
-        w.add(ClientAssignment, {
-            "id": w.new_id(ClientAssignment), "client_id": client_id, "user_id": user_id,
-            "is_primary": is_primary, "assigned_at": opened,
-        })
+        w.add(
+            ClientAssignment,
+            {
+                "id": w.new_id(ClientAssignment),
+                "client_id": client_id,
+                "user_id": user_id,
+                "is_primary": is_primary,
+                "assigned_at": opened,
+            },
+        )
 
     contacts = _add_contacts(run, rng, index, client_id, surname, opened)
-    plan_id, goals, snapshot = _add_plan(run, rng, index, client_id, trajectory, curve,
-                                         contacts, clinician_id, opened)
+    plan_id, goals, snapshot = _add_plan(
+        run, rng, index, client_id, trajectory, curve, contacts, clinician_id, opened
+    )
     revision_id = w.new_id(PlanRevision)
-    w.add(PlanRevision, {
-        "id": revision_id, "plan_id": plan_id, "number": 1, "created_at": opened,
-        "created_by_id": clinician_id, "created_by_name": clinician_name,
-        "reason": "demo data", "snapshot": snapshot,
-    })
-    session_days = _add_sessions(run, rng, client_id, first_name, clinician_id, curve,
-                                 len(goals), revision_id, quiet_days)
-    _add_checkins(run, rng, client_id, clinician_id, curve, goals, session_days, quiet_days,
-                  risk_prone)
+    w.add(
+        PlanRevision,
+        {
+            "id": revision_id,
+            "plan_id": plan_id,
+            "number": 1,
+            "created_at": opened,
+            "created_by_id": clinician_id,
+            "created_by_name": clinician_name,
+            "reason": "demo data",
+            "snapshot": snapshot,
+        },
+    )
+    session_days = _add_sessions(
+        run, rng, client_id, first_name, clinician_id, curve, len(goals), revision_id, quiet_days
+    )
+    _add_checkins(
+        run, rng, client_id, clinician_id, curve, goals, session_days, quiet_days, risk_prone
+    )
     if index == 1:
         _add_withdrawn_checkin(run, extra, client_id, clinician_id)
 
@@ -485,40 +576,73 @@ def _test_nhs_number(rng: random.Random) -> str:
             return digits + str(0 if check == 11 else check)
 
 
-def _add_withdrawn_checkin(run: _Run, rng: random.Random, client_id: int,
-                           clinician_id: int) -> None:
+def _add_withdrawn_checkin(
+    run: _Run, rng: random.Random, client_id: int, clinician_id: int
+) -> None:
     """A check-in imported twice and withdrawn by the clinician (entered in error), so the
     exports have one to send as withdrawn."""
     w = run.writer
     submitted = _at(run.end_date - timedelta(days=rng.randint(3, 9)), 20, 15)
-    w.add(CheckIn, {
-        "id": w.new_id(CheckIn), "client_id": client_id, "submitted_at": submitted,
-        "source": CheckinSource.IMPORT, "mood": 6, "sleep": 5, "self_care": 6,
-        "connection": 5, "hope": 6, "note": "", "went_well": "", "was_hard": "",
-        "entered_in_error": True, "error_reason": "Imported twice",
-        "error_marked_by_id": clinician_id, "error_marked_at": submitted + timedelta(days=1),
-        "link_id": None, "created_by_id": clinician_id, "created_at": submitted,
-    })
+    w.add(
+        CheckIn,
+        {
+            "id": w.new_id(CheckIn),
+            "client_id": client_id,
+            "submitted_at": submitted,
+            "source": CheckinSource.IMPORT,
+            "mood": 6,
+            "sleep": 5,
+            "self_care": 6,
+            "connection": 5,
+            "hope": 6,
+            "note": "",
+            "went_well": "",
+            "was_hard": "",
+            "entered_in_error": True,
+            "error_reason": "Imported twice",
+            "error_marked_by_id": clinician_id,
+            "error_marked_at": submitted + timedelta(days=1),
+            "link_id": None,
+            "created_by_id": clinician_id,
+            "created_at": submitted,
+        },
+    )
 
 
-def _add_contacts(run: _Run, rng: random.Random, index: int, client_id: int, surname: str,
-                  created: datetime) -> list[dict[str, Any]]:
+def _add_contacts(
+    run: _Run, rng: random.Random, index: int, client_id: int, surname: str, created: datetime
+) -> list[dict[str, Any]]:
     """3–6 people and services: family, a professional, one crisis service, and some more."""
     w = run.writer
     extra = rng.sample(
-        (ContactKind.FRIEND, ContactKind.PEER_GROUP, ContactKind.FRIEND, ContactKind.FAMILY,
-         ContactKind.PROFESSIONAL), rng.randint(0, 3),
+        (
+            ContactKind.FRIEND,
+            ContactKind.PEER_GROUP,
+            ContactKind.FRIEND,
+            ContactKind.FAMILY,
+            ContactKind.PROFESSIONAL,
+        ),
+        rng.randint(0, 3),
     )
-    kinds = sorted([ContactKind.FAMILY, ContactKind.PROFESSIONAL, *extra],
-                   key=[ContactKind.FAMILY, ContactKind.FRIEND, ContactKind.PEER_GROUP,
-                        ContactKind.PROFESSIONAL].index)
+    kinds = sorted(
+        [ContactKind.FAMILY, ContactKind.PROFESSIONAL, *extra],
+        key=[
+            ContactKind.FAMILY,
+            ContactKind.FRIEND,
+            ContactKind.PEER_GROUP,
+            ContactKind.PROFESSIONAL,
+        ].index,
+    )
     kinds.append(ContactKind.CRISIS_SERVICE)  # last, where the crisis plan points
     professionals = rng.sample(demo_text.PROFESSIONALS, 2)
     groups = rng.sample(demo_text.PEER_GROUPS, 1)
     family_roles = rng.sample(demo_text.FAMILY_ROLES, 2)
     consent_odds = {
-        ContactKind.FAMILY: 0.7, ContactKind.FRIEND: 0.5, ContactKind.PEER_GROUP: 0.4,
-        ContactKind.PROFESSIONAL: 0.85, ContactKind.CRISIS_SERVICE: 0.85,
+        ContactKind.FAMILY: 0.7,
+        ContactKind.FRIEND: 0.5,
+        ContactKind.PEER_GROUP: 0.4,
+        ContactKind.PROFESSIONAL: 0.85,
+        ContactKind.CRISIS_SERVICE: 0.85,
     }
     rows: list[dict[str, Any]] = []
     for position, kind in enumerate(kinds):
@@ -531,8 +655,10 @@ def _add_contacts(run: _Run, rng: random.Random, index: int, client_id: int, sur
             role, when = rng.choice(demo_text.FRIEND_ROLES), rng.choice(demo_text.FRIEND_WHEN)
         else:
             template = (
-                professionals.pop() if kind == ContactKind.PROFESSIONAL
-                else groups.pop() if kind == ContactKind.PEER_GROUP
+                professionals.pop()
+                if kind == ContactKind.PROFESSIONAL
+                else groups.pop()
+                if kind == ContactKind.PEER_GROUP
                 else rng.choice(demo_text.CRISIS_SERVICES)
             )
             name, role, when = template
@@ -547,15 +673,24 @@ def _add_contacts(run: _Run, rng: random.Random, index: int, client_id: int, sur
         # (whose plan shows the exports flagging text that names an unconsented contact).
         consent = consent or (kind == ContactKind.CRISIS_SERVICE and index != 0)
         row = {
-            "id": w.new_id(SupportContact), "client_id": client_id, "position": position,
-            "name": name, "kind": kind, "role": role, "phone": _phone(rng, kind),
-            "email": email, "when_to_contact": when,
+            "id": w.new_id(SupportContact),
+            "client_id": client_id,
+            "position": position,
+            "name": name,
+            "kind": kind,
+            "role": role,
+            "phone": _phone(rng, kind),
+            "email": email,
+            "when_to_contact": when,
             "is_crisis_contact": kind == ContactKind.CRISIS_SERVICE
             or (kind == ContactKind.FAMILY and rng.random() < 0.5),
             "consent_to_share": consent,
-            "consent_date": run.start_date + timedelta(days=rng.randint(0, 10)) if consent
+            "consent_date": run.start_date + timedelta(days=rng.randint(0, 10))
+            if consent
             else None,
-            "is_archived": False, "version": 1, "created_at": created,
+            "is_archived": False,
+            "version": 1,
+            "created_at": created,
         }
         w.add(SupportContact, row)
         rows.append(row)
@@ -568,38 +703,59 @@ class _GoalInfo:
     offset: float  # how this goal's progress ratings sit against overall wellbeing
 
 
-def _add_plan(run: _Run, rng: random.Random, index: int, client_id: int,
-              trajectory: Trajectory, curve: list[float], contacts: list[dict[str, Any]],
-              clinician_id: int, created: datetime,
-              ) -> tuple[int, list[_GoalInfo], dict[str, Any]]:
+def _add_plan(
+    run: _Run,
+    rng: random.Random,
+    index: int,
+    client_id: int,
+    trajectory: Trajectory,
+    curve: list[float],
+    contacts: list[dict[str, Any]],
+    clinician_id: int,
+    created: datetime,
+) -> tuple[int, list[_GoalInfo], dict[str, Any]]:
     """The active plan, its goals and steps, GAS ratings; returns ids and the revision snapshot."""
     w = run.writer
     plan_id = w.new_id(CarePlan)
-    sections = {name: " ".join(rng.sample(pool, rng.randint(2, 3)))
-                for name, pool in demo_text.SECTIONS.items()}
+    sections = {
+        name: " ".join(rng.sample(pool, rng.randint(2, 3)))
+        for name, pool in demo_text.SECTIONS.items()
+    }
     # Only client CP-0001's crisis plan names someone without consent to share (so every seed
     # shows the exports flagging it); the others name consented contacts only.
     named = contacts if index == 0 else [c for c in contacts if c["consent_to_share"]]
     crisis = contacts[-1]
-    close = next((c for c in named if c["kind"] == ContactKind.FAMILY),
-                 named[0] if named else None)
-    helper = (f"{close['name'].split(' ', 1)[0]} ({close['role'].lower()})" if close
-              else "someone I trust")
-    sections["crisis_plan"] = " ".join((
-        rng.choice(demo_text.CRISIS_FIRST_STEPS),
-        rng.choice(demo_text.CRISIS_HELPER_STEPS).format(helper=helper),
-        demo_text.CRISIS_SERVICE_STEP.format(crisis=crisis["name"], phone=crisis["phone"]),
-    ))
+    close = next((c for c in named if c["kind"] == ContactKind.FAMILY), named[0] if named else None)
+    helper = (
+        f"{close['name'].split(' ', 1)[0]} ({close['role'].lower()})"
+        if close
+        else "someone I trust"
+    )
+    sections["crisis_plan"] = " ".join(
+        (
+            rng.choice(demo_text.CRISIS_FIRST_STEPS),
+            rng.choice(demo_text.CRISIS_HELPER_STEPS).format(helper=helper),
+            demo_text.CRISIS_SERVICE_STEP.format(crisis=crisis["name"], phone=crisis["phone"]),
+        )
+    )
     # A few reviews are overdue (every seventh client for certain, so small seeds show one).
     overdue = index % 7 == 2 or rng.random() < 0.04
     review_in = -rng.randint(1, 25) if overdue else rng.randint(5, 85)
     last_edit = _at(run.end_date - timedelta(days=rng.randint(1, min(run.days, 40))), 11)
-    w.add(CarePlan, {
-        "id": plan_id, "client_id": client_id, "status": PlanStatus.ACTIVE,
-        "start_date": run.start_date,
-        "next_review_date": run.end_date + timedelta(days=review_in),
-        **sections, "version": 1, "created_at": created, "updated_at": last_edit,
-    })
+    w.add(
+        CarePlan,
+        {
+            "id": plan_id,
+            "client_id": client_id,
+            "status": PlanStatus.ACTIVE,
+            "start_date": run.start_date,
+            "next_review_date": run.end_date + timedelta(days=review_in),
+            **sections,
+            "version": 1,
+            "created_at": created,
+            "updated_at": last_edit,
+        },
+    )
 
     helper_ids = [c["id"] for c in contacts if c["kind"] != ContactKind.CRISIS_SERVICE]
     domains = rng.sample(list(RecoveryDomain), rng.randint(2, 4))
@@ -610,30 +766,46 @@ def _add_plan(run: _Run, rng: random.Random, index: int, client_id: int,
         template = rng.choice(demo_text.GOALS[domain.value])
         goal_id = w.new_id(Goal)
         completed = completed_first and position == 0
-        achievement = (GoalAchievement.ACHIEVED if completed
-                       else GoalAchievement.IN_PROGRESS if rng.random() < 0.3
-                       else _ACHIEVEMENT[trajectory])
+        achievement = (
+            GoalAchievement.ACHIEVED
+            if completed
+            else GoalAchievement.IN_PROGRESS
+            if rng.random() < 0.3
+            else _ACHIEVEMENT[trajectory]
+        )
         row: dict[str, Any] = {
-            "id": goal_id, "plan_id": plan_id, "position": position, "domain": domain,
-            "description": template.description, "why_it_matters": template.why_it_matters,
+            "id": goal_id,
+            "plan_id": plan_id,
+            "position": position,
+            "domain": domain,
+            "description": template.description,
+            "why_it_matters": template.why_it_matters,
             "start_date": run.start_date,
             "target_date": run.start_date + timedelta(days=rng.randint(90, 270)),
             "lifecycle_status": GoalLifecycle.COMPLETED if completed else GoalLifecycle.ACTIVE,
-            "achievement_status": achievement, "is_archived": False, "version": 1,
+            "achievement_status": achievement,
+            "is_archived": False,
+            "version": 1,
             "created_at": created,
         }
         has_gas = template.gas is not None and rng.random() < 0.6
         if has_gas:
             assert template.gas is not None
-            row["gas_levels"] = {str(level): words
-                                 for level, words in zip(range(-2, 3), template.gas, strict=True)}
+            row["gas_levels"] = {
+                str(level): words for level, words in zip(range(-2, 3), template.gas, strict=True)
+            }
         w.add(Goal, row)
         goals.append(_GoalInfo(goal_id, rng.uniform(-1.5, 1.0)))
         steps = _add_steps(run, rng, goal_id, template.steps, trajectory, completed, helper_ids)
-        goal_snapshots.append({
-            "id": goal_id, "domain": domain.value, "description": template.description,
-            "why_it_matters": template.why_it_matters, "steps": steps,
-        })
+        goal_snapshots.append(
+            {
+                "id": goal_id,
+                "domain": domain.value,
+                "description": template.description,
+                "why_it_matters": template.why_it_matters,
+                "steps": steps,
+            }
+        )
         if has_gas:
             _add_gas_ratings(run, rng, goal_id, curve, clinician_id)
 
@@ -643,62 +815,118 @@ def _add_plan(run: _Run, rng: random.Random, index: int, client_id: int,
         "sections": sections,
         "goals": goal_snapshots,
         "contacts": [
-            {"id": c["id"], "name": c["name"], "kind": c["kind"].value, "role": c["role"],
-             "is_crisis_contact": c["is_crisis_contact"],
-             "consent_to_share": c["consent_to_share"]}
+            {
+                "id": c["id"],
+                "name": c["name"],
+                "kind": c["kind"].value,
+                "role": c["role"],
+                "is_crisis_contact": c["is_crisis_contact"],
+                "consent_to_share": c["consent_to_share"],
+            }
             for c in contacts
         ],
     }
     return plan_id, goals, snapshot
 
 
-def _add_steps(run: _Run, rng: random.Random, goal_id: int, pool: tuple[str, ...],
-               trajectory: Trajectory, completed: bool,
-               helper_ids: list[int]) -> list[dict[str, Any]]:
+def _add_steps(
+    run: _Run,
+    rng: random.Random,
+    goal_id: int,
+    pool: tuple[str, ...],
+    trajectory: Trajectory,
+    completed: bool,
+    helper_ids: list[int],
+) -> list[dict[str, Any]]:
     w = run.writer
     done_share = 1.0 if completed else _SHARE_OF_STEPS_DONE[trajectory]
     snapshot: list[dict[str, Any]] = []
     for position, description in enumerate(rng.sample(pool, rng.randint(2, 5))):
-        done_on = (run.start_date + timedelta(days=rng.randint(3, run.days - 1))
-                   if rng.random() < done_share else None)
-        due_date = (run.end_date + timedelta(days=rng.randint(-10, 30))
-                    if done_on is None and rng.random() < 0.55 else None)
+        done_on = (
+            run.start_date + timedelta(days=rng.randint(3, run.days - 1))
+            if rng.random() < done_share
+            else None
+        )
+        due_date = (
+            run.end_date + timedelta(days=rng.randint(-10, 30))
+            if done_on is None and rng.random() < 0.55
+            else None
+        )
         helper = rng.choice(helper_ids) if helper_ids and rng.random() < 0.3 else None
         step_id = w.new_id(Step)
-        w.add(Step, {
-            "id": step_id, "goal_id": goal_id, "position": position,
-            "description": description, "due_date": due_date, "done_on": done_on,
-            "helper_contact_id": helper, "is_archived": False, "version": 1,
-        })
-        snapshot.append({
-            "id": step_id, "description": description,
-            "due_date": due_date.isoformat() if due_date else None,
-            "done_on": done_on.isoformat() if done_on else None,
-            "helper_contact_id": helper,
-        })
+        w.add(
+            Step,
+            {
+                "id": step_id,
+                "goal_id": goal_id,
+                "position": position,
+                "description": description,
+                "due_date": due_date,
+                "done_on": done_on,
+                "helper_contact_id": helper,
+                "is_archived": False,
+                "version": 1,
+            },
+        )
+        snapshot.append(
+            {
+                "id": step_id,
+                "description": description,
+                "due_date": due_date.isoformat() if due_date else None,
+                "done_on": done_on.isoformat() if done_on else None,
+                "helper_contact_id": helper,
+            }
+        )
     return snapshot
 
 
-def _add_gas_ratings(run: _Run, rng: random.Random, goal_id: int, curve: list[float],
-                     clinician_id: int) -> None:
+def _add_gas_ratings(
+    run: _Run, rng: random.Random, goal_id: int, curve: list[float], clinician_id: int
+) -> None:
     """GAS at the start (−1, "somewhat less than expected", by convention) and each review."""
     w = run.writer
     weight = rng.choice((1, 1, 2, 3))
     for day in range(0, run.days, GAS_REVIEW_INTERVAL_DAYS):
         change = curve[day] - curve[0] + rng.uniform(-0.7, 0.7)
-        score = (-1 if day == 0 else 2 if change >= 3 else 1 if change >= 1.5
-                 else 0 if change >= 0.3 else -1 if change > -1.5 else -2)
+        score = (
+            -1
+            if day == 0
+            else 2
+            if change >= 3
+            else 1
+            if change >= 1.5
+            else 0
+            if change >= 0.3
+            else -1
+            if change > -1.5
+            else -2
+        )
         rated_on = run.start_date + timedelta(days=day)
-        w.add(GasRating, {
-            "id": w.new_id(GasRating), "goal_id": goal_id, "rated_on": rated_on,
-            "score": score, "weight": weight, "recorded_by_id": clinician_id,
-            "created_at": _at(rated_on, 15),
-        })
+        w.add(
+            GasRating,
+            {
+                "id": w.new_id(GasRating),
+                "goal_id": goal_id,
+                "rated_on": rated_on,
+                "score": score,
+                "weight": weight,
+                "recorded_by_id": clinician_id,
+                "created_at": _at(rated_on, 15),
+            },
+        )
 
 
-def _add_sessions(run: _Run, rng: random.Random, client_id: int, first_name: str,
-                  clinician_id: int, curve: list[float], goal_count: int, revision_id: int,
-                  quiet_days: int) -> dict[int, int]:
+def _add_sessions(
+    run: _Run,
+    rng: random.Random,
+    client_id: int,
+    first_name: str,
+    clinician_id: int,
+    curve: list[float],
+    goal_count: int,
+    revision_id: int,
+    quiet_days: int,
+) -> dict[int, int]:
     """Sessions every two to four weeks; returns {day: hour} of the sessions attended."""
     w = run.writer
     days = [0]
@@ -721,9 +949,13 @@ def _add_sessions(run: _Run, rng: random.Random, client_id: int, first_name: str
                 acknowledged, changes = "Came to the first appointment and wrote the plan.", ""
             else:
                 change = curve[day] - curve[days[number - 1]]
-                pool = (demo_text.SESSION_BETTER if change > 0.6
-                        else demo_text.SESSION_HARDER if change < -0.6
-                        else demo_text.SESSION_STEADY)
+                pool = (
+                    demo_text.SESSION_BETTER
+                    if change > 0.6
+                    else demo_text.SESSION_HARDER
+                    if change < -0.6
+                    else demo_text.SESSION_STEADY
+                )
                 # Not the same words as last time: a run of identical notes reads as a bug.
                 template = rng.choice([text for text in pool if text != previous_template])
                 summary = template.format(first=first_name)
@@ -732,19 +964,31 @@ def _add_sessions(run: _Run, rng: random.Random, client_id: int, first_name: str
                 changes = rng.choice(demo_text.PLAN_CHANGES) if rng.random() < 0.3 else ""
             next_steps = rng.choice(demo_text.NEXT_STEPS)
         draft = went and is_last and rng.random() < 0.4
-        next_date = (run.start_date + timedelta(days=days[number + 1]) if not is_last
-                     else session_date + timedelta(days=14))
-        w.add(ClinicalSession, {
-            "id": w.new_id(ClinicalSession), "client_id": client_id,
-            "clinician_id": clinician_id, "session_date": session_date,
-            "attendance": Attendance.ATTENDED if went else Attendance.DID_NOT_ATTEND,
-            "summary": summary, "progress_acknowledged": acknowledged, "plan_changes": changes,
-            "plan_revision_id": revision_id if day == 0 else None, "next_steps": next_steps,
-            "next_session_date": next_date,
-            "status": SessionStatus.DRAFT if draft else SessionStatus.SIGNED,
-            "signed_at": None if draft else _at(session_date, hour + rng.randint(1, 5)),
-            "version": 1, "created_at": _at(session_date, hour, 50),
-        })
+        next_date = (
+            run.start_date + timedelta(days=days[number + 1])
+            if not is_last
+            else session_date + timedelta(days=14)
+        )
+        w.add(
+            ClinicalSession,
+            {
+                "id": w.new_id(ClinicalSession),
+                "client_id": client_id,
+                "clinician_id": clinician_id,
+                "session_date": session_date,
+                "attendance": Attendance.ATTENDED if went else Attendance.DID_NOT_ATTEND,
+                "summary": summary,
+                "progress_acknowledged": acknowledged,
+                "plan_changes": changes,
+                "plan_revision_id": revision_id if day == 0 else None,
+                "next_steps": next_steps,
+                "next_session_date": next_date,
+                "status": SessionStatus.DRAFT if draft else SessionStatus.SIGNED,
+                "signed_at": None if draft else _at(session_date, hour + rng.randint(1, 5)),
+                "version": 1,
+                "created_at": _at(session_date, hour, 50),
+            },
+        )
     return attended
 
 
@@ -763,8 +1007,9 @@ def _checkin_days(rng: random.Random, days: int, quiet_days: int) -> list[int]:
     return chosen
 
 
-def _measure_plan(rng: random.Random, curve: list[float], checkin_days: list[int],
-                  risk_prone: bool) -> dict[int, tuple[list[int], list[int]]]:
+def _measure_plan(
+    rng: random.Random, curve: list[float], checkin_days: list[int], risk_prone: bool
+) -> dict[int, tuple[list[int], list[int]]]:
     """PHQ-9 and GAD-7 answers for the first check-in on or after each fortnightly due date."""
     due = 0
     measure_days: list[int] = []
@@ -784,15 +1029,28 @@ def _measure_plan(rng: random.Random, curve: list[float], checkin_days: list[int
     return plan
 
 
-def _add_checkins(run: _Run, rng: random.Random, client_id: int, clinician_id: int,
-                  curve: list[float], goals: list[_GoalInfo], session_hours: dict[int, int],
-                  quiet_days: int, risk_prone: bool) -> None:
+def _add_checkins(
+    run: _Run,
+    rng: random.Random,
+    client_id: int,
+    clinician_id: int,
+    curve: list[float],
+    goals: list[_GoalInfo],
+    session_hours: dict[int, int],
+    quiet_days: int,
+    risk_prone: bool,
+) -> None:
     """Daily self-ratings following the curve, notes on some days, measures every fortnight."""
     w = run.writer
     days = _checkin_days(rng, run.days, quiet_days)
     measure_plan = _measure_plan(rng, curve, days, risk_prone)
-    offsets = (0.0, rng.uniform(-1.5, 0.8), rng.uniform(-1.0, 1.0), rng.uniform(-1.5, 1.0),
-               rng.uniform(-1.0, 0.5))
+    offsets = (
+        0.0,
+        rng.uniform(-1.5, 0.8),
+        rng.uniform(-1.0, 1.0),
+        rng.uniform(-1.5, 1.0),
+        rng.uniform(-1.0, 0.5),
+    )
     usual_hour = rng.choice((8, 12, 19, 20, 21))
     follow_up_before = _at(run.end_date, 0) - RISK_FOLLOW_UP_AFTER
     start_weekday = run.start_date.weekday()
@@ -805,8 +1063,9 @@ def _add_checkins(run: _Run, rng: random.Random, client_id: int, clinician_id: i
         previous_day = day
         weekend = 0.3 if (start_weekday + day) % 7 >= 5 else 0.0
         level = curve[day] + noise + weekend
-        ratings: list[int | None] = [_clamp_rating(level + off + rng.gauss(0, 0.7))
-                                     for off in offsets]
+        ratings: list[int | None] = [
+            _clamp_rating(level + off + rng.gauss(0, 0.7)) for off in offsets
+        ]
         if rng.random() < 0.12:  # now and then a question is skipped
             ratings[rng.randrange(len(ratings))] = None
         mood = ratings[0] if ratings[0] is not None else 5
@@ -816,43 +1075,69 @@ def _add_checkins(run: _Run, rng: random.Random, client_id: int, clinician_id: i
             submitted = _at(day_date, session_hours[day], 40)
         else:
             submitted = _at(day_date, usual_hour + rng.randint(0, 2), rng.randrange(60))
-        went_well = (rng.choice(demo_text.WENT_WELL)
-                     if rng.random() < 0.08 + 0.02 * mood else "")
-        was_hard = (rng.choice(demo_text.WAS_HARD)
-                    if rng.random() < 0.06 + 0.025 * (10 - mood) else "")
+        went_well = rng.choice(demo_text.WENT_WELL) if rng.random() < 0.08 + 0.02 * mood else ""
+        was_hard = (
+            rng.choice(demo_text.WAS_HARD) if rng.random() < 0.06 + 0.025 * (10 - mood) else ""
+        )
         checkin_id = w.new_id(CheckIn)
-        w.add(CheckIn, {
-            "id": checkin_id, "client_id": client_id, "submitted_at": submitted,
-            "source": CheckinSource.SESSION if in_session else CheckinSource.LINK,
-            **dict(zip(RATINGS, ratings, strict=True)),
-            "note": "", "went_well": went_well, "was_hard": was_hard,
-            "entered_in_error": False, "error_reason": None, "error_marked_by_id": None,
-            # No check-in link rows: a token derived from the seed could be guessed by anyone
-            # who reads this file, so demo check-ins name no link.
-            "error_marked_at": None, "link_id": None,
-            "created_by_id": clinician_id if in_session else None, "created_at": submitted,
-        })
+        w.add(
+            CheckIn,
+            {
+                "id": checkin_id,
+                "client_id": client_id,
+                "submitted_at": submitted,
+                "source": CheckinSource.SESSION if in_session else CheckinSource.LINK,
+                **dict(zip(RATINGS, ratings, strict=True)),
+                "note": "",
+                "went_well": went_well,
+                "was_hard": was_hard,
+                "entered_in_error": False,
+                "error_reason": None,
+                "error_marked_by_id": None,
+                # No check-in link rows: a token derived from the seed could be guessed by anyone
+                # who reads this file, so demo check-ins name no link.
+                "error_marked_at": None,
+                "link_id": None,
+                "created_by_id": clinician_id if in_session else None,
+                "created_at": submitted,
+            },
+        )
         if in_session or rng.random() < 0.25:
             for goal in goals:
                 if rng.random() < 0.75:
-                    w.add(GoalProgress, {
-                        "id": w.new_id(GoalProgress), "checkin_id": checkin_id,
-                        "goal_id": goal.id,
-                        "rating": _clamp_rating(curve[day] + goal.offset + rng.gauss(0, 1.0)),
-                    })
+                    w.add(
+                        GoalProgress,
+                        {
+                            "id": w.new_id(GoalProgress),
+                            "checkin_id": checkin_id,
+                            "goal_id": goal.id,
+                            "rating": _clamp_rating(curve[day] + goal.offset + rng.gauss(0, 1.0)),
+                        },
+                    )
         if day in measure_plan:
             for code, answers in zip(("PHQ-9", "GAD-7"), measure_plan[day], strict=True):
                 scored = measures.score(code, answers)
                 followed_up = scored.risk_flag and submitted < follow_up_before
-                w.add(MeasureResponse, {
-                    "id": w.new_id(MeasureResponse), "client_id": client_id,
-                    "checkin_id": checkin_id, "instrument": code, "administered_at": submitted,
-                    "answers": answers, "is_partial": False, "total": scored.total,
-                    "severity": scored.severity, "difficulty": None,
-                    "risk_flag": scored.risk_flag,
-                    "risk_followed_up_at": submitted + timedelta(hours=rng.randint(1, 20))
-                    if followed_up else None,
-                    "risk_followed_up_by_id": clinician_id if followed_up else None,
-                    "risk_follow_up_note": rng.choice(demo_text.RISK_FOLLOW_UP_NOTES)
-                    if followed_up else None,
-                })
+                w.add(
+                    MeasureResponse,
+                    {
+                        "id": w.new_id(MeasureResponse),
+                        "client_id": client_id,
+                        "checkin_id": checkin_id,
+                        "instrument": code,
+                        "administered_at": submitted,
+                        "answers": answers,
+                        "is_partial": False,
+                        "total": scored.total,
+                        "severity": scored.severity,
+                        "difficulty": None,
+                        "risk_flag": scored.risk_flag,
+                        "risk_followed_up_at": submitted + timedelta(hours=rng.randint(1, 20))
+                        if followed_up
+                        else None,
+                        "risk_followed_up_by_id": clinician_id if followed_up else None,
+                        "risk_follow_up_note": rng.choice(demo_text.RISK_FOLLOW_UP_NOTES)
+                        if followed_up
+                        else None,
+                    },
+                )

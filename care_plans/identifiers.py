@@ -43,10 +43,15 @@ def nhs_number(raw: str) -> str:
 
 
 NATIONAL_IDENTIFIERS: dict[str, NationalIdentifier] = {
-    scheme.kind: scheme for scheme in (
-        NationalIdentifier(kind="nhs-number", label="NHS number",
-                           system="https://fhir.nhs.uk/Id/nhs-number", example="943 476 5919",
-                           normalise=nhs_number),
+    scheme.kind: scheme
+    for scheme in (
+        NationalIdentifier(
+            kind="nhs-number",
+            label="NHS number",
+            system="https://fhir.nhs.uk/Id/nhs-number",
+            example="943 476 5919",
+            normalise=nhs_number,
+        ),
     )
 }
 

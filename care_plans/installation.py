@@ -24,13 +24,13 @@ def installation_id(db: Database) -> str:
     """The installation id; made and committed at once if the database has none yet (a
     read that rolled back must never leave a different id for the next export)."""
     with db.uow() as uow:
-        found = uow.session.scalar(select(Installation.installation_id)
-                                   .where(Installation.id == 1))
+        found = uow.session.scalar(select(Installation.installation_id).where(Installation.id == 1))
         if found is not None:
             return found
         uow.session.add(Installation(id=1, installation_id=str(uuid.uuid4())))
         with contextlib.suppress(IntegrityError):  # another process made it first: theirs
             uow.commit()
     with db.uow() as uow:
-        return uow.session.scalars(select(Installation.installation_id)
-                                   .where(Installation.id == 1)).one()
+        return uow.session.scalars(
+            select(Installation.installation_id).where(Installation.id == 1)
+        ).one()

@@ -266,9 +266,7 @@ _LAST_TWO_WEEKS = (
 )
 # The GAD-7 as published (Spitzer, Kroenke, Williams & Löwe 2006, and the form Pfizer
 # distributes): its stem says "by the following problems", and its items carry their commas.
-_GAD_7_STEM = (
-    "Over the last 2 weeks, how often have you been bothered by the following problems?"
-)
+_GAD_7_STEM = "Over the last 2 weeks, how often have you been bothered by the following problems?"
 
 #: The answers to the PHQ-9's unscored 10th question, as published.
 DIFFICULTY_OPTIONS: tuple[tuple[int, str], ...] = (
@@ -461,8 +459,12 @@ def score_answers(instrument: str, answers: Sequence[int | None]) -> Score:
                 f"{definition.code} item {item_number}: {answer} is out of range "
                 f"{definition.min_answer}–{definition.max_answer}"
             )
-    return Score(total=None, severity=None, risk_flag=risk_endorsed(instrument, answers),
-                 unanswered=unanswered)
+    return Score(
+        total=None,
+        severity=None,
+        risk_flag=risk_endorsed(instrument, answers),
+        unanswered=unanswered,
+    )
 
 
 def describe_unanswered(unanswered: Sequence[int]) -> str:
@@ -601,9 +603,13 @@ def paired_facts(baseline: dict[str, int], latest: dict[str, int]) -> PairedFact
     improved = IMPROVED in changes and not deteriorated
     case = any(is_case(code, baseline[code]) for code in codes)
     recovered = case and not deteriorated and not any(is_case(c, latest[c]) for c in codes)
-    return PairedFacts(case_at_baseline=case, reliable_improvement=improved,
-                       reliable_deterioration=deteriorated, recovery=recovered,
-                       reliable_recovery=recovered and improved)
+    return PairedFacts(
+        case_at_baseline=case,
+        reliable_improvement=improved,
+        reliable_deterioration=deteriorated,
+        recovery=recovered,
+        reliable_recovery=recovered and improved,
+    )
 
 
 def paired_recovery_status(baseline: dict[str, int], latest: dict[str, int]) -> str | None:

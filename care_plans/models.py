@@ -280,8 +280,10 @@ class Client(Base):
     given_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
     family_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
     administrative_gender: Mapped[AdministrativeGender] = mapped_column(
-        _enum(AdministrativeGender), default=AdministrativeGender.UNKNOWN,
-        server_default=AdministrativeGender.UNKNOWN.value)
+        _enum(AdministrativeGender),
+        default=AdministrativeGender.UNKNOWN,
+        server_default=AdministrativeGender.UNKNOWN.value,
+    )
     #: An optional national identifier: its kind (a key of `identifiers.NATIONAL_IDENTIFIERS`)
     #: and its value, normalised and check-digit validated by the service that stores it.
     national_id_kind: Mapped[str | None] = mapped_column(String(32))
@@ -291,7 +293,8 @@ class Client(Base):
     discharged_on: Mapped[date | None] = mapped_column(Date)
     discharge_reason: Mapped[str | None] = mapped_column(Text)
     measure_interval_days: Mapped[int] = mapped_column(
-        Integer, default=DEFAULT_MEASURE_INTERVAL_DAYS)
+        Integer, default=DEFAULT_MEASURE_INTERVAL_DAYS
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     assignments: Mapped[list[ClientAssignment]] = relationship(
@@ -469,8 +472,9 @@ class CheckIn(Base):
     __table_args__ = (
         Index("ix_checkins_client_submitted", "client_id", "submitted_at"),
         # The last valid check-in is one seek (migration 0007).
-        Index("ix_checkins_client_valid_submitted", "client_id", "entered_in_error",
-              "submitted_at"),
+        Index(
+            "ix_checkins_client_valid_submitted", "client_id", "entered_in_error", "submitted_at"
+        ),
         *(
             CheckConstraint(f"{r} IS NULL OR ({r} BETWEEN 0 AND 10)", name=f"{r}_range")
             for r in RATINGS
@@ -498,9 +502,7 @@ class CheckIn(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     goal_progress: Mapped[list[GoalProgress]] = relationship(cascade="all")
-    measures: Mapped[list[MeasureResponse]] = relationship(
-        back_populates="checkin", cascade="all"
-    )
+    measures: Mapped[list[MeasureResponse]] = relationship(back_populates="checkin", cascade="all")
 
 
 class GoalProgress(Base):
@@ -539,9 +541,12 @@ class MeasureResponse(Base):
         # The newest score, and the first since a date, are the ends of a range (0007).
         Index("ix_measure_client_instrument_at", "client_id", "instrument", "administered_at"),
         # The few self-harm answers awaiting follow-up, without reading every response (0007).
-        Index("ix_measure_pending_risk", "client_id",
-              sqlite_where=text("risk_flag IS 1 AND risk_followed_up_at IS NULL"),
-              postgresql_where=text("risk_flag IS true AND risk_followed_up_at IS NULL")),
+        Index(
+            "ix_measure_pending_risk",
+            "client_id",
+            sqlite_where=text("risk_flag IS 1 AND risk_followed_up_at IS NULL"),
+            postgresql_where=text("risk_flag IS true AND risk_followed_up_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -579,9 +584,7 @@ class ClinicalSession(Base):
     plan_revision_id: Mapped[int | None] = mapped_column(ForeignKey("plan_revisions.id"))
     next_steps: Mapped[str] = mapped_column(Text, default="")
     next_session_date: Mapped[date | None] = mapped_column(Date)
-    status: Mapped[SessionStatus] = mapped_column(
-        _enum(SessionStatus), default=SessionStatus.DRAFT
-    )
+    status: Mapped[SessionStatus] = mapped_column(_enum(SessionStatus), default=SessionStatus.DRAFT)
     signed_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -643,6 +646,8 @@ class AuditChainHead(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     last_seq: Mapped[int] = mapped_column(Integer)
     last_hash: Mapped[str] = mapped_column(String(64))
+
+
 class Installation(Base):
     """This installation's identity: one row, made once (by migration 0005 or on first use).
 

@@ -57,16 +57,18 @@ def checkin_problems(
         if len(text) > MAX_TEXT:
             problems[name] = f"is {len(text)} characters long; the limit is {MAX_TEXT}"
     answered = any(ratings.get(r) is not None for r in RATINGS)
-    if not (answered or has_measure or goal_progress
-            or any(t.strip() for t in (texts or {}).values())):
+    if not (
+        answered or has_measure or goal_progress or any(t.strip() for t in (texts or {}).values())
+    ):
         problems[""] = "Answer at least one question before saving."
     if submitted_at is not None and now is not None and submitted_at > now:
         problems["submitted_at"] = "is in the future"
     return problems
 
 
-def date_problem(value: date | None, *, not_after: date | None = None,
-                 not_before: date | None = None) -> str | None:
+def date_problem(
+    value: date | None, *, not_after: date | None = None, not_before: date | None = None
+) -> str | None:
     if value is None:
         return None
     if not_after is not None and value > not_after:

@@ -106,8 +106,9 @@ def _live_actor() -> Actor:
     sid = st.session_state.get("signin_id")
     signed = None
     if sid is not None:
-        signed = auth.resume(database(), session_id=sid, touch=False,
-                             idle_seconds=settings().idle_timeout_seconds)
+        signed = auth.resume(
+            database(), session_id=sid, touch=False, idle_seconds=settings().idle_timeout_seconds
+        )
     if signed is None:
         raise AccessDenied("Your sign-in has ended. Sign in again; what you typed is kept.")
     return signed.actor
@@ -173,8 +174,9 @@ def checkpoint_audit_if_due() -> None:
         return
     clock["last"] = now
     try:
-        audit.checkpoint_now(_database(s.database_url, s.audit_key), s.audit_key,
-                             Path(s.audit_checkpoint))
+        audit.checkpoint_now(
+            _database(s.database_url, s.audit_key), s.audit_key, Path(s.audit_checkpoint)
+        )
     except audit.ChainBroken:
         pass  # logged by checkpoint_now
     except Exception as exc:  # noqa: BLE001 - the page goes on; the reason is logged

@@ -18,20 +18,39 @@ def clinic_today() -> date:
     return Settings.from_env().today()
 
 
-def make_user(db: Database, username: str, role: str = "clinician",
-              password: str | None = TEST_PASSWORD, full_name: str | None = None) -> Actor:
+def make_user(
+    db: Database,
+    username: str,
+    role: str = "clinician",
+    password: str | None = TEST_PASSWORD,
+    full_name: str | None = None,
+) -> Actor:
     info = users.create_user(
-        db, Actor.cli(), username=username, full_name=full_name or username.title(),
-        role=role, password=password,
+        db,
+        Actor.cli(),
+        username=username,
+        full_name=full_name or username.title(),
+        role=role,
+        password=password,
     )
-    return Actor(user_id=info.id, username=info.username, role=info.role,
-                 full_name=info.full_name)
+    return Actor(user_id=info.id, username=info.username, role=info.role, full_name=info.full_name)
 
 
-def make_client(db: Database, clinician: Actor, ref: str = "CP-0001",
-                full_name: str = "Test Client", date_of_birth: date | None = None, *,
-                today: date) -> clients.ClientInfo:
+def make_client(
+    db: Database,
+    clinician: Actor,
+    ref: str = "CP-0001",
+    full_name: str = "Test Client",
+    date_of_birth: date | None = None,
+    *,
+    today: date,
+) -> clients.ClientInfo:
     return clients.create_client(
-        db, Actor.cli(), ref=ref, full_name=full_name, date_of_birth=date_of_birth,
-        clinician_username=clinician.username, today=today,
+        db,
+        Actor.cli(),
+        ref=ref,
+        full_name=full_name,
+        date_of_birth=date_of_birth,
+        clinician_username=clinician.username,
+        today=today,
     )

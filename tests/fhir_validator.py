@@ -21,15 +21,23 @@ SCRIPT = ROOT / "tests" / "fhir_validate.mjs"
 def strict_report(bundles: list[dict[str, Any]], folder: Path) -> dict[str, Any]:
     """The validator's report over `bundles` (written as files into `folder`)."""
     if not NODE.exists() or not (ROOT / "node_modules" / "@medplum" / "core").exists():
-        pytest.fail("The strict FHIR validator is not installed: run `make node-tools` "
-                    "(npm ci from package-lock.json).")
+        pytest.fail(
+            "The strict FHIR validator is not installed: run `make node-tools` "
+            "(npm ci from package-lock.json)."
+        )
     files = []
     for number, bundle in enumerate(bundles, start=1):
         path = folder / f"bundle-{number}.json"
         path.write_text(json.dumps(bundle, ensure_ascii=False), encoding="utf-8")
         files.append(str(path))
-    done = subprocess.run([str(NODE), str(SCRIPT), *files], capture_output=True, text=True,
-                          cwd=ROOT, timeout=300, check=False)
+    done = subprocess.run(
+        [str(NODE), str(SCRIPT), *files],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+        check=False,
+    )
     if done.returncode not in (0, 1):
         pytest.fail(f"the validator could not run ({done.returncode}): {done.stderr[-2000:]}")
     report: dict[str, Any] = json.loads(done.stdout)
@@ -38,5 +46,6 @@ def strict_report(bundles: list[dict[str, Any]], folder: Path) -> dict[str, Any]
 
 
 def describe(report: dict[str, Any]) -> str:
-    return "\n".join(f"{e['where']}: {e['message']} {e.get('path') or ''}"
-                     for e in report["errors"][:40])
+    return "\n".join(
+        f"{e['where']}: {e['message']} {e.get('path') or ''}" for e in report["errors"][:40]
+    )

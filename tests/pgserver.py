@@ -57,15 +57,36 @@ class PostgresServer:
     def start(self) -> PostgresServer:
         if self.as_root:
             shutil.chown(self.tmp, "postgres", "postgres")
-        r = self._run(str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres",
-                      "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8")
+        r = self._run(
+            str(self.bin / "initdb"),
+            "-D",
+            str(self.data),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "--encoding=UTF8",
+            "--locale=C.UTF-8",
+        )
         if r.returncode != 0:
             raise PostgresUnavailable(f"initdb failed: {r.stderr.strip()[-500:]}")
-        opts = (f"-c listen_addresses=127.0.0.1 -c port={self.port} -c fsync=off "
-                f"-c synchronous_commit=off -c full_page_writes=off "
-                f"-c unix_socket_directories={self.tmp} -c max_connections=200")
-        r = self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-o", opts,
-                      "-l", str(self.tmp / "log"), "-w", "-t", "30", "start")
+        opts = (
+            f"-c listen_addresses=127.0.0.1 -c port={self.port} -c fsync=off "
+            f"-c synchronous_commit=off -c full_page_writes=off "
+            f"-c unix_socket_directories={self.tmp} -c max_connections=200"
+        )
+        r = self._run(
+            str(self.bin / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-o",
+            opts,
+            "-l",
+            str(self.tmp / "log"),
+            "-w",
+            "-t",
+            "30",
+            "start",
+        )
         if r.returncode != 0:
             log = (self.tmp / "log").read_text() if (self.tmp / "log").exists() else ""
             raise PostgresUnavailable(f"pg_ctl start failed: {r.stderr.strip()} {log[-500:]}")
@@ -74,17 +95,29 @@ class PostgresServer:
 
     def pause(self) -> None:
         """Stop the server, keeping its data (a database outage); `resume` starts it again."""
-        r = self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w",
-                      "stop")
+        r = self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
         if r.returncode != 0:
             raise PostgresUnavailable(f"pg_ctl stop failed: {r.stderr.strip()}")
 
     def resume(self) -> None:
-        opts = (f"-c listen_addresses=127.0.0.1 -c port={self.port} -c fsync=off "
-                f"-c synchronous_commit=off -c full_page_writes=off "
-                f"-c unix_socket_directories={self.tmp} -c max_connections=200")
-        r = self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-o", opts,
-                      "-l", str(self.tmp / "log"), "-w", "-t", "30", "start")
+        opts = (
+            f"-c listen_addresses=127.0.0.1 -c port={self.port} -c fsync=off "
+            f"-c synchronous_commit=off -c full_page_writes=off "
+            f"-c unix_socket_directories={self.tmp} -c max_connections=200"
+        )
+        r = self._run(
+            str(self.bin / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-o",
+            opts,
+            "-l",
+            str(self.tmp / "log"),
+            "-w",
+            "-t",
+            "30",
+            "start",
+        )
         if r.returncode != 0:
             raise PostgresUnavailable(f"pg_ctl start failed: {r.stderr.strip()}")
 
@@ -94,8 +127,9 @@ class PostgresServer:
     def create_database(self, name: str) -> str:
         import psycopg
 
-        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres",
-                             autocommit=True) as conn:
+        with psycopg.connect(
+            f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres", autocommit=True
+        ) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
 

@@ -42,8 +42,24 @@ from care_plans.charts.measure_charts import (
 from care_plans.charts.ratings import ROLLING_DAYS, ratings_chart, ratings_frame
 
 __all__ = [
-    "HEIGHT", "JOIN_DAYS", "MAX_POINTS", "ROLLING_DAYS", "WIDTH", "band_frame", "downsample",
-    "gas_chart", "gas_frames", "goal_progress_chart", "measure_items_heatmap", "measures_chart",
-    "period_of", "ratings_chart", "ratings_frame", "scores_frame", "step_counts", "steps_chart",
-    "threshold_frame", "with_segments",
+    "HEIGHT",
+    "JOIN_DAYS",
+    "MAX_POINTS",
+    "ROLLING_DAYS",
+    "WIDTH",
+    "band_frame",
+    "downsample",
+    "gas_chart",
+    "gas_frames",
+    "goal_progress_chart",
+    "measure_items_heatmap",
+    "measures_chart",
+    "period_of",
+    "ratings_chart",
+    "ratings_frame",
+    "scores_frame",
+    "step_counts",
+    "steps_chart",
+    "threshold_frame",
+    "with_segments",
 ]

@@ -31,16 +31,29 @@ _PERIODS = (("week", "W-SUN"), ("month", "M"))
 
 # Okabe & Ito's palette: told apart by people with the common colour-vision deficiencies.
 BLUE, ORANGE, GREEN, PURPLE, VERMILLION, SKY, BLACK = (
-    "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#000000")
+    "#0072B2",
+    "#E69F00",
+    "#009E73",
+    "#CC79A7",
+    "#D55E00",
+    "#56B4E9",
+    "#000000",
+)
 GREY, DARK_GREY = "#9e9e9e", "#555555"
 
 #: Series styles in order: colour, dash pattern and point shape, so that each series stays
 #: distinguishable in greyscale and for colour-blind readers.
 SERIES_COLOURS = (BLUE, ORANGE, GREEN, PURPLE, BLACK, SKY, VERMILLION)
 SERIES_DASHES: tuple[list[float], ...] = (
-    [1, 0], [7, 3], [2, 2], [9, 3, 2, 3], [4, 4], [1, 3], [12, 2])
-SERIES_SHAPES = ("circle", "square", "triangle-up", "diamond", "cross", "triangle-down",
-                 "wedge")
+    [1, 0],
+    [7, 3],
+    [2, 2],
+    [9, 3, 2, 3],
+    [4, 4],
+    [1, 3],
+    [12, 2],
+)
+SERIES_SHAPES = ("circle", "square", "triangle-up", "diamond", "cross", "triangle-down", "wedge")
 
 #: Fit the width to the page, keep the plot's height: Streamlit's own default ("fit") squeezes
 #: the titles and legends into the given height and leaves a sliver of a plot.
@@ -57,8 +70,13 @@ DAY_MS = 24 * 60 * 60 * 1000
 
 def chart_title(text: str, subtitle: str | list[str] = "", **options: object) -> alt.Title:
     """A title with a readable subtitle (Streamlit's theme shrinks subtitles otherwise)."""
-    settings: dict[str, object] = {"anchor": "start", "fontSize": 15, "subtitleFontSize": 12,
-                                   "subtitleColor": DARK_GREY, **options}
+    settings: dict[str, object] = {
+        "anchor": "start",
+        "fontSize": 15,
+        "subtitleFontSize": 12,
+        "subtitleColor": DARK_GREY,
+        **options,
+    }
     return alt.Title(text, subtitle=subtitle, **settings)  # type: ignore[arg-type]
 
 
@@ -80,13 +98,17 @@ def short(text: str, limit: int = 45) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def time_axis(x_domain: tuple[datetime, datetime] | None, field: str = "time",
-              title: str = "") -> alt.X:
+def time_axis(
+    x_domain: tuple[datetime, datetime] | None, field: str = "time", title: str = ""
+) -> alt.X:
     """The shared time axis; given a domain, every chart of a range lines up."""
     scale = alt.Scale(domain=[d.isoformat() for d in x_domain]) if x_domain else alt.Undefined
-    return alt.X(f"{field}:T", title=title, scale=scale,
-                 axis=alt.Axis(format=AXIS_FORMAT, labelOverlap=True, grid=False,
-                               tickMinStep=DAY_MS))
+    return alt.X(
+        f"{field}:T",
+        title=title,
+        scale=scale,
+        axis=alt.Axis(format=AXIS_FORMAT, labelOverlap=True, grid=False, tickMinStep=DAY_MS),
+    )
 
 
 def downsample(
@@ -116,8 +138,7 @@ def downsample(
         summary = (
             frame.assign(period_start=starts)
             .groupby([*groups, "period_start"], sort=True)
-            .agg(**{time: (time, "mean"), "n": (time, "size")},
-                 **{v: (v, "mean") for v in values})
+            .agg(**{time: (time, "mean"), "n": (time, "size")}, **{v: (v, "mean") for v in values})
             .reset_index()
         )
         summary[values] = summary[values].round(2)  # two decimals keep the JSON light
@@ -129,14 +150,19 @@ def downsample(
 
 
 def period_of(frame: pd.DataFrame) -> str | None:
-    """"week" or "month" for a frame `downsample` summarised, else None."""
+    """ "week" or "month" for a frame `downsample` summarised, else None."""
     if "period" in frame.columns and not frame.empty:
         return str(frame["period"].iloc[0])
     return None
 
 
-def with_segments(frame: pd.DataFrame, *, time: str = "time", by: Iterable[str] = ("rating",),
-                  join_days: int | None = None) -> pd.DataFrame:
+def with_segments(
+    frame: pd.DataFrame,
+    *,
+    time: str = "time",
+    by: Iterable[str] = ("rating",),
+    join_days: int | None = None,
+) -> pd.DataFrame:
     """`frame` sorted, with a `segment` number per series that goes up wherever two points are
     more than `join_days` calendar days apart; a line drawn per segment breaks at the gap.
 
@@ -152,7 +178,7 @@ def with_segments(frame: pd.DataFrame, *, time: str = "time", by: Iterable[str] 
     if ordered.empty:
         return ordered.assign(segment=pd.Series(dtype="int64"))
     days = ordered[key].dt.normalize()
-    step = (days.groupby([ordered[g] for g in groups]).diff() if groups else days.diff())
+    step = days.groupby([ordered[g] for g in groups]).diff() if groups else days.diff()
     breaks = step.dt.days.fillna(0).gt(join_days)
     if groups:
         ordered["segment"] = breaks.groupby([ordered[g] for g in groups]).cumsum().astype(int)
@@ -171,21 +197,30 @@ def layer(*charts: alt.Chart | alt.LayerChart) -> alt.LayerChart:
     return layered
 
 
-def event_rules(events: pd.DataFrame | None, x_domain: tuple[datetime, datetime] | None,
-                ) -> alt.Chart | None:
+def event_rules(
+    events: pd.DataFrame | None,
+    x_domain: tuple[datetime, datetime] | None,
+) -> alt.Chart | None:
     """Sessions (solid) and plan reviews (dashed) as vertical rules, with the label on hover."""
     if events is None or events.empty:
         return None
     kinds = ["session", "plan review"]
     # Annotated: altair types mark_rule() as Any.
-    rules: alt.Chart = alt.Chart(events).mark_rule(strokeWidth=1.2, opacity=0.7).encode(
-        x=time_axis(x_domain, "date"),
-        # No legend: the chart's subtitle says "solid: sessions, dashed: plan reviews", which
-        # keeps the legends at the bottom within a 700-pixel page.
-        strokeDash=alt.StrokeDash(
-            "kind:N", scale=alt.Scale(domain=kinds, range=[[1, 0], [5, 3]]), legend=None),
-        color=alt.value(DARK_GREY),
-        tooltip=[alt.Tooltip("date:T", title="Date", format=DAY_FORMAT),
-                 alt.Tooltip("label:N", title="What")],
+    rules: alt.Chart = (
+        alt.Chart(events)
+        .mark_rule(strokeWidth=1.2, opacity=0.7)
+        .encode(
+            x=time_axis(x_domain, "date"),
+            # No legend: the chart's subtitle says "solid: sessions, dashed: plan reviews", which
+            # keeps the legends at the bottom within a 700-pixel page.
+            strokeDash=alt.StrokeDash(
+                "kind:N", scale=alt.Scale(domain=kinds, range=[[1, 0], [5, 3]]), legend=None
+            ),
+            color=alt.value(DARK_GREY),
+            tooltip=[
+                alt.Tooltip("date:T", title="Date", format=DAY_FORMAT),
+                alt.Tooltip("label:N", title="What"),
+            ],
+        )
     )
     return rules

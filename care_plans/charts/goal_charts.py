@@ -35,8 +35,11 @@ from care_plans.charts._base import (
 #: unless more than a fortnight passes without one.
 GOAL_JOIN_DAYS = 14
 GAS_LEVEL_WORDS = {
-    -2: "much less than expected", -1: "somewhat less than expected", 0: "as expected",
-    1: "somewhat more than expected", 2: "much more than expected",
+    -2: "much less than expected",
+    -1: "somewhat less than expected",
+    0: "as expected",
+    1: "somewhat more than expected",
+    2: "much more than expected",
 }
 STEP_STATUSES = ("done", "overdue", "to do")
 STEP_COLOURS = (GREEN, VERMILLION, "#d9d9d9")
@@ -45,7 +48,8 @@ STEP_COLOURS = (GREEN, VERMILLION, "#d9d9d9")
 def _goal_names(frame: pd.DataFrame) -> list[str]:
     """Goal labels in plan order ("1. …", "2. …"), shortened for legends and axes."""
     ordered = frame.drop_duplicates("goal_id").sort_values(
-        "goal", key=lambda s: s.str.extract(r"^(\d+)", expand=False).astype(float))
+        "goal", key=lambda s: s.str.extract(r"^(\d+)", expand=False).astype(float)
+    )
     return [short(goal) for goal in ordered["goal"]]
 
 
@@ -61,11 +65,13 @@ def goal_progress_chart(
     """
     if goal_progress.empty:
         return None
-    data = goal_progress.assign(label=goal_progress["goal"].map(short),
-                                rating=goal_progress["rating"].astype(float))
+    data = goal_progress.assign(
+        label=goal_progress["goal"].map(short), rating=goal_progress["rating"].astype(float)
+    )
     data = downsample(data, max_points, value="rating", by=("goal_id", "goal", "label"))
-    data = with_segments(data, by=("goal_id",),
-                         join_days=None if period_of(data) else GOAL_JOIN_DAYS)
+    data = with_segments(
+        data, by=("goal_id",), join_days=None if period_of(data) else GOAL_JOIN_DAYS
+    )
     names = _goal_names(data)
     colour, dash, shape = styles(names)
     period = period_of(data)
@@ -82,9 +88,11 @@ def goal_progress_chart(
         color=alt.Color("label:N", scale=colour, legend=legend),
         shape=alt.Shape("label:N", scale=shape, legend=legend),
         tooltip=[
-            alt.Tooltip("period_start:T" if period else "time:T",
-                        title=f"{period.capitalize()} of" if period else "When",
-                        format="%d %b %Y" if period else TIME_FORMAT),
+            alt.Tooltip(
+                "period_start:T" if period else "time:T",
+                title=f"{period.capitalize()} of" if period else "When",
+                format="%d %b %Y" if period else TIME_FORMAT,
+            ),
             alt.Tooltip("goal:N", title="Goal"),
             alt.Tooltip("rating:Q", title="Progress", format=".1f" if period else ".0f"),
         ],
@@ -92,8 +100,10 @@ def goal_progress_chart(
     subtitle = "the client's own rating" + (f", {period}ly means" if period else "")
     return layer(lines, points).properties(
         autosize=FIT_WIDTH,
-        width=WIDTH, height=HEIGHT - 40,
-        title=chart_title("Progress on goals", subtitle=subtitle))
+        width=WIDTH,
+        height=HEIGHT - 40,
+        title=chart_title("Progress on goals", subtitle=subtitle),
+    )
 
 
 def step_counts(steps: pd.DataFrame, today: date) -> pd.DataFrame:
@@ -106,15 +116,18 @@ def step_counts(steps: pd.DataFrame, today: date) -> pd.DataFrame:
     data = steps.assign(status=status)
     counts = (
         data.groupby(["goal_id", "goal", "status"], sort=False)
-        .agg(count=("description", "size"),
-             steps=("description", lambda s: "; ".join(short(t, 60) for t in s)))
+        .agg(
+            count=("description", "size"),
+            steps=("description", lambda s: "; ".join(short(t, 60) for t in s)),
+        )
         .reset_index()
     )
     totals = data.groupby("goal_id")["description"].size()
     done_counts = data[data["status"] == "done"].groupby("goal_id")["description"].size()
     counts["label"] = counts["goal"].map(short)
     counts["summary"] = counts["goal_id"].map(
-        lambda g: f"{int(done_counts.get(g, 0))} of {int(totals[g])} done")
+        lambda g: f"{int(done_counts.get(g, 0))} of {int(totals[g])} done"
+    )
     counts["order"] = counts["status"].map({s: i for i, s in enumerate(STEP_STATUSES)})
     return counts
 
@@ -130,25 +143,45 @@ def steps_chart(steps: pd.DataFrame, *, today: date) -> alt.LayerChart | None:
     names = _goal_names(counts)
     most = int(counts.groupby("goal_id")["count"].sum().max())
     y = alt.Y("label:N", sort=names, title=None, axis=alt.Axis(labelLimit=320))
-    bars = alt.Chart(counts).mark_bar(height=18, stroke="white", strokeWidth=1).encode(
-        y=y,
-        x=alt.X("count:Q", title="Steps", stack="zero",
+    bars = (
+        alt.Chart(counts)
+        .mark_bar(height=18, stroke="white", strokeWidth=1)
+        .encode(
+            y=y,
+            x=alt.X(
+                "count:Q",
+                title="Steps",
+                stack="zero",
                 scale=alt.Scale(domain=[0, most * 1.3], nice=False),
-                axis=alt.Axis(tickMinStep=1, format="d")),
-        color=alt.Color("status:N", title="Steps", scale=alt.Scale(
-            domain=list(STEP_STATUSES), range=list(STEP_COLOURS)),
-            legend=alt.Legend(orient="bottom")),
-        order=alt.Order("order:Q"),
-        tooltip=[alt.Tooltip("goal:N", title="Goal"), alt.Tooltip("status:N", title="Status"),
-                 alt.Tooltip("count:Q", title="Steps"), alt.Tooltip("steps:N", title="Which")],
+                axis=alt.Axis(tickMinStep=1, format="d"),
+            ),
+            color=alt.Color(
+                "status:N",
+                title="Steps",
+                scale=alt.Scale(domain=list(STEP_STATUSES), range=list(STEP_COLOURS)),
+                legend=alt.Legend(orient="bottom"),
+            ),
+            order=alt.Order("order:Q"),
+            tooltip=[
+                alt.Tooltip("goal:N", title="Goal"),
+                alt.Tooltip("status:N", title="Status"),
+                alt.Tooltip("count:Q", title="Steps"),
+                alt.Tooltip("steps:N", title="Which"),
+            ],
+        )
     )
     totals = counts.groupby(["label", "summary"], as_index=False)["count"].sum()
-    text = alt.Chart(totals).mark_text(align="left", dx=6, color=DARK_GREY).encode(
-        y=y, x=alt.X("count:Q", stack=None), text="summary:N")
+    text = (
+        alt.Chart(totals)
+        .mark_text(align="left", dx=6, color=DARK_GREY)
+        .encode(y=y, x=alt.X("count:Q", stack=None), text="summary:N")
+    )
     return layer(bars, text).properties(
         autosize=FIT_WIDTH,
-        width=WIDTH, height=max(60, 34 * len(names)),
-        title=chart_title("Steps", subtitle="small achievable steps, per goal"))
+        width=WIDTH,
+        height=max(60, 34 * len(names)),
+        title=chart_title("Steps", subtitle="small achievable steps, per goal"),
+    )
 
 
 def gas_frames(gas: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -159,7 +192,8 @@ def gas_frames(gas: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     ratings["weight"] = ratings["weight"].astype(int)
     ratings["label"] = ratings["goal"].map(short)
     ratings["level"] = ratings["score"].map(
-        lambda s: f"{s:+d} {GAS_LEVEL_WORDS[s]}" if s else f"0 {GAS_LEVEL_WORDS[0]}")
+        lambda s: f"{s:+d} {GAS_LEVEL_WORDS[s]}" if s else f"0 {GAS_LEVEL_WORDS[0]}"
+    )
     ratings["position"] = 50 + 10 * ratings["score"]
     names = _goal_names(ratings)
     # Goals rated alike on one day would hide one another: nudge each goal a little in time,
@@ -169,11 +203,13 @@ def gas_frames(gas: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     middle = (len(names) - 1) / 2
     offsets = {name: (i - middle) * step for i, name in enumerate(names)}
     ratings["shown_at"] = ratings["rated_on"] + pd.to_timedelta(
-        ratings["label"].map(offsets), unit="D")
+        ratings["label"].map(offsets), unit="D"
+    )
     rows = []
     for rated_on, group in ratings.groupby("rated_on", sort=True):
-        t = measures.gas_t_score([int(s) for s in group["score"]],
-                                 [float(w) for w in group["weight"]])
+        t = measures.gas_t_score(
+            [int(s) for s in group["score"]], [float(w) for w in group["weight"]]
+        )
         rows.append({"rated_on": rated_on, "t_score": round(t, 1), "goals": len(group)})
     return ratings, pd.DataFrame(rows, columns=["rated_on", "t_score", "goals"])
 
@@ -198,51 +234,85 @@ def gas_chart(
     high = max(80.0, float(t_scores["t_score"].max()) + 3)
     y_scale = alt.Scale(domain=[low, high], nice=False)
     levels = list(range(-2, 3))
-    level_expr = " : ".join(
-        f"datum.value == {50 + 10 * s} ? {json.dumps(f'{s:+d}' if s else '0')}" for s in levels
-    ) + " : ''"
+    level_expr = (
+        " : ".join(
+            f"datum.value == {50 + 10 * s} ? {json.dumps(f'{s:+d}' if s else '0')}" for s in levels
+        )
+        + " : ''"
+    )
     expected = alt.Chart(pd.DataFrame({"y": [50], "label": ["as expected (T = 50)"]}))
     expected_rule = expected.mark_rule(color=DARK_GREY, strokeDash=[2, 2]).encode(
-        y=alt.Y("y:Q", scale=y_scale, title="GAS T-score",
-                axis=alt.Axis(values=list(range(20, 81, 10)))))
-    expected_text = expected.mark_text(align="left", baseline="bottom", dx=4, dy=-2,
-                                       fontSize=10, color=DARK_GREY).encode(
-        y=alt.Y("y:Q", scale=y_scale, axis=None), x=alt.value(0), text="label:N")
-    goal_points = alt.Chart(ratings).mark_point(filled=True, size=60, opacity=0.95).encode(
-        x=time_axis(x_domain, "shown_at"),
-        y=alt.Y("position:Q", scale=y_scale, title="Goal level",
-                axis=alt.Axis(orient="right", values=[50 + 10 * s for s in levels],
-                              labelExpr=level_expr, grid=False)),
-        color=alt.Color("label:N", scale=colour,
-                        legend=alt.Legend(orient="bottom", title="Goal", columns=1,
-                                          labelLimit=400)),
-        shape=alt.Shape("label:N", scale=shape,
-                        legend=alt.Legend(orient="bottom", title="Goal", columns=1,
-                                          labelLimit=400)),
-        tooltip=[alt.Tooltip("rated_on:T", title="Reviewed", format="%a %d %b %Y"),
-                 alt.Tooltip("goal:N", title="Goal"), alt.Tooltip("level:N", title="Level"),
-                 alt.Tooltip("weight:Q", title="Weight")],
+        y=alt.Y(
+            "y:Q", scale=y_scale, title="GAS T-score", axis=alt.Axis(values=list(range(20, 81, 10)))
+        )
+    )
+    expected_text = expected.mark_text(
+        align="left", baseline="bottom", dx=4, dy=-2, fontSize=10, color=DARK_GREY
+    ).encode(y=alt.Y("y:Q", scale=y_scale, axis=None), x=alt.value(0), text="label:N")
+    goal_points = (
+        alt.Chart(ratings)
+        .mark_point(filled=True, size=60, opacity=0.95)
+        .encode(
+            x=time_axis(x_domain, "shown_at"),
+            y=alt.Y(
+                "position:Q",
+                scale=y_scale,
+                title="Goal level",
+                axis=alt.Axis(
+                    orient="right",
+                    values=[50 + 10 * s for s in levels],
+                    labelExpr=level_expr,
+                    grid=False,
+                ),
+            ),
+            color=alt.Color(
+                "label:N",
+                scale=colour,
+                legend=alt.Legend(orient="bottom", title="Goal", columns=1, labelLimit=400),
+            ),
+            shape=alt.Shape(
+                "label:N",
+                scale=shape,
+                legend=alt.Legend(orient="bottom", title="Goal", columns=1, labelLimit=400),
+            ),
+            tooltip=[
+                alt.Tooltip("rated_on:T", title="Reviewed", format="%a %d %b %Y"),
+                alt.Tooltip("goal:N", title="Goal"),
+                alt.Tooltip("level:N", title="Level"),
+                alt.Tooltip("weight:Q", title="Weight"),
+            ],
+        )
     )
     t_base = alt.Chart(t_scores).encode(
         x=time_axis(x_domain, "rated_on"),
         y=alt.Y("t_score:Q", scale=y_scale, axis=None),
     )
     t_line = t_base.mark_line(color=BLACK, strokeWidth=2.5)
-    t_points = t_base.mark_point(shape="square", filled=True, size=150, color=BLACK,
-                                 opacity=1).encode(
-        tooltip=[alt.Tooltip("rated_on:T", title="Reviewed", format="%a %d %b %Y"),
-                 alt.Tooltip("t_score:Q", title="GAS T-score", format=".1f"),
-                 alt.Tooltip("goals:Q", title="Goals rated")])
+    t_points = t_base.mark_point(
+        shape="square", filled=True, size=150, color=BLACK, opacity=1
+    ).encode(
+        tooltip=[
+            alt.Tooltip("rated_on:T", title="Reviewed", format="%a %d %b %Y"),
+            alt.Tooltip("t_score:Q", title="GAS T-score", format=".1f"),
+            alt.Tooltip("goals:Q", title="Goals rated"),
+        ]
+    )
     # Right of the square: the goals' own marks sit above and below it.
-    t_labels = t_base.mark_text(align="left", dx=9, dy=-9, fontSize=11,
-                                fontWeight="bold").encode(
-        text=alt.Text("t_score:Q", format=".0f"))
+    t_labels = t_base.mark_text(align="left", dx=9, dy=-9, fontSize=11, fontWeight="bold").encode(
+        text=alt.Text("t_score:Q", format=".0f")
+    )
     # Goals over the T-score squares: with one goal rated, both sit at the same place.
     # Annotated: altair types resolve_axis() as Any.
-    chart: alt.LayerChart = layer(expected_rule, expected_text, t_line, t_points, t_labels,
-                                  goal_points).resolve_axis(y="independent")
-    return chart.properties(autosize=FIT_WIDTH, width=WIDTH, height=HEIGHT - 20, title=chart_title(
-        "Goal Attainment Scaling",
-        subtitle="black squares: T-score of all goals rated at a review; "
-                 "coloured marks: each goal's level (right axis)"))
-
+    chart: alt.LayerChart = layer(
+        expected_rule, expected_text, t_line, t_points, t_labels, goal_points
+    ).resolve_axis(y="independent")
+    return chart.properties(
+        autosize=FIT_WIDTH,
+        width=WIDTH,
+        height=HEIGHT - 20,
+        title=chart_title(
+            "Goal Attainment Scaling",
+            subtitle="black squares: T-score of all goals rated at a review; "
+            "coloured marks: each goal's level (right axis)",
+        ),
+    )

@@ -82,9 +82,12 @@ def ratings_chart(
     period = period_of(data)
 
     def y(field: str) -> alt.Y:
-        return alt.Y(f"{field}:Q", title="Self-rating (0–10)",
-                     scale=alt.Scale(domain=[0, RATING_TOP], nice=False),
-                     axis=alt.Axis(values=list(range(0, 11, 2))))
+        return alt.Y(
+            f"{field}:Q",
+            title="Self-rating (0–10)",
+            scale=alt.Scale(domain=[0, RATING_TOP], nice=False),
+            axis=alt.Axis(values=list(range(0, 11, 2))),
+        )
 
     layers: list[alt.Chart | alt.LayerChart] = []
     rules = event_rules(events, x_domain)
@@ -92,15 +95,19 @@ def ratings_chart(
         layers.append(rules)
     if not data.empty:
         # The legend draws each rating's line (colour and dash); its dots share the colour.
-        legend = alt.Legend(orient="bottom", title="Rating (7-day average)" if not period
-                            else f"Rating ({period}ly mean)", symbolType="stroke",
-                            symbolStrokeWidth=2.5, symbolSize=300, symbolOpacity=1)
+        legend = alt.Legend(
+            orient="bottom",
+            title="Rating (7-day average)" if not period else f"Rating ({period}ly mean)",
+            symbolType="stroke",
+            symbolStrokeWidth=2.5,
+            symbolSize=300,
+            symbolOpacity=1,
+        )
         # The dots' shapes hang on a field of their own with other values: sharing the
         # ratings' values, Vega-Lite would draw the legend with shapes instead of lines.
         dot_names = [f"dot: {name}" for name in names]
         shape = alt.Scale(domain=dot_names, range=shape.range)
-        base = alt.Chart(data.assign(series="dot: " + data["rating"])).encode(
-            x=time_axis(x_domain))
+        base = alt.Chart(data.assign(series="dot: " + data["rating"])).encode(x=time_axis(x_domain))
         when = "Week of" if period == "week" else "Month of" if period == "month" else "When"
         when_field = "period_start:T" if period else "time:T"
         when_format = "%d %b %Y" if period else TIME_FORMAT
@@ -110,64 +117,98 @@ def ratings_chart(
             alt.Tooltip("rating:N", title="Self-rating"),
             alt.Tooltip("value:Q", title=value_title, format=".1f" if period else ".0f"),
         ]
-        tooltip.append(alt.Tooltip("n:Q", title="Check-ins") if period
-                       else alt.Tooltip("average:Q", title=f"{ROLLING_DAYS}-day average",
-                                        format=".1f"))
+        tooltip.append(
+            alt.Tooltip("n:Q", title="Check-ins")
+            if period
+            else alt.Tooltip("average:Q", title=f"{ROLLING_DAYS}-day average", format=".1f")
+        )
         # Lines and dots in a layer of their own: they share the ratings' colours, while the
         # notes and rules around them keep theirs (the outer layer resolves scales apart).
-        layers.append(layer(
-            base.mark_line(strokeWidth=2.4, interpolate="monotone").encode(
-                y=y("average"),
-                color=alt.Color("rating:N", scale=colour, legend=legend),
-                strokeDash=alt.StrokeDash("rating:N", scale=dash, legend=legend),
-                detail="segment:N",
-            ),
-            base.mark_point(filled=True, size=40 if period else 18,
-                            opacity=0.9 if period else 0.45).encode(
-                y=y("value"),
-                color=alt.Color("rating:N", scale=colour, legend=None),
-                shape=alt.Shape("series:N", scale=shape, legend=None),
-                tooltip=tooltip,
-            ),
-        ))
+        layers.append(
+            layer(
+                base.mark_line(strokeWidth=2.4, interpolate="monotone").encode(
+                    y=y("average"),
+                    color=alt.Color("rating:N", scale=colour, legend=legend),
+                    strokeDash=alt.StrokeDash("rating:N", scale=dash, legend=legend),
+                    detail="segment:N",
+                ),
+                base.mark_point(
+                    filled=True, size=40 if period else 18, opacity=0.9 if period else 0.45
+                ).encode(
+                    y=y("value"),
+                    color=alt.Color("rating:N", scale=colour, legend=None),
+                    shape=alt.Shape("series:N", scale=shape, legend=None),
+                    tooltip=tooltip,
+                ),
+            )
+        )
     if has_notes:
         assert notes is not None
         layers.append(_note_marks(notes, x_domain))
     # Annotated: altair types resolve_scale() as Any.
     chart: alt.LayerChart = layer(*layers).resolve_scale(
-        color="independent", shape="independent", strokeDash="independent")
+        color="independent", shape="independent", strokeDash="independent"
+    )
     title = "Self-ratings"
     subtitle = [
-        (f"{period}ly means of the check-ins" if period else
-         f"each check-in (dots) and the {ROLLING_DAYS}-day average (lines)")
-        + (f"; a break in a line: a {period} without an answer" if period
-           else "; a break in a line: more than two days without an answer"),
+        (
+            f"{period}ly means of the check-ins"
+            if period
+            else f"each check-in (dots) and the {ROLLING_DAYS}-day average (lines)"
+        )
+        + (
+            f"; a break in a line: a {period} without an answer"
+            if period
+            else "; a break in a line: more than two days without an answer"
+        ),
         "along the top: ▲ wins and ▼ setbacks "
-        + ("(the client's words are listed below the chart); " if for_print
-           else "(hover for the client's words); ") +
-        "vertical lines: sessions (solid), plan reviews (dashed)",
+        + (
+            "(the client's words are listed below the chart); "
+            if for_print
+            else "(hover for the client's words); "
+        )
+        + "vertical lines: sessions (solid), plan reviews (dashed)",
     ]
-    return chart.properties(autosize=FIT_WIDTH, width=WIDTH, height=HEIGHT,
-                            title=chart_title(title, subtitle=subtitle))
+    return chart.properties(
+        autosize=FIT_WIDTH, width=WIDTH, height=HEIGHT, title=chart_title(title, subtitle=subtitle)
+    )
 
 
 def _note_marks(notes: pd.DataFrame, x_domain: tuple[datetime, datetime] | None) -> alt.Chart:
     """Wins and setbacks in a lane above the ratings, with the client's words on hover."""
-    data = notes.assign(lane=notes["kind"].map({"win": WIN_Y, "setback": SETBACK_Y}),
-                        title=notes["kind"].map(NOTE_TITLES))
+    data = notes.assign(
+        lane=notes["kind"].map({"win": WIN_Y, "setback": SETBACK_Y}),
+        title=notes["kind"].map(NOTE_TITLES),
+    )
     # Annotated: altair types mark_point() as Any.
-    marks: alt.Chart = alt.Chart(data).mark_point(filled=True, size=90, opacity=0.9).encode(
-        x=time_axis(x_domain),
-        y=alt.Y("lane:Q", scale=None),
-        shape=alt.Shape("title:N", title="Notes", scale=alt.Scale(
-            domain=[NOTE_TITLES[k] for k in NOTE_KINDS], range=["triangle-up", "triangle-down"]),
-            legend=None),
-        color=alt.Color("title:N", title="Notes", scale=alt.Scale(
-            domain=[NOTE_TITLES[k] for k in NOTE_KINDS], range=[GREEN, VERMILLION]),
-            legend=None),
-        tooltip=[alt.Tooltip("time:T", title="When", format=TIME_FORMAT),
-                 alt.Tooltip("title:N", title="Note"),
-                 alt.Tooltip("text:N", title="In their words")],
+    marks: alt.Chart = (
+        alt.Chart(data)
+        .mark_point(filled=True, size=90, opacity=0.9)
+        .encode(
+            x=time_axis(x_domain),
+            y=alt.Y("lane:Q", scale=None),
+            shape=alt.Shape(
+                "title:N",
+                title="Notes",
+                scale=alt.Scale(
+                    domain=[NOTE_TITLES[k] for k in NOTE_KINDS],
+                    range=["triangle-up", "triangle-down"],
+                ),
+                legend=None,
+            ),
+            color=alt.Color(
+                "title:N",
+                title="Notes",
+                scale=alt.Scale(
+                    domain=[NOTE_TITLES[k] for k in NOTE_KINDS], range=[GREEN, VERMILLION]
+                ),
+                legend=None,
+            ),
+            tooltip=[
+                alt.Tooltip("time:T", title="When", format=TIME_FORMAT),
+                alt.Tooltip("title:N", title="Note"),
+                alt.Tooltip("text:N", title="In their words"),
+            ],
+        )
     )
     return marks
-

@@ -31,8 +31,12 @@ PHONE = "phone"
 EMAIL = "email"
 
 _PHONE_RUN = re.compile(r"\+?\d[\d\s().-]{4,}\d")
-_SESSION_FIELDS = (("summary", "summary"), ("progress_acknowledged", "progress acknowledged"),
-                   ("plan_changes", "changes to the plan"), ("next_steps", "next steps"))
+_SESSION_FIELDS = (
+    ("summary", "summary"),
+    ("progress_acknowledged", "progress acknowledged"),
+    ("plan_changes", "changes to the plan"),
+    ("next_steps", "next steps"),
+)
 
 
 @dataclass(frozen=True)
@@ -53,8 +57,9 @@ class Mention:
     matched: str  # NAME, PHONE or EMAIL
 
     def describe(self) -> str:
-        what = {NAME: "names", PHONE: "gives the phone number of",
-                EMAIL: "gives the email of"}[self.matched]
+        what = {NAME: "names", PHONE: "gives the phone number of", EMAIL: "gives the email of"}[
+            self.matched
+        ]
         return f"{self.label} {what} {self.contact_name}, who has no consent to share."
 
 
@@ -67,17 +72,28 @@ def plan_texts(plan: PlanView | None) -> list[Text]:
     """The plan's sections, goals and steps."""
     if plan is None:
         return []
-    texts = [Text(f"section:{name}", PLAN_SECTION_TITLES[name], plan.sections.get(name, ""))
-             for name in PLAN_SECTIONS]
+    texts = [
+        Text(f"section:{name}", PLAN_SECTION_TITLES[name], plan.sections.get(name, ""))
+        for name in PLAN_SECTIONS
+    ]
     for goal in plan.goals:
         where = f"Goal '{_short(goal.description)}'"
         texts.append(Text(f"goal:{goal.id}:description", where, goal.description))
-        texts.append(Text(f"goal:{goal.id}:why_it_matters", f"{where} (why it matters)",
-                          goal.why_it_matters))
-        texts += [Text(f"goal:{goal.id}:gas_level:{level}", f"{where} (GAS level {level})",
-                       words) for level, words in sorted((goal.gas_levels or {}).items())]
-        texts += [Text(f"step:{step.id}:description", f"{where}, step '{_short(step.description)}'",
-                       step.description) for step in goal.steps]
+        texts.append(
+            Text(f"goal:{goal.id}:why_it_matters", f"{where} (why it matters)", goal.why_it_matters)
+        )
+        texts += [
+            Text(f"goal:{goal.id}:gas_level:{level}", f"{where} (GAS level {level})", words)
+            for level, words in sorted((goal.gas_levels or {}).items())
+        ]
+        texts += [
+            Text(
+                f"step:{step.id}:description",
+                f"{where}, step '{_short(step.description)}'",
+                step.description,
+            )
+            for step in goal.steps
+        ]
     return texts
 
 
@@ -88,18 +104,22 @@ def session_texts(records: Iterable[SessionView], *, with_summary: bool = True) 
         for field, label in _SESSION_FIELDS:
             if field == "summary" and not with_summary:
                 continue
-            texts.append(Text(f"session:{record.id}:{field}", f"{where} ({label})",
-                              getattr(record, field)))
+            texts.append(
+                Text(f"session:{record.id}:{field}", f"{where} ({label})", getattr(record, field))
+            )
         if with_summary:  # addenda travel with the summary (clinician-only notes)
-            texts += [Text(f"addendum:{a.id}:text", f"{where} (addendum)", a.text)
-                      for a in record.addenda]
+            texts += [
+                Text(f"addendum:{a.id}:text", f"{where} (addendum)", a.text) for a in record.addenda
+            ]
     return texts
 
 
 def contact_texts(contacts: Iterable[ContactView]) -> list[Text]:
     """What the shared contacts' records say (when to reach out can name someone else)."""
-    return [Text(f"contact:{c.id}:when_to_contact", f"When to reach {c.name}", c.when_to_contact)
-            for c in contacts]
+    return [
+        Text(f"contact:{c.id}:when_to_contact", f"When to reach {c.name}", c.when_to_contact)
+        for c in contacts
+    ]
 
 
 def _digits(text: str) -> str:
@@ -112,8 +132,7 @@ def _phone_in(phone: str, text: str) -> bool:
         return False
     for run in _PHONE_RUN.findall(text):
         found = _digits(run)
-        if found == wanted or (len(found) >= 9 and len(wanted) >= 9
-                               and found[-9:] == wanted[-9:]):
+        if found == wanted or (len(found) >= 9 and len(wanted) >= 9 and found[-9:] == wanted[-9:]):
             return True
     return False
 
@@ -126,8 +145,11 @@ def _name_in(name: str, text: str) -> bool:
     if re.search(rf"(?<!\w){full}(?!\w)", text, re.IGNORECASE):
         return True
     first = words[0]
-    return len(words) > 1 and len(first) >= 3 and re.search(
-        rf"(?<!\w){re.escape(first)}(?!\w)", text) is not None
+    return (
+        len(words) > 1
+        and len(first) >= 3
+        and re.search(rf"(?<!\w){re.escape(first)}(?!\w)", text) is not None
+    )
 
 
 def find_mentions(texts: Sequence[Text], withheld: Sequence[ContactView]) -> list[Mention]:
@@ -138,21 +160,25 @@ def find_mentions(texts: Sequence[Text], withheld: Sequence[ContactView]) -> lis
             if not text.text.strip():
                 continue
             for matched, hit in (
-                    (NAME, _name_in(contact.name, text.text)),
-                    (PHONE, bool(contact.phone) and _phone_in(contact.phone, text.text)),
-                    (EMAIL, bool(contact.email.strip())
-                     and contact.email.strip().lower() in text.text.lower())):
+                (NAME, _name_in(contact.name, text.text)),
+                (PHONE, bool(contact.phone) and _phone_in(contact.phone, text.text)),
+                (
+                    EMAIL,
+                    bool(contact.email.strip())
+                    and contact.email.strip().lower() in text.text.lower(),
+                ),
+            ):
                 if hit:
-                    found.append(Mention(contact.id, contact.name, text.field, text.label,
-                                         matched))
+                    found.append(Mention(contact.id, contact.name, text.field, text.label, matched))
     return found
 
 
 def audit_detail(mentions: Sequence[Mention], proceeded: bool) -> dict[str, object]:
     """What the export's audit event keeps of the check: ids and field names only."""
     return {
-        "unconsented_mentions": [{"contact_id": m.contact_id, "field": m.field,
-                                  "matched": m.matched} for m in mentions],
+        "unconsented_mentions": [
+            {"contact_id": m.contact_id, "field": m.field, "matched": m.matched} for m in mentions
+        ],
         "proceeded_despite_mentions": proceeded if mentions else False,
     }
 
@@ -173,7 +199,8 @@ class UnconsentedMentions(DomainError):
             f"{prefix}Text in this export names {', '.join(names)}, who "
             f"{'has' if len(names) == 1 else 'have'} not agreed to their details being shared "
             f"({len(self.mentions)} place{'s' if len(self.mentions) != 1 else ''}). Check the "
-            "text, or choose to make the file anyway. No file was made.")
+            "text, or choose to make the file anyway. No file was made."
+        )
 
 
 def withheld_contacts(plan: PlanView | None, include_unconsented: bool) -> list[ContactView]:

@@ -79,21 +79,46 @@ class Face:
 
 
 def _noto(script: str) -> Face:
-    return Face(f"Noto{script}", "fonts-noto-core", "NOTO_DIR",
-                (("", f"NotoSans{script}-Regular.ttf"), ("B", f"NotoSans{script}-Bold.ttf")))
+    return Face(
+        f"Noto{script}",
+        "fonts-noto-core",
+        "NOTO_DIR",
+        (("", f"NotoSans{script}-Regular.ttf"), ("B", f"NotoSans{script}-Bold.ttf")),
+    )
 
 
-MAIN = Face(FONT, "fonts-dejavu-core", "FONT_DIR",
-            (("", "DejaVuSans.ttf"), ("B", "DejaVuSans-Bold.ttf")))
+MAIN = Face(
+    FONT, "fonts-dejavu-core", "FONT_DIR", (("", "DejaVuSans.ttf"), ("B", "DejaVuSans-Bold.ttf"))
+)
 #: Where a character DejaVu Sans lacks is looked for, in this order.
 FALLBACKS = (
-    _noto("Hebrew"), _noto("Arabic"), _noto("Devanagari"), _noto("Bengali"),
-    _noto("Gurmukhi"), _noto("Gujarati"), _noto("Tamil"), _noto("Thai"),
-    Face("NotoCJK", "fonts-noto-cjk", "CJK_DIR",
-         (("", "NotoSansCJK-Regular.ttc"), ("B", "NotoSansCJK-Bold.ttc")),
-         ranges=((0x1100, 0x11FF), (0x2E80, 0x2FFF), (0x3000, 0x9FFF), (0xA960, 0xA97F),
-                 (0xAC00, 0xD7FF), (0xF900, 0xFAFF), (0xFE30, 0xFE4F), (0xFF00, 0xFFEF),
-                 (0x1B000, 0x1B16F), (0x1F200, 0x1F2FF), (0x20000, 0x3FFFF))),
+    _noto("Hebrew"),
+    _noto("Arabic"),
+    _noto("Devanagari"),
+    _noto("Bengali"),
+    _noto("Gurmukhi"),
+    _noto("Gujarati"),
+    _noto("Tamil"),
+    _noto("Thai"),
+    Face(
+        "NotoCJK",
+        "fonts-noto-cjk",
+        "CJK_DIR",
+        (("", "NotoSansCJK-Regular.ttc"), ("B", "NotoSansCJK-Bold.ttc")),
+        ranges=(
+            (0x1100, 0x11FF),
+            (0x2E80, 0x2FFF),
+            (0x3000, 0x9FFF),
+            (0xA960, 0xA97F),
+            (0xAC00, 0xD7FF),
+            (0xF900, 0xFAFF),
+            (0xFE30, 0xFE4F),
+            (0xFF00, 0xFFEF),
+            (0x1B000, 0x1B16F),
+            (0x1F200, 0x1F2FF),
+            (0x20000, 0x3FFFF),
+        ),
+    ),
     Face("Symbola", "fonts-symbola", "SYMBOLA_DIR", (("", "Symbola_hint.ttf"),)),
 )
 FACES = (MAIN, *FALLBACKS)
@@ -120,6 +145,7 @@ CONFIDENTIAL = "CONFIDENTIAL"
 class FontMissing(DomainError):
     """A font the PDFs embed is not installed."""
 
+
 def unbroken(text: str) -> str:
     """`text` (a phone number) that a line never breaks inside: its spaces made no-break."""
     return text.replace(" ", "\u00a0")
@@ -133,14 +159,19 @@ def font_paths() -> dict[tuple[str, str], Path]:
     """Every font file the PDFs may embed, by (family, style); FontMissing names the Debian
     packages to install when any is missing."""
     paths = {(face.family, style): face.path(style) for face in FACES for style, _ in face.files}
-    missing = {face.package: None for face in FACES for style, _ in face.files
-               if not face.path(style).is_file()}
+    missing = {
+        face.package: None
+        for face in FACES
+        for style, _ in face.files
+        if not face.path(style).is_file()
+    }
     if missing:
         files = [str(p) for p in paths.values() if not p.is_file()]
         packages = " ".join(missing)
         raise FontMissing(
             f"The PDF fonts are missing ({', '.join(files)}). Install them with "
-            f"`sudo apt-get install {packages}` (or run `make apt-deps`) and try again.")
+            f"`sudo apt-get install {packages}` (or run `make apt-deps`) and try again."
+        )
     return paths
 
 
@@ -162,9 +193,14 @@ def needs_shaping(text: str) -> bool:
     scripts, Thai): text HarfBuzz must shape to print in reading order and joined up."""
     if text.isascii():
         return False
-    return any(char >= "\u0590" and (unicodedata.bidirectional(char) in ("R", "AL", "AN")
-                                     or unicodedata.category(char) in ("Mn", "Mc"))
-               for char in text)
+    return any(
+        char >= "\u0590"
+        and (
+            unicodedata.bidirectional(char) in ("R", "AL", "AN")
+            or unicodedata.category(char) in ("Mn", "Mc")
+        )
+        for char in text
+    )
 
 
 @lru_cache(maxsize=65536)
@@ -210,8 +246,9 @@ def chart_png(chart: alt.TopLevelMixin) -> bytes:
 class Document(FPDF):
     """A4 pages identifying the client on every page, with "Page N of M" at the bottom."""
 
-    def __init__(self, *, identity: str, footer_text: str, generated_at: datetime,
-                 title: str, author: str) -> None:
+    def __init__(
+        self, *, identity: str, footer_text: str, generated_at: datetime, title: str, author: str
+    ) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
         font_paths()  # every font there, or a clear error before anything is drawn
         # fpdf2 looks for a fallback font only when it has some: fallbacks are added when
@@ -267,7 +304,8 @@ class Document(FPDF):
     def _drawable(self, code: int) -> bool:
         font = self.current_font
         return (isinstance(font, TTFFont) and code in font.cmap) or (
-            _fallback_face(code, self.font_style) is not None)
+            _fallback_face(code, self.font_style) is not None
+        )
 
     def _printable(self, text: str) -> tuple[str, int]:
         """`text` with each character no font has as REPLACEMENT, and how many were."""
@@ -296,8 +334,7 @@ class Document(FPDF):
             self.replaced_glyphs += replaced
         return text
 
-    def get_string_width(self, s: str, normalized: bool = False,
-                         markdown: bool = False) -> float:
+    def get_string_width(self, s: str, normalized: bool = False, markdown: bool = False) -> float:
         if not normalized:  # measuring prints nothing: nothing to count
             s = self._printable(s)[0]
             self.text_shaping = self._shaping if needs_shaping(s) else None
@@ -360,8 +397,9 @@ class Document(FPDF):
 
     def _wrapped_height(self, text: str, line_height: float) -> float:
         """How tall `text` is in the current font across the page's width."""
-        height = self.multi_cell(0, line_height, text, dry_run=True,
-                                 output=MethodReturnValue.HEIGHT, align="L")
+        height = self.multi_cell(
+            0, line_height, text, dry_run=True, output=MethodReturnValue.HEIGHT, align="L"
+        )
         return float(cast("float", height))
 
     def heading(self, text: str, size: float = 13) -> None:
@@ -386,8 +424,16 @@ class Document(FPDF):
         self.multi_cell(0, size * 0.5, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L")
         self.ln(0.5)
 
-    def paragraph(self, text: str, *, size: float = 10, indent: float = 0,
-                  bold: bool = False, muted: bool = False, empty: str = "") -> None:
+    def paragraph(
+        self,
+        text: str,
+        *,
+        size: float = 10,
+        indent: float = 0,
+        bold: bool = False,
+        muted: bool = False,
+        empty: str = "",
+    ) -> None:
         """Text wrapped to the page width (line breaks kept); never cut, whatever its length."""
         text = text.strip() or empty
         if not text:
@@ -396,13 +442,14 @@ class Document(FPDF):
         if muted:
             self.set_text_color(*MUTED)
         self.set_x(MARGIN + indent)
-        self.multi_cell(self.epw - indent, size * 0.48, text, new_x=XPos.LMARGIN,
-                        new_y=YPos.NEXT, align="L")
+        self.multi_cell(
+            self.epw - indent, size * 0.48, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L"
+        )
         self.set_text_color(*INK)
         self.ln(1)
 
     def labelled(self, label: str, text: str, *, size: float = 10, indent: float = 0) -> None:
-        """"Label: text" with the label in bold, wrapping under itself."""
+        """ "Label: text" with the label in bold, wrapping under itself."""
         text = text.strip()
         if not text:
             return
@@ -415,12 +462,19 @@ class Document(FPDF):
             return
         self.cell(width, size * 0.48, label + " ")
         self.set_font(FONT, "", size)
-        self.multi_cell(self.epw - indent - width, size * 0.48, text, new_x=XPos.LMARGIN,
-                        new_y=YPos.NEXT, align="L")
+        self.multi_cell(
+            self.epw - indent - width,
+            size * 0.48,
+            text,
+            new_x=XPos.LMARGIN,
+            new_y=YPos.NEXT,
+            align="L",
+        )
         self.ln(1)
 
-    def facts(self, rows: Sequence[tuple[str, str]], *, size: float = 10,
-              label_width: float = 38) -> None:
+    def facts(
+        self, rows: Sequence[tuple[str, str]], *, size: float = 10, label_width: float = 38
+    ) -> None:
         """A two-column list of label and value, values wrapping in their column. The label
         column is widened to its longest label and a gap (at most half the page), so a long
         label ("Client's agreement") never runs into its value."""
@@ -431,8 +485,14 @@ class Document(FPDF):
             self.set_font(FONT, "B", size)
             self.cell(label_width, size * 0.5, label)
             self.set_font(FONT, "", size)
-            self.multi_cell(self.epw - label_width, size * 0.5, value, new_x=XPos.LMARGIN,
-                            new_y=YPos.NEXT, align="L")
+            self.multi_cell(
+                self.epw - label_width,
+                size * 0.5,
+                value,
+                new_x=XPos.LMARGIN,
+                new_y=YPos.NEXT,
+                align="L",
+            )
         self.ln(1.5)
 
     def chart_height(self, png: bytes) -> float:
@@ -445,8 +505,10 @@ class Document(FPDF):
         """A title and a bold text on a tinted box, kept on one page (an emergency message)."""
         self.set_font(FONT, "B", size)
         # output="LINES" gives the wrapped lines (fpdf2 types every output mode as one Union)
-        lines = cast("list[str]", self.multi_cell(self.epw - 6, size * 0.48, text,
-                                                  dry_run=True, output="LINES"))
+        lines = cast(
+            "list[str]",
+            self.multi_cell(self.epw - 6, size * 0.48, text, dry_run=True, output="LINES"),
+        )
         height = (size + 2) * 0.5 + 2 + len(lines) * size * 0.48 + 6
         self.keep_room(height + 2)
         top = self.get_y()
@@ -460,12 +522,14 @@ class Document(FPDF):
         self.set_text_color(*INK)
         self.set_xy(MARGIN + 3, self.get_y() + 2)
         self.set_font(FONT, "B", size)
-        self.multi_cell(self.epw - 6, size * 0.48, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT,
-                        align="L")
+        self.multi_cell(
+            self.epw - 6, size * 0.48, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L"
+        )
         self.set_y(top + height + 2)
 
-    def risk_box(self, title: str, lines: Sequence[tuple[str, str]], *, alert: bool,
-                 size: float = 9.5) -> None:
+    def risk_box(
+        self, title: str, lines: Sequence[tuple[str, str]], *, alert: bool, size: float = 9.5
+    ) -> None:
         """A framed box of (style, text) lines under a bold title; red when `alert`. Styles:
         "B" bold, "" plain, "M" muted. Kept on one page when it fits on a page at all."""
         widths = self.epw - 6
@@ -473,8 +537,10 @@ class Document(FPDF):
         heights = []
         for style, text in lines:
             self.set_font(FONT, "B" if style == "B" else "", size)
-            wrapped = cast("list[str]", self.multi_cell(widths, line_height, text, dry_run=True,
-                                                        output="LINES"))
+            wrapped = cast(
+                "list[str]",
+                self.multi_cell(widths, line_height, text, dry_run=True, output="LINES"),
+            )
             heights.append(len(wrapped) * line_height + 1)
         height = (size + 2.5) * 0.5 + 3 + sum(heights) + 4
         if height <= self.eph:
@@ -498,8 +564,9 @@ class Document(FPDF):
             if style == "M":
                 self.set_text_color(*MUTED)
             self.set_x(MARGIN + 3)
-            self.multi_cell(widths, line_height, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT,
-                            align="L")
+            self.multi_cell(
+                widths, line_height, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L"
+            )
             self.set_text_color(*INK)
             self.ln(1)
         if boxed:
@@ -532,6 +599,10 @@ class Document(FPDF):
         # for that, the parsed one stays whole for the next document.
         for font in self.fonts.values():
             if isinstance(font, TTFFont):
-                font.ttfont = ttLib.TTFont(font.ttffile, recalcTimestamp=False, lazy=True,
-                                           fontNumber=font.collection_font_number)
+                font.ttfont = ttLib.TTFont(
+                    font.ttffile,
+                    recalcTimestamp=False,
+                    lazy=True,
+                    fontNumber=font.collection_font_number,
+                )
         return bytes(self.output())

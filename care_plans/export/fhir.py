@@ -54,8 +54,7 @@ from care_plans.read.export_data import CheckinRecord, GasReview, MeasureRecord,
 from care_plans.read.plan_views import ContactView, GoalView, PlanView
 from care_plans.rules import RATING_LABELS
 
-__all__ = ["NAMESPACE", "Identity", "InvalidBundle", "check_bundle", "client_bundle",
-           "full_url"]
+__all__ = ["NAMESPACE", "Identity", "InvalidBundle", "check_bundle", "client_bundle", "full_url"]
 
 #: Never change: every fullUrl ever exported is derived from it (and the installation id).
 NAMESPACE = uuid.UUID("6f1d2c8e-3b7a-5e4f-9c1d-7a2b8e0f4c63")
@@ -63,11 +62,17 @@ XHTML = "http://www.w3.org/1999/xhtml"
 UCUM = "http://unitsofmeasure.org"
 WITHDRAWN_NOTE = "Entered in error: withdrawn by a clinician."
 ACHIEVEMENT_DISPLAY = {
-    "in-progress": "In Progress", "improving": "Improving", "worsening": "Worsening",
-    "no-change": "No Change", "achieved": "Achieved", "not-achieved": "Not Achieved",
+    "in-progress": "In Progress",
+    "improving": "Improving",
+    "worsening": "Worsening",
+    "no-change": "No Change",
+    "achieved": "Achieved",
+    "not-achieved": "Not Achieved",
 }
-RELATED_PERSON_CODES = {ContactKind.FAMILY.value: ("FAMMEMB", "family member"),
-                        ContactKind.FRIEND.value: ("FRND", "unrelated friend")}
+RELATED_PERSON_CODES = {
+    ContactKind.FAMILY.value: ("FAMMEMB", "family member"),
+    ContactKind.FRIEND.value: ("FRND", "unrelated friend"),
+}
 ORGANISATION_KINDS = {ContactKind.PEER_GROUP.value, ContactKind.CRISIS_SERVICE.value}
 
 
@@ -90,8 +95,7 @@ class Identity:
         return f"urn:uuid:{uuid.uuid5(self.namespace, name)}"
 
 
-def full_url(installation_id: str, resource_type: str, entity: str,
-             record_id: int | str) -> str:
+def full_url(installation_id: str, resource_type: str, entity: str, record_id: int | str) -> str:
     return Identity(installation_id).full_url(resource_type, entity, record_id)
 
 
@@ -124,11 +128,20 @@ class _Bundle:
     def url(self, resource_type: str, entity: str, record_id: int | str) -> str:
         return self.identity.full_url(resource_type, entity, record_id)
 
-    def add(self, resource_type: str, entity: str, record_id: int | str,
-            resource: dict[str, Any]) -> str:
+    def add(
+        self, resource_type: str, entity: str, record_id: int | str, resource: dict[str, Any]
+    ) -> str:
         url = self.url(resource_type, entity, record_id)
-        self.entries.append({"fullUrl": url, "resource": {
-            "resourceType": resource_type, "id": url.removeprefix("urn:uuid:"), **resource}})
+        self.entries.append(
+            {
+                "fullUrl": url,
+                "resource": {
+                    "resourceType": resource_type,
+                    "id": url.removeprefix("urn:uuid:"),
+                    **resource,
+                },
+            }
+        )
         return url
 
 
@@ -138,13 +151,24 @@ def _v2_type(code: str, display: str) -> dict[str, Any]:
 
 def _patient(b: _Bundle, data: RecordData) -> dict[str, Any]:
     client = data.client
-    identifier = [{"use": "usual", "type": _v2_type("MR", "Medical record number"),
-                   "system": b.identity.client_ref_system, "value": client.ref}]
+    identifier = [
+        {
+            "use": "usual",
+            "type": _v2_type("MR", "Medical record number"),
+            "system": b.identity.client_ref_system,
+            "value": client.ref,
+        }
+    ]
     scheme = identifiers.NATIONAL_IDENTIFIERS.get(client.national_id_kind or "")
     if scheme is not None and client.national_id:
-        identifier.append({"use": "official",
-                           "type": _v2_type("NH", "National Health Plan Identifier"),
-                           "system": scheme.system, "value": client.national_id})
+        identifier.append(
+            {
+                "use": "official",
+                "type": _v2_type("NH", "National Health Plan Identifier"),
+                "system": scheme.system,
+                "value": client.national_id,
+            }
+        )
     name: dict[str, Any] = {"use": "official", "text": client.full_name}
     if client.family_name:
         name["family"] = client.family_name
@@ -161,8 +185,9 @@ def _patient(b: _Bundle, data: RecordData) -> dict[str, Any]:
     return resource
 
 
-def client_bundle(data: RecordData, *, generated_at: datetime | None = None,
-                  clinic_uri: str = "") -> dict[str, Any]:
+def client_bundle(
+    data: RecordData, *, generated_at: datetime | None = None, clinic_uri: str = ""
+) -> dict[str, Any]:
     """The client's record as a FHIR R4 collection Bundle (a JSON-ready dict), checked."""
     identity = Identity(data.installation_id, clinic_uri)
     b = _Bundle(identity)
@@ -177,8 +202,7 @@ def client_bundle(data: RecordData, *, generated_at: datetime | None = None,
         if user_id not in practitioners:
             resource: dict[str, Any] = {"name": [{"text": name}]}
             if username:
-                resource["identifier"] = [{"system": b.identity.username_system,
-                                           "value": username}]
+                resource["identifier"] = [{"system": b.identity.username_system, "value": username}]
             practitioners[user_id] = b.add("Practitioner", "user", user_id, resource)
         return practitioners[user_id]
 
@@ -200,7 +224,8 @@ def client_bundle(data: RecordData, *, generated_at: datetime | None = None,
     team: dict[str, Any] = {
         "status": "active" if client.status == "active" else "inactive",
         "name": f"Care team and support network of {client.ref}",
-        "subject": subject, "participant": participants,
+        "subject": subject,
+        "participant": participants,
     }
     if notes:
         team["note"] = notes
@@ -215,26 +240,39 @@ def client_bundle(data: RecordData, *, generated_at: datetime | None = None,
     for session in data.sessions:
         clinician_url = practitioner(session.clinician_id, None, session.clinician_name)
         attended = session.attendance == Attendance.ATTENDED.value
-        blocks = [_p(f"{session.attendance}; record "
-                     f"{'signed off' if session.is_signed else 'draft, not signed off'}.",
-                     "Session:")]
-        for label, text in (("Summary:", session.summary),
-                            ("Progress acknowledged:", session.progress_acknowledged),
-                            ("Changes to the plan:", session.plan_changes),
-                            ("Next steps:", session.next_steps)):
+        blocks = [
+            _p(
+                f"{session.attendance}; record "
+                f"{'signed off' if session.is_signed else 'draft, not signed off'}.",
+                "Session:",
+            )
+        ]
+        for label, text in (
+            ("Summary:", session.summary),
+            ("Progress acknowledged:", session.progress_acknowledged),
+            ("Changes to the plan:", session.plan_changes),
+            ("Next steps:", session.next_steps),
+        ):
             if text.strip():
                 blocks.append(_p(text, label))
-        blocks += [_p(a.text, f"Addendum by {a.author_name}, {_instant(a.created_at)}:")
-                   for a in session.addenda]
-        b.add("Encounter", "session", session.id, {
-            "text": _narrative(blocks),
-            "status": "finished" if attended else "cancelled",
-            "class": {"system": ACT_CODE_SYSTEM, "code": "AMB", "display": "ambulatory"},
-            "type": [{"text": "Care-plan session"}],
-            "subject": subject,
-            "participant": [{"individual": _ref(clinician_url, session.clinician_name)}],
-            "period": {"start": _day(session.session_date), "end": _day(session.session_date)},
-        })
+        blocks += [
+            _p(a.text, f"Addendum by {a.author_name}, {_instant(a.created_at)}:")
+            for a in session.addenda
+        ]
+        b.add(
+            "Encounter",
+            "session",
+            session.id,
+            {
+                "text": _narrative(blocks),
+                "status": "finished" if attended else "cancelled",
+                "class": {"system": ACT_CODE_SYSTEM, "code": "AMB", "display": "ambulatory"},
+                "type": [{"text": "Care-plan session"}],
+                "subject": subject,
+                "participant": [{"individual": _ref(clinician_url, session.clinician_name)}],
+                "period": {"start": _day(session.session_date), "end": _day(session.session_date)},
+            },
+        )
 
     for checkin in data.checkins:
         _checkin(b, checkin, subject)
@@ -280,10 +318,15 @@ def _contact(b: _Bundle, contact: ContactView, patient: str) -> str:
         relationship: dict[str, Any] = {"text": contact.role or contact.kind}
         if contact.kind in RELATED_PERSON_CODES:
             code, display = RELATED_PERSON_CODES[contact.kind]
-            relationship["coding"] = [{"system": ROLE_CODE_SYSTEM, "code": code,
-                                       "display": display}]
-        resource = {"active": True, "patient": _ref(patient), "relationship": [relationship],
-                    "name": [{"text": contact.name}]}
+            relationship["coding"] = [
+                {"system": ROLE_CODE_SYSTEM, "code": code, "display": display}
+            ]
+        resource = {
+            "active": True,
+            "patient": _ref(patient),
+            "relationship": [relationship],
+            "name": [{"text": contact.name}],
+        }
         kind = "RelatedPerson"
     if telecom := _telecom(contact):
         resource["telecom"] = telecom
@@ -293,9 +336,15 @@ def _contact(b: _Bundle, contact: ContactView, patient: str) -> str:
 def _goal(b: _Bundle, goal: GoalView, subject: dict[str, str]) -> str:
     resource: dict[str, Any] = {
         "lifecycleStatus": goal.lifecycle_status,
-        "achievementStatus": {"coding": [{
-            "system": ACHIEVEMENT_SYSTEM, "code": goal.achievement_status,
-            "display": ACHIEVEMENT_DISPLAY[goal.achievement_status]}]},
+        "achievementStatus": {
+            "coding": [
+                {
+                    "system": ACHIEVEMENT_SYSTEM,
+                    "code": goal.achievement_status,
+                    "display": ACHIEVEMENT_DISPLAY[goal.achievement_status],
+                }
+            ]
+        },
         "category": [{"text": goal.domain}],
         "description": {"text": goal.description},
         "subject": subject,
@@ -303,16 +352,24 @@ def _goal(b: _Bundle, goal: GoalView, subject: dict[str, str]) -> str:
     if goal.start_date is not None:
         resource["startDate"] = _day(goal.start_date)
     target: dict[str, Any] = {}
-    levels = {int(level): text.strip() for level, text in (goal.gas_levels or {}).items()
-              if text and text.strip()}
+    levels = {
+        int(level): text.strip()
+        for level, text in (goal.gas_levels or {}).items()
+        if text and text.strip()
+    }
     if levels:
         # The PCO IG's GAS Goal: each level described, most attained first; the target is
         # the expected outcome (level 0) of the follow-up score.
         resource["extension"] = [
-            {"url": loinc_forms.GAS_EXTENSION, "extension": [
-                {"url": "level", "valueCoding": _loinc(*loinc_forms.GAS_ANSWERS[level])},
-                {"url": "progressText", "valueString": levels[level]}]}
-            for level in sorted(levels, reverse=True)]
+            {
+                "url": loinc_forms.GAS_EXTENSION,
+                "extension": [
+                    {"url": "level", "valueCoding": _loinc(*loinc_forms.GAS_ANSWERS[level])},
+                    {"url": "progressText", "valueString": levels[level]},
+                ],
+            }
+            for level in sorted(levels, reverse=True)
+        ]
         target["measure"] = {"coding": [_loinc(*loinc_forms.GAS_SCORE_CODE)]}
         target["detailCodeableConcept"] = {"coding": [_loinc(*loinc_forms.GAS_ANSWERS[0])]}
     if goal.target_date is not None:
@@ -324,8 +381,15 @@ def _goal(b: _Bundle, goal: GoalView, subject: dict[str, str]) -> str:
     return b.add("Goal", "goal", goal.id, resource)
 
 
-def _care_plan(b: _Bundle, data: RecordData, plan: PlanView, subject: dict[str, str],
-               care_team: str, goal_urls: dict[int, str], contact_urls: dict[int, str]) -> None:
+def _care_plan(
+    b: _Bundle,
+    data: RecordData,
+    plan: PlanView,
+    subject: dict[str, str],
+    care_team: str,
+    goal_urls: dict[int, str],
+    contact_urls: dict[int, str],
+) -> None:
     client = data.client
     facts = f"Status {plan.status}; started {_day(plan.start_date)}"
     if plan.next_review_date is not None:
@@ -335,8 +399,11 @@ def _care_plan(b: _Bundle, data: RecordData, plan: PlanView, subject: dict[str, 
         text = plan.sections.get(name, "")
         blocks.append(_p(text or "Not written yet.", f"{PLAN_SECTION_TITLES[name]}:"))
     if plan.goals:
-        items = "".join(f"<li>{html.escape(g.description)} ({html.escape(g.lifecycle_status)}, "
-                        f"{html.escape(g.achievement_status)})</li>" for g in plan.goals)
+        items = "".join(
+            f"<li>{html.escape(g.description)} ({html.escape(g.lifecycle_status)}, "
+            f"{html.escape(g.achievement_status)})</li>"
+            for g in plan.goals
+        )
         blocks.append(f"<p><b>Goals:</b></p><ol>{items}</ol>")
     activities = []
     for goal in plan.goals:
@@ -371,16 +438,21 @@ def _care_plan(b: _Bundle, data: RecordData, plan: PlanView, subject: dict[str, 
 
 
 def _survey() -> list[dict[str, Any]]:
-    return [{"coding": [{"system": OBSERVATION_CATEGORY, "code": "survey",
-                         "display": "Survey"}]}]
+    return [{"coding": [{"system": OBSERVATION_CATEGORY, "code": "survey", "display": "Survey"}]}]
 
 
 def _loinc(code: str, display: str | None = None) -> dict[str, str]:
     return {"system": LOINC, "code": code, **({"display": display} if display else {})}
 
 
-def _observation(subject: dict[str, str], code: dict[str, Any], at: str, *,
-                 withdrawn: bool = False, patient_reported: bool = True) -> dict[str, Any]:
+def _observation(
+    subject: dict[str, str],
+    code: dict[str, Any],
+    at: str,
+    *,
+    withdrawn: bool = False,
+    patient_reported: bool = True,
+) -> dict[str, Any]:
     resource: dict[str, Any] = {
         "status": "entered-in-error" if withdrawn else "final",
         "category": _survey(),
@@ -396,63 +468,104 @@ def _observation(subject: dict[str, str], code: dict[str, Any], at: str, *,
 
 
 def _checkin(b: _Bundle, checkin: CheckinRecord, subject: dict[str, str]) -> None:
-    notes = [{"text": f"{label}: {text}"} for label, text in
-             (("Went well", checkin.went_well), ("Was hard", checkin.was_hard)) if text]
+    notes = [
+        {"text": f"{label}: {text}"}
+        for label, text in (("Went well", checkin.went_well), ("Was hard", checkin.was_hard))
+        if text
+    ]
     if not checkin.ratings and not notes:
         return  # a check-in holding only a measure: that is its own Observation
-    code = {"coding": [{"system": CODE_SYSTEM, "code": SELF_RATINGS_CODE,
-                        "display": "Self-ratings (0–10)"}], "text": "Self-ratings"}
-    resource = _observation(subject, code, _instant(checkin.submitted_at),
-                            withdrawn=checkin.entered_in_error)
+    code = {
+        "coding": [
+            {"system": CODE_SYSTEM, "code": SELF_RATINGS_CODE, "display": "Self-ratings (0–10)"}
+        ],
+        "text": "Self-ratings",
+    }
+    resource = _observation(
+        subject, code, _instant(checkin.submitted_at), withdrawn=checkin.entered_in_error
+    )
     if not checkin.entered_in_error:  # a withdrawn check-in carries no values or notes
         if notes:
             resource["note"] = notes
         if checkin.ratings:
             resource["component"] = [
-                {"code": {"coding": [{"system": CODE_SYSTEM, "code": name,
-                                      "display": RATING_LABELS[name]}],
-                          "text": RATING_LABELS[name]},
-                 "valueInteger": value}
+                {
+                    "code": {
+                        "coding": [
+                            {"system": CODE_SYSTEM, "code": name, "display": RATING_LABELS[name]}
+                        ],
+                        "text": RATING_LABELS[name],
+                    },
+                    "valueInteger": value,
+                }
                 for name, value in checkin.ratings
             ]
     b.add("Observation", "checkin", checkin.id, resource)
 
 
 def _answer_coding(code: str, display: str, value: int) -> dict[str, Any]:
-    return {**_loinc(code, display),
-            "extension": [{"url": loinc_forms.ORDINAL_VALUE, "valueDecimal": value}]}
+    return {
+        **_loinc(code, display),
+        "extension": [{"url": loinc_forms.ORDINAL_VALUE, "valueDecimal": value}],
+    }
 
 
 def _questionnaire(b: _Bundle, code: str) -> str:
     """The Questionnaire a response answers: the LOINC form, with the instrument's wording."""
     instrument = measures.get_instrument(code)
     form = loinc_forms.FORMS[code]
-    options = [{"valueCoding": _answer_coding(la, label, value)}
-               for (la, label), (value, _) in zip(form.answers, instrument.answer_options,
-                                                  strict=True)]
+    options = [
+        {"valueCoding": _answer_coding(la, label, value)}
+        for (la, label), (value, _) in zip(form.answers, instrument.answer_options, strict=True)
+    ]
     items: list[dict[str, Any]] = [
-        {"linkId": form.link_id(item_code), "code": [_loinc(item_code)], "text": text,
-         "type": "choice", "required": True, "answerOption": options}
-        for item_code, text in zip(form.items, instrument.items, strict=True)]
+        {
+            "linkId": form.link_id(item_code),
+            "code": [_loinc(item_code)],
+            "text": text,
+            "type": "choice",
+            "required": True,
+            "answerOption": options,
+        }
+        for item_code, text in zip(form.items, instrument.items, strict=True)
+    ]
     difficulty, wording = loinc_forms.DIFFICULTY_CODE
-    items.append({
-        "linkId": form.link_id(difficulty), "code": [_loinc(difficulty)], "text": wording,
-        "type": "choice", "required": False,
-        "answerOption": [{"valueCoding": _loinc(la, label)}
-                         for la, label in loinc_forms.DIFFICULTY_ANSWERS]})
-    return b.add("Questionnaire", "questionnaire", code, {
-        "text": _narrative([_p(f"{instrument.name}: {instrument.citation}. "
-                               f"{instrument.preamble}", "Questionnaire:")]),
-        "url": form.canonical,
-        "version": form.version,
-        "name": form.name,
-        "title": instrument.name,
-        "derivedFrom": [f"http://loinc.org/q/{form.panel[0]}"],
-        "status": "active",
-        "subjectType": ["Patient"],
-        "code": [_loinc(*form.panel)],
-        "item": items,
-    })
+    items.append(
+        {
+            "linkId": form.link_id(difficulty),
+            "code": [_loinc(difficulty)],
+            "text": wording,
+            "type": "choice",
+            "required": False,
+            "answerOption": [
+                {"valueCoding": _loinc(la, label)} for la, label in loinc_forms.DIFFICULTY_ANSWERS
+            ],
+        }
+    )
+    return b.add(
+        "Questionnaire",
+        "questionnaire",
+        code,
+        {
+            "text": _narrative(
+                [
+                    _p(
+                        f"{instrument.name}: {instrument.citation}. {instrument.preamble}",
+                        "Questionnaire:",
+                    )
+                ]
+            ),
+            "url": form.canonical,
+            "version": form.version,
+            "name": form.name,
+            "title": instrument.name,
+            "derivedFrom": [f"http://loinc.org/q/{form.panel[0]}"],
+            "status": "active",
+            "subjectType": ["Patient"],
+            "code": [_loinc(*form.panel)],
+            "item": items,
+        },
+    )
 
 
 def _measure(b: _Bundle, response: MeasureRecord, subject: dict[str, str]) -> None:
@@ -462,22 +575,36 @@ def _measure(b: _Bundle, response: MeasureRecord, subject: dict[str, str]) -> No
     form = loinc_forms.FORMS[response.instrument]
     withdrawn = response.entered_in_error
     at = _instant(response.administered_at)
-    answered = [(n, item_code, text, value) for n, (item_code, text, value) in enumerate(
-        zip(form.items, instrument.items, response.answers, strict=True))
-        if value is not None]
+    answered = [
+        (n, item_code, text, value)
+        for n, (item_code, text, value) in enumerate(
+            zip(form.items, instrument.items, response.answers, strict=True)
+        )
+        if value is not None
+    ]
     items = [
-        {"linkId": form.link_id(item_code), "text": text,
-         "answer": [{"valueCoding": _answer_coding(*form.answers[value - instrument.min_answer],
-                                                   value)}]}
-        for _, item_code, text, value in answered]
+        {
+            "linkId": form.link_id(item_code),
+            "text": text,
+            "answer": [
+                {"valueCoding": _answer_coding(*form.answers[value - instrument.min_answer], value)}
+            ],
+        }
+        for _, item_code, text, value in answered
+    ]
     difficulty = response.difficulty
     if difficulty is not None:
         code, wording = loinc_forms.DIFFICULTY_CODE
-        items.append({"linkId": form.link_id(code), "text": wording,
-                      "answer": [{"valueCoding": _loinc(
-                          *loinc_forms.DIFFICULTY_ANSWERS[difficulty])}]})
-    status = ("entered-in-error" if withdrawn
-              else "completed" if response.is_complete else "in-progress")
+        items.append(
+            {
+                "linkId": form.link_id(code),
+                "text": wording,
+                "answer": [{"valueCoding": _loinc(*loinc_forms.DIFFICULTY_ANSWERS[difficulty])}],
+            }
+        )
+    status = (
+        "entered-in-error" if withdrawn else "completed" if response.is_complete else "in-progress"
+    )
     questionnaire: dict[str, Any] = {
         "questionnaire": f"{form.canonical}|{form.version}",
         "status": status,
@@ -489,29 +616,35 @@ def _measure(b: _Bundle, response: MeasureRecord, subject: dict[str, str]) -> No
         questionnaire["item"] = items
     answers = b.add("QuestionnaireResponse", "measure", response.id, questionnaire)
     for number, item_code, text, value in answered:
-        observation = _observation(subject, {"coding": [_loinc(item_code)], "text": text}, at,
-                                   withdrawn=withdrawn)
+        observation = _observation(
+            subject, {"coding": [_loinc(item_code)], "text": text}, at, withdrawn=withdrawn
+        )
         if not withdrawn:
             la, label = form.answers[value - instrument.min_answer]
-            observation["valueCodeableConcept"] = {"coding": [_loinc(la, label)],
-                                                   "text": label}
+            observation["valueCodeableConcept"] = {"coding": [_loinc(la, label)], "text": label}
         observation["derivedFrom"] = [_ref(answers)]
         b.add("Observation", f"measure-item-{number + 1}", response.id, observation)
     if difficulty is not None:
         code, wording = loinc_forms.DIFFICULTY_CODE
-        observation = _observation(subject, {"coding": [_loinc(code)], "text": wording}, at,
-                                   withdrawn=withdrawn)
+        observation = _observation(
+            subject, {"coding": [_loinc(code)], "text": wording}, at, withdrawn=withdrawn
+        )
         if not withdrawn:
             la, label = loinc_forms.DIFFICULTY_ANSWERS[difficulty]
-            observation["valueCodeableConcept"] = {"coding": [_loinc(la, label)],
-                                                   "text": label}
+            observation["valueCodeableConcept"] = {"coding": [_loinc(la, label)], "text": label}
         observation["derivedFrom"] = [_ref(answers)]
         b.add("Observation", "measure-difficulty", response.id, observation)
     if response.total is None:
         return  # partial: no total is scored from some of the items
-    total = _observation(subject, {
-        "coding": [_loinc(instrument.loinc_total_code, instrument.loinc_total_display)],
-        "text": f"{instrument.code} total score"}, at, withdrawn=withdrawn)
+    total = _observation(
+        subject,
+        {
+            "coding": [_loinc(instrument.loinc_total_code, instrument.loinc_total_display)],
+            "text": f"{instrument.code} total score",
+        },
+        at,
+        withdrawn=withdrawn,
+    )
     if not withdrawn:
         total["valueInteger"] = response.total
         if response.severity:
@@ -520,8 +653,9 @@ def _measure(b: _Bundle, response: MeasureRecord, subject: dict[str, str]) -> No
     b.add("Observation", "measure", response.id, total)
 
 
-def _gas_review(b: _Bundle, review: GasReview, subject: dict[str, str],
-                goal_urls: dict[int, str]) -> None:
+def _gas_review(
+    b: _Bundle, review: GasReview, subject: dict[str, str], goal_urls: dict[int, str]
+) -> None:
     """One review's GAS: a score Observation per goal rated (PCO IG), and the T-score."""
     day = _day(review.rated_on)
     scores = []
@@ -530,22 +664,45 @@ def _gas_review(b: _Bundle, review: GasReview, subject: dict[str, str],
         if goal is None:
             continue
         observation = _observation(
-            subject, {"coding": [_loinc(*loinc_forms.GAS_SCORE_CODE)],
-                      "text": "Goal Attainment Scaling score"}, day, patient_reported=False)
+            subject,
+            {
+                "coding": [_loinc(*loinc_forms.GAS_SCORE_CODE)],
+                "text": "Goal Attainment Scaling score",
+            },
+            day,
+            patient_reported=False,
+        )
         observation["focus"] = [_ref(goal)]
         observation["valueCodeableConcept"] = {
             "coding": [_loinc(*loinc_forms.GAS_ANSWERS[score])],
-            "text": f"{'+' if score > 0 else ''}{score}"}
-        scores.append(b.add("Observation", f"gas-{goal_id}", review.rated_on.isoformat(),
-                            observation))
+            "text": f"{'+' if score > 0 else ''}{score}",
+        }
+        scores.append(
+            b.add("Observation", f"gas-{goal_id}", review.rated_on.isoformat(), observation)
+        )
     if not scores:
         return
-    t_score = _observation(subject, {
-        "coding": [{"system": CODE_SYSTEM, "code": GAS_T_SCORE_CODE,
-                    "display": "Goal Attainment Scaling T-score"}],
-        "text": "GAS T-score (Kiresuk & Sherman, ρ = 0.3)"}, day, patient_reported=False)
+    t_score = _observation(
+        subject,
+        {
+            "coding": [
+                {
+                    "system": CODE_SYSTEM,
+                    "code": GAS_T_SCORE_CODE,
+                    "display": "Goal Attainment Scaling T-score",
+                }
+            ],
+            "text": "GAS T-score (Kiresuk & Sherman, ρ = 0.3)",
+        },
+        day,
+        patient_reported=False,
+    )
     t_score["focus"] = [_ref(goal_urls[g]) for g, _, _ in review.ratings if g in goal_urls]
-    t_score["valueQuantity"] = {"value": round(review.t_score, 1), "unit": "T-score",
-                                "system": UCUM, "code": "{score}"}
+    t_score["valueQuantity"] = {
+        "value": round(review.t_score, 1),
+        "unit": "T-score",
+        "system": UCUM,
+        "code": "{score}",
+    }
     t_score["derivedFrom"] = [_ref(url) for url in scores]
     b.add("Observation", "gas-t-score", review.rated_on.isoformat(), t_score)

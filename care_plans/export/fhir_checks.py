@@ -29,16 +29,59 @@ SELF_RATINGS_CODE = "self-ratings"
 GAS_T_SCORE_CODE = "gas-t-score"
 
 # The value sets of FHIR R4 (required bindings) for the elements this export fills.
-CARE_PLAN_STATUSES = {"draft", "active", "on-hold", "revoked", "completed",
-                      "entered-in-error", "unknown"}
-GOAL_LIFECYCLE = {"proposed", "planned", "accepted", "active", "on-hold", "completed",
-                  "cancelled", "entered-in-error", "rejected"}
-GOAL_ACHIEVEMENT = {"in-progress", "improving", "worsening", "no-change", "achieved",
-                    "sustaining", "not-achieved", "no-progress", "not-attainable"}
-ENCOUNTER_STATUSES = {"planned", "arrived", "triaged", "in-progress", "onleave", "finished",
-                      "cancelled", "entered-in-error", "unknown"}
-ACTIVITY_STATUSES = {"not-started", "scheduled", "in-progress", "on-hold", "completed",
-                     "cancelled", "stopped", "unknown", "entered-in-error"}
+CARE_PLAN_STATUSES = {
+    "draft",
+    "active",
+    "on-hold",
+    "revoked",
+    "completed",
+    "entered-in-error",
+    "unknown",
+}
+GOAL_LIFECYCLE = {
+    "proposed",
+    "planned",
+    "accepted",
+    "active",
+    "on-hold",
+    "completed",
+    "cancelled",
+    "entered-in-error",
+    "rejected",
+}
+GOAL_ACHIEVEMENT = {
+    "in-progress",
+    "improving",
+    "worsening",
+    "no-change",
+    "achieved",
+    "sustaining",
+    "not-achieved",
+    "no-progress",
+    "not-attainable",
+}
+ENCOUNTER_STATUSES = {
+    "planned",
+    "arrived",
+    "triaged",
+    "in-progress",
+    "onleave",
+    "finished",
+    "cancelled",
+    "entered-in-error",
+    "unknown",
+}
+ACTIVITY_STATUSES = {
+    "not-started",
+    "scheduled",
+    "in-progress",
+    "on-hold",
+    "completed",
+    "cancelled",
+    "stopped",
+    "unknown",
+    "entered-in-error",
+}
 OBSERVATION_STATUSES = {"registered", "preliminary", "final", "amended", "entered-in-error"}
 QUESTIONNAIRE_RESPONSE_STATUSES = {"in-progress", "completed", "entered-in-error"}
 GENDERS = {"male", "female", "other", "unknown"}
@@ -167,15 +210,20 @@ def _observation(r: dict[str, Any]) -> list[str]:
         if code in totals:
             instrument = totals[code]
             total = r.get("valueInteger")
-            if not withdrawn and (not isinstance(total, int) or not (
-                    instrument.min_total <= total <= instrument.max_total)):
-                problems.append(f"{instrument.code} total {total!r} is not a whole number "
-                                f"{instrument.min_total}–{instrument.max_total}")
+            if not withdrawn and (
+                not isinstance(total, int)
+                or not (instrument.min_total <= total <= instrument.max_total)
+            ):
+                problems.append(
+                    f"{instrument.code} total {total!r} is not a whole number "
+                    f"{instrument.min_total}–{instrument.max_total}"
+                )
         elif code in items or code == loinc_forms.DIFFICULTY_CODE[0]:
             allowed = answer_codes if code in items else difficulty_codes
             if not withdrawn and (len(value) != 1 or not value <= allowed):
-                problems.append(f"item {code} answer {sorted(value)} is not a LOINC answer of "
-                                "its form")
+                problems.append(
+                    f"item {code} answer {sorted(value)} is not a LOINC answer of its form"
+                )
         elif code == loinc_forms.GAS_SCORE_CODE[0]:
             if len(value) != 1 or not value <= gas_codes:
                 problems.append(f"GAS score {sorted(value)} is not a GAS answer")
@@ -205,8 +253,14 @@ def _questionnaire_response(r: dict[str, Any]) -> list[str]:
     status = r.get("status")
     if status not in QUESTIONNAIRE_RESPONSE_STATUSES:
         problems.append(f"status {status!r}")
-    form = next((f for f in loinc_forms.FORMS.values()
-                 if r.get("questionnaire") == f"{f.canonical}|{f.version}"), None)
+    form = next(
+        (
+            f
+            for f in loinc_forms.FORMS.values()
+            if r.get("questionnaire") == f"{f.canonical}|{f.version}"
+        ),
+        None,
+    )
     if form is None:
         return [*problems, f"questionnaire {r.get('questionnaire')!r} is not a form shipped"]
     scored = {form.link_id(code) for code in form.items}
@@ -216,8 +270,9 @@ def _questionnaire_response(r: dict[str, Any]) -> list[str]:
     for item in r.get("item", []):
         link = item.get("linkId")
         codes = {a.get("valueCoding", {}).get("code") for a in item.get("answer", [])}
-        allowed = ({la for la, _ in loinc_forms.DIFFICULTY_ANSWERS} if link == difficulty
-                   else answer_codes)
+        allowed = (
+            {la for la, _ in loinc_forms.DIFFICULTY_ANSWERS} if link == difficulty else answer_codes
+        )
         if link not in scored and link != difficulty:
             problems.append(f"linkId {link!r} is not an item of {form.instrument}")
         elif len(codes) != 1 or not codes <= allowed:
@@ -242,6 +297,12 @@ def _patient(r: dict[str, Any]) -> list[str]:
     return problems
 
 
-_CHECKS = {"CarePlan": _care_plan, "Goal": _goal, "Encounter": _encounter,
-           "CareTeam": _care_team, "Observation": _observation,
-           "QuestionnaireResponse": _questionnaire_response, "Patient": _patient}
+_CHECKS = {
+    "CarePlan": _care_plan,
+    "Goal": _goal,
+    "Encounter": _encounter,
+    "CareTeam": _care_team,
+    "Observation": _observation,
+    "QuestionnaireResponse": _questionnaire_response,
+    "Patient": _patient,
+}

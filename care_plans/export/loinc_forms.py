@@ -30,8 +30,11 @@ FREQUENCY_ANSWERS: tuple[tuple[str, str], ...] = (
 )
 
 #: The unscored last question of both forms, and its answers in order 0–3.
-DIFFICULTY_CODE = ("69722-7", "How difficult have these problems made it for you to do your "
-                   "work, take care of things at home, or get along with other people?")
+DIFFICULTY_CODE = (
+    "69722-7",
+    "How difficult have these problems made it for you to do your "
+    "work, take care of things at home, or get along with other people?",
+)
 DIFFICULTY_ANSWERS: tuple[tuple[str, str], ...] = (
     ("LA6572-7", "Not difficult at all"),
     ("LA6573-5", "Somewhat difficult"),
@@ -61,21 +64,37 @@ class LoincForm:
         return f"urn:care-plans:questionnaire:{self.name.lower()}"
 
 
-FORMS: dict[str, LoincForm] = {form.instrument: form for form in (
-    LoincForm(
-        instrument="PHQ-9", panel=("44249-1", "PHQ-9 quick depression assessment panel"),
-        name="PHQ9", version="1",
-        items=("44250-9", "44255-8", "44259-0", "44254-1", "44251-7", "44258-2", "44252-5",
-               "44253-3", "44260-8"),
-        answers=FREQUENCY_ANSWERS,
-    ),
-    LoincForm(
-        instrument="GAD-7", panel=("69737-5", "Generalized anxiety disorder 7 item (GAD-7)"),
-        name="GAD7", version="1",
-        items=("69725-0", "68509-9", "69733-4", "69734-2", "69735-9", "69689-8", "69736-7"),
-        answers=FREQUENCY_ANSWERS,
-    ),
-)}
+FORMS: dict[str, LoincForm] = {
+    form.instrument: form
+    for form in (
+        LoincForm(
+            instrument="PHQ-9",
+            panel=("44249-1", "PHQ-9 quick depression assessment panel"),
+            name="PHQ9",
+            version="1",
+            items=(
+                "44250-9",
+                "44255-8",
+                "44259-0",
+                "44254-1",
+                "44251-7",
+                "44258-2",
+                "44252-5",
+                "44253-3",
+                "44260-8",
+            ),
+            answers=FREQUENCY_ANSWERS,
+        ),
+        LoincForm(
+            instrument="GAD-7",
+            panel=("69737-5", "Generalized anxiety disorder 7 item (GAD-7)"),
+            name="GAD7",
+            version="1",
+            items=("69725-0", "68509-9", "69733-4", "69734-2", "69735-9", "69689-8", "69736-7"),
+            answers=FREQUENCY_ANSWERS,
+        ),
+    )
+}
 
 # --- Goal Attainment Scaling (HL7 Person-Centered Outcomes IG) ---------------------------------
 
@@ -99,13 +118,17 @@ def _check() -> None:
         if form is None:
             raise ValueError(f"{code} has no LOINC form in export/loinc_forms.py")
         if len(form.items) != instrument.item_count:
-            raise ValueError(f"{code}: {len(form.items)} LOINC item codes for "
-                             f"{instrument.item_count} items")
+            raise ValueError(
+                f"{code}: {len(form.items)} LOINC item codes for {instrument.item_count} items"
+            )
         if len(form.answers) != len(instrument.answer_options):
-            raise ValueError(f"{code}: {len(form.answers)} LOINC answers for "
-                             f"{len(instrument.answer_options)} answer options")
+            raise ValueError(
+                f"{code}: {len(form.answers)} LOINC answers for "
+                f"{len(instrument.answer_options)} answer options"
+            )
         if [label for _, label in form.answers] != [
-                label for _, label in instrument.answer_options]:
+            label for _, label in instrument.answer_options
+        ]:
             raise ValueError(f"{code}: LOINC answer wording differs from the instrument's")
     if sorted(GAS_ANSWERS) != list(range(measures.GAS_MIN, measures.GAS_MAX + 1)):
         raise ValueError("GAS answers must cover every level")

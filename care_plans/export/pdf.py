@@ -58,8 +58,13 @@ def _local(data: SummaryData, moment: datetime) -> str:
 def _document(data: SummaryData, generated_at: datetime, what: str) -> Document:
     clinic = f"{data.clinic_name} · " if data.clinic_name else ""
     footer = f"{clinic}{what} · generated {show_time(generated_at.astimezone(data.tz))}"
-    return Document(identity=_identity(data), footer_text=footer, generated_at=generated_at,
-                    title=f"{what}: {data.client.ref}", author=data.clinic_name or "care-plans")
+    return Document(
+        identity=_identity(data),
+        footer_text=footer,
+        generated_at=generated_at,
+        title=f"{what}: {data.client.ref}",
+        author=data.clinic_name or "care-plans",
+    )
 
 
 # --- Charts ---------------------------------------------------------------------------------------
@@ -67,8 +72,7 @@ def _document(data: SummaryData, generated_at: datetime, what: str) -> Document:
 
 def ratings_png(data: SummaryData) -> bytes | None:
     p = data.progress
-    chart = charts.ratings_chart(p.ratings, p.notes, p.events, x_domain=p.x_domain,
-                                 for_print=True)
+    chart = charts.ratings_chart(p.ratings, p.notes, p.events, x_domain=p.x_domain, for_print=True)
     return chart_png(chart) if chart is not None else None
 
 
@@ -79,8 +83,12 @@ def measures_png(data: SummaryData) -> bytes | None:
     for code in measures.INSTRUMENTS:
         baseline = p.baselines.get(code)
         chart = charts.measures_chart(
-            p.measures, code, baseline=baseline.total if baseline else None,
-            baseline_time=baseline.time if baseline else None, x_domain=p.x_domain)
+            p.measures,
+            code,
+            baseline=baseline.total if baseline else None,
+            baseline_time=baseline.time if baseline else None,
+            x_domain=p.x_domain,
+        )
         if chart is not None:
             # Sizing belongs to the stack as a whole; keep the plot as wide as the ratings one.
             chart = chart.copy()
@@ -96,8 +104,11 @@ def measures_png(data: SummaryData) -> bytes | None:
 # --- The session summary -------------------------------------------------------------------------
 
 
-def session_summary_pdf(data: SummaryData, generated_at: datetime,
-                        images: tuple[bytes | None, bytes | None] | None = None) -> bytes:
+def session_summary_pdf(
+    data: SummaryData,
+    generated_at: datetime,
+    images: tuple[bytes | None, bytes | None] | None = None,
+) -> bytes:
     """The session summary of `data`, generated at `generated_at` (an aware datetime).
 
     `images` (ratings PNG, measures PNG) may be given when already rendered; by default they
@@ -106,16 +117,20 @@ def session_summary_pdf(data: SummaryData, generated_at: datetime,
     return print_session_summary(data, generated_at, images).content
 
 
-def print_session_summary(data: SummaryData, generated_at: datetime,
-                          images: tuple[bytes | None, bytes | None] | None = None) -> Printed:
+def print_session_summary(
+    data: SummaryData,
+    generated_at: datetime,
+    images: tuple[bytes | None, bytes | None] | None = None,
+) -> Printed:
     """`session_summary_pdf` with the count of characters no font has."""
     if images is None:
         images = (ratings_png(data), None if data.client_copy else measures_png(data))
     pdf = _document(data, generated_at, "Session summary")
     pdf.add_page()
-    pdf.title_block("Session summary",
-                    "Client copy: measures and clinician-only notes are left out"
-                    if data.client_copy else "")
+    pdf.title_block(
+        "Session summary",
+        "Client copy: measures and clinician-only notes are left out" if data.client_copy else "",
+    )
     rows = [("Client", f"{data.client.full_name} ({data.client.ref})")]
     if data.client.date_of_birth is not None:
         rows.append(("Date of birth", show_day(data.client.date_of_birth)))
@@ -158,31 +173,49 @@ def risk_lines(data: SummaryData) -> list[tuple[str, str]]:
     lines: list[tuple[str, str]] = []
     for answer in risk.open_self_harm:
         partial = "" if answer.completeness == "complete" else f" ({answer.completeness})"
-        lines.append(("B", f"OPEN, not yet followed up: on {_local(data, answer.administered_at)} "
-                           f"the {answer.instrument} self-harm question (\"thoughts that you "
-                           f"would be better off dead or of hurting yourself\") was answered "
-                           f"“{answer.answer_wording}”{partial}."))
+        lines.append(
+            (
+                "B",
+                f"OPEN, not yet followed up: on {_local(data, answer.administered_at)} "
+                f'the {answer.instrument} self-harm question ("thoughts that you '
+                f'would be better off dead or of hurting yourself") was answered '
+                f"“{answer.answer_wording}”{partial}.",
+            )
+        )
     for worse in risk.deteriorations:
-        lines.append(("B", f"Reliable deterioration on the {worse.instrument}: "
-                           f"{worse.baseline_total} at baseline "
-                           f"({show_day(worse.baseline_at.astimezone(data.tz))}) to "
-                           f"{worse.latest_total} "
-                           f"({show_day(worse.latest_at.astimezone(data.tz))})."))
+        lines.append(
+            (
+                "B",
+                f"Reliable deterioration on the {worse.instrument}: "
+                f"{worse.baseline_total} at baseline "
+                f"({show_day(worse.baseline_at.astimezone(data.tz))}) to "
+                f"{worse.latest_total} "
+                f"({show_day(worse.latest_at.astimezone(data.tz))}).",
+            )
+        )
     if risk.no_recent_checkin:
-        last = ("last check-in " + show_day(risk.last_checkin.astimezone(data.tz))
-                if risk.last_checkin is not None else "no check-in since the plan started")
+        last = (
+            "last check-in " + show_day(risk.last_checkin.astimezone(data.tz))
+            if risk.last_checkin is not None
+            else "no check-in since the plan started"
+        )
         lines.append(("B", f"No check-in for 14 days: {last}."))
     if not risk.has_open_alerts:
         lines.append(("B", "No open safety alerts."))
     for answer in risk.followed_up:
         assert answer.followed_up_at is not None
         partial = "" if answer.completeness == "complete" else f" ({answer.completeness})"
-        lines.append(("", f"Followed up: {answer.instrument} self-harm question answered "
-                          f"“{answer.answer_wording}”{partial} on "
-                          f"{_local(data, answer.administered_at)}; followed up by "
-                          f"{answer.followed_up_by or 'a clinician'} on "
-                          f"{_local(data, answer.followed_up_at)}: "
-                          f"“{answer.follow_up_note or ''}”"))
+        lines.append(
+            (
+                "",
+                f"Followed up: {answer.instrument} self-harm question answered "
+                f"“{answer.answer_wording}”{partial} on "
+                f"{_local(data, answer.administered_at)}; followed up by "
+                f"{answer.followed_up_by or 'a clinician'} on "
+                f"{_local(data, answer.followed_up_at)}: "
+                f"“{answer.follow_up_note or ''}”",
+            )
+        )
     return lines
 
 
@@ -243,18 +276,21 @@ def _goals(pdf: Document, data: SummaryData) -> None:
             pdf.paragraph(f"{mark} {step.description}", size=9.5, indent=4)
             pdf.paragraph(f"{state}{helper}", size=8.5, indent=8.5, muted=True)
         for note in reversed(data.client_link.notes_for(goal.id) if data.client_link else ()):
-            pdf.labelled(f"The client's note, {_local(data, note.at)}:", f"“{note.text}”",
-                         size=9.5, indent=4)
+            pdf.labelled(
+                f"The client's note, {_local(data, note.at)}:", f"“{note.text}”", size=9.5, indent=4
+            )
 
 
 def agreement_line(data: SummaryData) -> str:
-    """"Agreed by the client on 2 Dec 2026 (revision 5)", and whether it changed since."""
+    """ "Agreed by the client on 2 Dec 2026 (revision 5)", and whether it changed since."""
     status = data.client_link.status if data.client_link else None
     if status is None or status.agreed_at is None:
         line = "Not yet agreed by the client on their link"
     else:
-        line = (f"Agreed by the client on {show_day(status.agreed_at.astimezone(data.tz))} "
-                f"(revision {status.agreed_revision})")
+        line = (
+            f"Agreed by the client on {show_day(status.agreed_at.astimezone(data.tz))} "
+            f"(revision {status.agreed_revision})"
+        )
         if status.changed_since:
             line += "; changed since the client agreed"
     if status is not None and status.asked_at is not None:
@@ -278,8 +314,10 @@ def _withheld_note(data: SummaryData) -> str:
     n = data.withheld_contacts
     if not n:
         return ""
-    return (f"{n} contact{'s' if n != 1 else ''} without consent to share "
-            f"{'is' if n == 1 else 'are'} not shown.")
+    return (
+        f"{n} contact{'s' if n != 1 else ''} without consent to share "
+        f"{'is' if n == 1 else 'are'} not shown."
+    )
 
 
 def _network(pdf: Document, data: SummaryData) -> None:
@@ -293,8 +331,10 @@ def _network(pdf: Document, data: SummaryData) -> None:
 
 def _crisis(pdf: Document, data: SummaryData) -> None:
     pdf.heading("Crisis plan")
-    pdf.paragraph(data.plan.sections.get("crisis_plan", "") if data.plan else "",
-                  empty="No crisis plan written yet.")
+    pdf.paragraph(
+        data.plan.sections.get("crisis_plan", "") if data.plan else "",
+        empty="No crisis plan written yet.",
+    )
     crisis = data.crisis_contacts
     if crisis:
         pdf.subheading("Crisis contacts")
@@ -306,8 +346,9 @@ def _crisis(pdf: Document, data: SummaryData) -> None:
         pdf.notice("In an emergency", data.crisis_message, size=9.5)
 
 
-def _progress(pdf: Document, data: SummaryData, ratings: bytes | None,
-              measure_chart: bytes | None) -> None:
+def _progress(
+    pdf: Document, data: SummaryData, ratings: bytes | None, measure_chart: bytes | None
+) -> None:
     pdf.heading(f"Progress, {show_day(data.period.since)} to {show_day(data.period.until)}")
     n = data.checkin_count
     pdf.paragraph(f"{n} check-in{'s' if n != 1 else ''} in this period.")
@@ -337,31 +378,54 @@ def _measures(pdf: Document, data: SummaryData, chart: bytes | None) -> None:
     for outcome in data.measure_outcomes:
         if outcome.baseline_at is None or outcome.change is None:
             continue  # measure_summary gives none without a baseline
-        change = (f"{abs(outcome.change)} points {'lower' if outcome.change < 0 else 'higher'}"
-                  if outcome.change else "no change")
+        change = (
+            f"{abs(outcome.change)} points {'lower' if outcome.change < 0 else 'higher'}"
+            if outcome.change
+            else "no change"
+        )
         pdf.paragraph(
             f"{outcome.instrument}: baseline {outcome.baseline_total} on "
             f"{show_day(outcome.baseline_at)}, latest {outcome.latest_total} "
             f"({outcome.severity}) on {show_day(outcome.latest_at)}: {change}, "
-            f"{outcome.recovery_status}.", size=9.5)
+            f"{outcome.recovery_status}.",
+            size=9.5,
+        )
     if data.paired_recovery is not None:
-        pdf.paragraph("PHQ-9 and GAD-7 together (NHS Talking Therapies paired recovery): "
-                      f"{data.paired_recovery}.", size=9.5)
+        pdf.paragraph(
+            "PHQ-9 and GAD-7 together (NHS Talking Therapies paired recovery): "
+            f"{data.paired_recovery}.",
+            size=9.5,
+        )
     pdf.set_font(FONT, "", 8.5)
     pdf.keep_room(20)
-    with pdf.table(col_widths=(33, 17, 12, 28, 24, 30, 36), text_align="LEFT",
-                   line_height=4.4, padding=1) as table:
-        table.row(["When", "Measure", "Total", "Severity", "Change from baseline",
-                   "Reliable change", "Self-harm item"])
+    with pdf.table(
+        col_widths=(33, 17, 12, 28, 24, 30, 36), text_align="LEFT", line_height=4.4, padding=1
+    ) as table:
+        table.row(
+            [
+                "When",
+                "Measure",
+                "Total",
+                "Severity",
+                "Change from baseline",
+                "Reliable change",
+                "Self-harm item",
+            ]
+        )
         for row in data.measure_rows:
             definition = measures.INSTRUMENTS.get(row.instrument)
             risk = definition is not None and definition.risk_item is not None
-            table.row([
-                show_time(row.at), row.instrument, str(row.total), row.severity,
-                "" if row.change is None else f"{row.change:+d}",
-                row.reliable_change or "",
-                ("answered above 0: follow up" if row.risk_flag else "0") if risk else "n/a",
-            ])
+            table.row(
+                [
+                    show_time(row.at),
+                    row.instrument,
+                    str(row.total),
+                    row.severity,
+                    "" if row.change is None else f"{row.change:+d}",
+                    row.reliable_change or "",
+                    ("answered above 0: follow up" if row.risk_flag else "0") if risk else "n/a",
+                ]
+            )
     pdf.ln(2)
 
 
@@ -371,10 +435,19 @@ def _session(pdf: Document, data: SummaryData) -> None:
     if session is None:
         pdf.paragraph("No session recorded yet.", muted=True)
         return
-    record = (f"signed off {_local(data, session.signed_at)}" if session.signed_at
-              else "draft, not signed off yet")
-    pdf.facts([("Date", show_day(session.session_date)), ("Clinician", session.clinician_name),
-               ("Attendance", session.attendance), ("Record", record)])
+    record = (
+        f"signed off {_local(data, session.signed_at)}"
+        if session.signed_at
+        else "draft, not signed off yet"
+    )
+    pdf.facts(
+        [
+            ("Date", show_day(session.session_date)),
+            ("Clinician", session.clinician_name),
+            ("Attendance", session.attendance),
+            ("Record", record),
+        ]
+    )
     pdf.labelled("Summary:", session.summary)
     pdf.labelled("Progress acknowledged:", session.progress_acknowledged)
     pdf.labelled("Changes to the plan:", session.plan_changes)
@@ -384,12 +457,19 @@ def _session(pdf: Document, data: SummaryData) -> None:
     if session.addenda:
         pdf.subheading("Addenda")
         for addendum in session.addenda:
-            pdf.paragraph(f"{addendum.author_name}, {_local(data, addendum.created_at)}",
-                          size=8.5, indent=4, muted=True)
+            pdf.paragraph(
+                f"{addendum.author_name}, {_local(data, addendum.created_at)}",
+                size=8.5,
+                indent=4,
+                muted=True,
+            )
             pdf.paragraph(addendum.text, indent=4)
     if data.client_copy:
-        pdf.paragraph("The clinician's own notes of the session are not part of this copy.",
-                      size=9, muted=True)
+        pdf.paragraph(
+            "The clinician's own notes of the session are not part of this copy.",
+            size=9,
+            muted=True,
+        )
 
 
 # --- The crisis-plan page -----------------------------------------------------------------------
@@ -424,9 +504,11 @@ def _crisis_page(data: SummaryData, generated_at: datetime, size: float) -> Docu
     pdf.add_page()
     pdf.title_block(f"My crisis plan — {data.client.full_name}", size=size + 8)
     sections = data.plan.sections if data.plan else {}
-    for title, name in (("Warning signs to look out for", "warning_signs"),
-                        ("What helps me", "what_helps"),
-                        ("What I will do in a crisis", "crisis_plan")):
+    for title, name in (
+        ("Warning signs to look out for", "warning_signs"),
+        ("What helps me", "what_helps"),
+        ("What I will do in a crisis", "crisis_plan"),
+    ):
         pdf.subheading(title, size=size + 2)
         pdf.paragraph(sections.get(name, ""), size=size, empty="Not written yet.")
     pdf.subheading("Who I can contact", size=size + 2)

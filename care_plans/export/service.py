@@ -50,54 +50,79 @@ def _now(generated_at: datetime | None) -> datetime:
     return generated_at
 
 
-def _record(db: Database, actor: Actor, action: str, client_id: int, content: bytes,
-            detail: dict[str, Any]) -> None:
+def _record(
+    db: Database, actor: Actor, action: str, client_id: int, content: bytes, detail: dict[str, Any]
+) -> None:
     with db.uow() as uow:
         client_for_read(uow.session, actor, client_id)
-        audit.record(uow.session, actor, action, "client", client_id, client_id=client_id,
-                     detail={**detail, "bytes": len(content),
-                             "sha256": hashlib.sha256(content).hexdigest()})
+        audit.record(
+            uow.session,
+            actor,
+            action,
+            "client",
+            client_id,
+            client_id=client_id,
+            detail={**detail, "bytes": len(content), "sha256": hashlib.sha256(content).hexdigest()},
+        )
         uow.commit()
 
 
 Acknowledged = frozenset[tuple[int, str, str]]
 
 
-def record_mentions(record: export_data.RecordData, include_unconsented: bool
-                    ) -> list[Mention]:
+def record_mentions(record: export_data.RecordData, include_unconsented: bool) -> list[Mention]:
     """Where the FHIR bundle's free text names a contact it otherwise leaves out."""
-    texts = (consent.plan_texts(record.plan) + consent.session_texts(record.sessions)
-             + consent.contact_texts(record.contacts))
+    texts = (
+        consent.plan_texts(record.plan)
+        + consent.session_texts(record.sessions)
+        + consent.contact_texts(record.contacts)
+    )
     for checkin in record.checkins:
         if checkin.entered_in_error:
             continue  # a withdrawn check-in goes out without its notes
-        texts += [consent.Text(f"checkin:{checkin.id}:{field}", f"Check-in of "
-                               f"{dates.show_day(checkin.submitted_at.date())} ({label})",
-                               text)
-                  for field, label, text in (("went_well", "went well", checkin.went_well),
-                                             ("was_hard", "was hard", checkin.was_hard))]
-    return consent.find_mentions(texts, consent.withheld_contacts(record.plan,
-                                                                  include_unconsented))
+        texts += [
+            consent.Text(
+                f"checkin:{checkin.id}:{field}",
+                f"Check-in of {dates.show_day(checkin.submitted_at.date())} ({label})",
+                text,
+            )
+            for field, label, text in (
+                ("went_well", "went well", checkin.went_well),
+                ("was_hard", "was hard", checkin.was_hard),
+            )
+        ]
+    return consent.find_mentions(texts, consent.withheld_contacts(record.plan, include_unconsented))
 
 
 def summary_mentions(summary: export_data.SummaryData) -> list[Mention]:
     """Where the summary PDF's free text names a contact it otherwise leaves out."""
     latest = [summary.latest_session] if summary.latest_session is not None else []
-    texts = (consent.plan_texts(summary.plan)
-             + consent.session_texts(latest, with_summary=not summary.client_copy)
-             + consent.contact_texts(summary.contacts)
-             + [consent.Text(f"client_note:{note.at.isoformat()}:{note.kind}",
-                             f"Client's note of {dates.show_day(note.at.date())}",
-                             note.text) for note in summary.notes])
-    return consent.find_mentions(texts, consent.withheld_contacts(
-        summary.plan, summary.include_unconsented))
+    texts = (
+        consent.plan_texts(summary.plan)
+        + consent.session_texts(latest, with_summary=not summary.client_copy)
+        + consent.contact_texts(summary.contacts)
+        + [
+            consent.Text(
+                f"client_note:{note.at.isoformat()}:{note.kind}",
+                f"Client's note of {dates.show_day(note.at.date())}",
+                note.text,
+            )
+            for note in summary.notes
+        ]
+    )
+    return consent.find_mentions(
+        texts, consent.withheld_contacts(summary.plan, summary.include_unconsented)
+    )
 
 
 def _check_mentions(mentions: list[Mention], proceed_with: Acknowledged | None) -> bool:
     """Refuse unless every mention was shown and the clinician chose to proceed; whether
     there were any (for the audit event)."""
-    unacknowledged = [m for m in mentions
-                      if (m.contact_id, m.field, m.matched) not in (proceed_with or frozenset())]
+    unacknowledged = [
+        m
+        for m in mentions
+        if (m.contact_id, m.field, m.matched) not in (proceed_with or frozenset())
+    ]
     if unacknowledged:
         raise UnconsentedMentions(unacknowledged)
     return bool(mentions)
@@ -116,24 +141,50 @@ def fhir_file_name(ref: str) -> str:
     return f"{ref}-fhir-r4.json"
 
 
-def planned_summary(db: Database, actor: Actor, client_id: int, *, settings: Settings,
-                    since: date | None = None, until: date | None = None,
-                    client_copy: bool = False, today: date,
-                    ) -> tuple[dates.Period, str]:
+def planned_summary(
+    db: Database,
+    actor: Actor,
+    client_id: int,
+    *,
+    settings: Settings,
+    since: date | None = None,
+    until: date | None = None,
+    client_copy: bool = False,
+    today: date,
+) -> tuple[dates.Period, str]:
     """The period a summary made now would cover and its file name, without making it (for
     the page to show, and to refuse a file name before anything is generated)."""
-    ref, period = export_data.plan_period(db, actor, client_id, today=today, since=since,
-                                          until=until)
+    ref, period = export_data.plan_period(
+        db, actor, client_id, today=today, since=since, until=until
+    )
     return period, summary_file_name(ref, period, client_copy)
 
 
-def _summary(db: Database, actor: Actor, client_id: int, settings: Settings, at: datetime, *,
-             since: date | None = None, until: date | None = None, client_copy: bool = False,
-             include_unconsented: bool = False) -> export_data.SummaryData:
+def _summary(
+    db: Database,
+    actor: Actor,
+    client_id: int,
+    settings: Settings,
+    at: datetime,
+    *,
+    since: date | None = None,
+    until: date | None = None,
+    client_copy: bool = False,
+    include_unconsented: bool = False,
+) -> export_data.SummaryData:
     return export_data.summary_data(
-        db, actor, client_id, since=since, until=until, include_unconsented=include_unconsented,
-        client_copy=client_copy, tz=settings.tz, today=at.astimezone(settings.tz).date(),
-        clinic_name=settings.clinic_name, crisis_message=settings.crisis_message)
+        db,
+        actor,
+        client_id,
+        since=since,
+        until=until,
+        include_unconsented=include_unconsented,
+        client_copy=client_copy,
+        tz=settings.tz,
+        today=at.astimezone(settings.tz).date(),
+        clinic_name=settings.clinic_name,
+        crisis_message=settings.crisis_message,
+    )
 
 
 def export_pdf(
@@ -155,20 +206,39 @@ def export_pdf(
     Raises UnconsentedMentions, making nothing, when its text names a contact without consent
     to share and `proceed_with` (`consent.keys` of the mentions shown) does not cover it."""
     at = _now(generated_at)
-    summary = _summary(db, actor, client_id, settings, at, since=since, until=until,
-                       client_copy=client_copy, include_unconsented=include_unconsented)
+    summary = _summary(
+        db,
+        actor,
+        client_id,
+        settings,
+        at,
+        since=since,
+        until=until,
+        client_copy=client_copy,
+        include_unconsented=include_unconsented,
+    )
     mentions = summary_mentions(summary)
     proceeded = _check_mentions(mentions, proceed_with)
     printed = pdf.print_session_summary(summary, at)
     content = printed.content
-    _record(db, actor, "export.pdf", client_id, content, {
-        "since": summary.period.since.isoformat(), "until": summary.period.until.isoformat(),
-        "client_copy": client_copy, "include_unconsented": include_unconsented,
-        "replaced_glyphs": printed.replaced_glyphs,
-        **consent.audit_detail(mentions, proceeded),
-    })
-    return ExportFile(summary_file_name(summary.client.ref, summary.period, client_copy), PDF,
-                      content)
+    _record(
+        db,
+        actor,
+        "export.pdf",
+        client_id,
+        content,
+        {
+            "since": summary.period.since.isoformat(),
+            "until": summary.period.until.isoformat(),
+            "client_copy": client_copy,
+            "include_unconsented": include_unconsented,
+            "replaced_glyphs": printed.replaced_glyphs,
+            **consent.audit_detail(mentions, proceeded),
+        },
+    )
+    return ExportFile(
+        summary_file_name(summary.client.ref, summary.period, client_copy), PDF, content
+    )
 
 
 def export_crisis_plan(
@@ -185,13 +255,22 @@ def export_crisis_plan(
     them to keep, and a crisis plan must never lose the number to ring (consent governs
     sharing a contact's details with others: the summary and the FHIR export honour it)."""
     at = _now(generated_at)
-    summary = _summary(db, actor, client_id, settings, at, client_copy=True,
-                       include_unconsented=True)
+    summary = _summary(
+        db, actor, client_id, settings, at, client_copy=True, include_unconsented=True
+    )
     printed = pdf.print_crisis_plan(summary, at)
     content = printed.content
-    _record(db, actor, "export.crisis_pdf", client_id, content,
-            {"crisis_contacts": len(summary.crisis_contacts),
-             "replaced_glyphs": printed.replaced_glyphs})
+    _record(
+        db,
+        actor,
+        "export.crisis_pdf",
+        client_id,
+        content,
+        {
+            "crisis_contacts": len(summary.crisis_contacts),
+            "replaced_glyphs": printed.replaced_glyphs,
+        },
+    )
     return ExportFile(crisis_file_name(summary.client.ref), PDF, content)
 
 
@@ -209,35 +288,62 @@ def export_fhir(
     "export.fhir". Refuses as `export_pdf` does when free text names an unconsented contact.
     """
     at = _now(generated_at)
-    record = export_data.record_data(db, actor, client_id,
-                                     include_unconsented=include_unconsented)
+    record = export_data.record_data(db, actor, client_id, include_unconsented=include_unconsented)
     mentions = record_mentions(record, include_unconsented)
     proceeded = _check_mentions(mentions, proceed_with)
-    bundle = fhir.client_bundle(record, generated_at=at,
-                                clinic_uri=settings.clinic_uri if settings else "")
+    bundle = fhir.client_bundle(
+        record, generated_at=at, clinic_uri=settings.clinic_uri if settings else ""
+    )
     content = (json.dumps(bundle, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-    _record(db, actor, "export.fhir", client_id, content, {
-        "include_unconsented": include_unconsented, "entries": len(bundle["entry"]),
-        **consent.audit_detail(mentions, proceeded)})
+    _record(
+        db,
+        actor,
+        "export.fhir",
+        client_id,
+        content,
+        {
+            "include_unconsented": include_unconsented,
+            "entries": len(bundle["entry"]),
+            **consent.audit_detail(mentions, proceeded),
+        },
+    )
     return ExportFile(fhir_file_name(record.client.ref), JSON, content)
 
 
-def fhir_mentions(db: Database, actor: Actor, client_id: int, *,
-                  include_unconsented: bool = False) -> list[Mention]:
+def fhir_mentions(
+    db: Database, actor: Actor, client_id: int, *, include_unconsented: bool = False
+) -> list[Mention]:
     """What the FHIR export would flag, before it is made (for the page and the CLI)."""
-    return record_mentions(export_data.record_data(db, actor, client_id,
-                                                   include_unconsented=include_unconsented),
-                           include_unconsented)
+    return record_mentions(
+        export_data.record_data(db, actor, client_id, include_unconsented=include_unconsented),
+        include_unconsented,
+    )
 
 
-def pdf_mentions(db: Database, actor: Actor, client_id: int, *, settings: Settings,
-                 since: date | None = None, until: date | None = None,
-                 client_copy: bool = False, include_unconsented: bool = False,
-                 generated_at: datetime | None = None) -> list[Mention]:
+def pdf_mentions(
+    db: Database,
+    actor: Actor,
+    client_id: int,
+    *,
+    settings: Settings,
+    since: date | None = None,
+    until: date | None = None,
+    client_copy: bool = False,
+    include_unconsented: bool = False,
+    generated_at: datetime | None = None,
+) -> list[Mention]:
     """What the summary PDF would flag, before it is made."""
-    summary = _summary(db, actor, client_id, settings, _now(generated_at), since=since,
-                       until=until, client_copy=client_copy,
-                       include_unconsented=include_unconsented)
+    summary = _summary(
+        db,
+        actor,
+        client_id,
+        settings,
+        _now(generated_at),
+        since=since,
+        until=until,
+        client_copy=client_copy,
+        include_unconsented=include_unconsented,
+    )
     return summary_mentions(summary)
 
 
@@ -270,22 +376,31 @@ def export_batch_zip(
     at = _now(generated_at)
     flagged: dict[int, list[Mention]] = {}
     for client_id in ids:
-        found = pdf_mentions(db, actor, client_id, settings=settings, client_copy=client_copy,
-                             generated_at=at)
+        found = pdf_mentions(
+            db, actor, client_id, settings=settings, client_copy=client_copy, generated_at=at
+        )
         if found:
             flagged[client_id] = found
     if flagged and not proceed_despite_mentions:
         with db.uow() as uow:
             refs = sorted(client_for_read(uow.session, actor, cid).ref for cid in flagged)
-        raise UnconsentedMentions([m for found in flagged.values() for m in found],
-                                  prefix=f"Summaries of {', '.join(refs)}: ")
+        raise UnconsentedMentions(
+            [m for found in flagged.values() for m in found],
+            prefix=f"Summaries of {', '.join(refs)}: ",
+        )
     stamp = at.astimezone(settings.tz).timetuple()[:6]
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for done, client_id in enumerate(ids, start=1):
-            exported = export_pdf(db, actor, client_id, settings=settings,
-                                  client_copy=client_copy, generated_at=at,
-                                  proceed_with=consent.keys(flagged.get(client_id, [])))
+            exported = export_pdf(
+                db,
+                actor,
+                client_id,
+                settings=settings,
+                client_copy=client_copy,
+                generated_at=at,
+                proceed_with=consent.keys(flagged.get(client_id, [])),
+            )
             # A fixed entry time: the same data and time give the same zip.
             info = zipfile.ZipInfo(exported.file_name, date_time=stamp)
             info.compress_type = zipfile.ZIP_DEFLATED

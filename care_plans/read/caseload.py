@@ -173,12 +173,20 @@ def caseload_flags(
         if instrument not in FLAGGED_INSTRUMENTS:
             continue
         baseline, latest = baseline_and_latest(timed, plan_start, tz)
-        if baseline is not None and latest is not None and (
-            measures.reliable_change(instrument, baseline[1], latest[1]) == measures.DETERIORATED
+        if (
+            baseline is not None
+            and latest is not None
+            and (
+                measures.reliable_change(instrument, baseline[1], latest[1])
+                == measures.DETERIORATED
+            )
         ):
             raised.add(DETERIORATION)
-    if (plan_status in OPEN_PLAN_STATUSES and next_review_date is not None
-            and next_review_date < today):
+    if (
+        plan_status in OPEN_PLAN_STATUSES
+        and next_review_date is not None
+        and next_review_date < today
+    ):
         raised.add(REVIEW_OVERDUE)
     cutoff = today - CHECKIN_GAP
     if last_checkin is not None:
@@ -190,7 +198,7 @@ def caseload_flags(
 
 
 def mood_trend(daily_moods: Mapping[date, int], today: date) -> str | None:
-    """"up", "down" or "steady": the mean mood of the 7 days up to `today` against the 7 days
+    """ "up", "down" or "steady": the mean mood of the 7 days up to `today` against the 7 days
     before; None when either week has no mood. A change under 1 point is "steady"."""
     recent_start = today - timedelta(days=TREND_WINDOW_DAYS - 1)
     previous_start = recent_start - timedelta(days=TREND_WINDOW_DAYS)
@@ -249,12 +257,16 @@ def _day_column(column: Any, dialect: str, tz: tzinfo, today: date) -> ColumnEle
 def _current_plans() -> Any:
     """Each client's current plan: the active one, else the newest (as services.plans)."""
     ranked = select(
-        CarePlan.client_id, CarePlan.status, CarePlan.start_date, CarePlan.next_review_date,
-        func.row_number().over(
+        CarePlan.client_id,
+        CarePlan.status,
+        CarePlan.start_date,
+        CarePlan.next_review_date,
+        func.row_number()
+        .over(
             partition_by=CarePlan.client_id,
-            order_by=(case((CarePlan.status == PlanStatus.ACTIVE, 0), else_=1),
-                      CarePlan.id.desc()),
-        ).label("nth"),
+            order_by=(case((CarePlan.status == PlanStatus.ACTIVE, 0), else_=1), CarePlan.id.desc()),
+        )
+        .label("nth"),
     ).subquery()
     return select(ranked).where(ranked.c.nth == 1).subquery("current_plan")
 
@@ -266,10 +278,13 @@ def _scope(actor: Actor, clinician: str | None, include_discharged: bool) -> Sel
     if visible is not None:
         stmt = stmt.where(Client.id.in_(visible))
     if clinician:
-        stmt = stmt.where(Client.id.in_(
-            select(ClientAssignment.client_id).join(User, User.id == ClientAssignment.user_id)
-            .where(User.username == clinician.strip().lower())
-        ))
+        stmt = stmt.where(
+            Client.id.in_(
+                select(ClientAssignment.client_id)
+                .join(User, User.id == ClientAssignment.user_id)
+                .where(User.username == clinician.strip().lower())
+            )
+        )
     if not include_discharged:
         stmt = stmt.where(Client.status == ClientStatus.ACTIVE)
     return stmt
@@ -288,14 +303,22 @@ class _Columns:
     plan_start: ColumnElement[Any]
 
 
-def _score(instrument: str, newest_first: bool, since: ColumnElement[Any] | None,
-           *, column: str = "total") -> Any:
+def _score(
+    instrument: str, newest_first: bool, since: ColumnElement[Any] | None, *, column: str = "total"
+) -> Any:
     """The total (or `column`) of a client's newest (or, on or after `since`, first) valid
     response."""
     m, c = aliased(MeasureResponse), aliased(CheckIn)
-    stmt = (select(getattr(m, column)).join(c, c.id == m.checkin_id)
-            .where(m.client_id == Client.id, m.instrument == instrument,
-                   c.entered_in_error.is_(False), m.is_partial.is_(False)))
+    stmt = (
+        select(getattr(m, column))
+        .join(c, c.id == m.checkin_id)
+        .where(
+            m.client_id == Client.id,
+            m.instrument == instrument,
+            c.entered_in_error.is_(False),
+            m.is_partial.is_(False),
+        )
+    )
     if since is not None:
         stmt = stmt.where(m.administered_at >= since)
     order = (m.administered_at.desc(), m.id.desc()) if newest_first else (m.administered_at, m.id)
@@ -305,30 +328,49 @@ def _score(instrument: str, newest_first: bool, since: ColumnElement[Any] | None
 def _columns(dialect: str, tz: tzinfo, today: date) -> _Columns:
     plan = _current_plans()
     c = aliased(CheckIn)
-    last_checkin = (select(func.max(c.submitted_at))
-                    .where(c.client_id == Client.id, c.entered_in_error.is_(False))
-                    .correlate(Client).scalar_subquery())
-    primary = (select(User.username).join(ClientAssignment, ClientAssignment.user_id == User.id)
-               .where(ClientAssignment.client_id == Client.id,
-                      ClientAssignment.is_primary.is_(True))
-               .order_by(ClientAssignment.id).limit(1).correlate(Client).scalar_subquery())
+    last_checkin = (
+        select(func.max(c.submitted_at))
+        .where(c.client_id == Client.id, c.entered_in_error.is_(False))
+        .correlate(Client)
+        .scalar_subquery()
+    )
+    primary = (
+        select(User.username)
+        .join(ClientAssignment, ClientAssignment.user_id == User.id)
+        .where(ClientAssignment.client_id == Client.id, ClientAssignment.is_primary.is_(True))
+        .order_by(ClientAssignment.id)
+        .limit(1)
+        .correlate(Client)
+        .scalar_subquery()
+    )
     plan_start = _utc_midnight(plan.c.start_date, dialect, tz, today)
     latest = {code: _score(code, True, None) for code in FLAGGED_INSTRUMENTS}
     baseline = {code: _score(code, False, plan_start) for code in FLAGGED_INSTRUMENTS}
     m, ci = aliased(MeasureResponse), aliased(CheckIn)
-    self_harm = (select(m.id).join(ci, ci.id == m.checkin_id)
-                 .where(m.client_id == Client.id, m.risk_flag.is_(True),
-                        m.risk_followed_up_at.is_(None), ci.entered_in_error.is_(False))
-                 .correlate(Client).exists())
-    deteriorated = or_(*(
-        latest[code] - baseline[code] >= measures.get_instrument(code).reliable_change_points
-        for code in FLAGGED_INSTRUMENTS))
+    self_harm = (
+        select(m.id)
+        .join(ci, ci.id == m.checkin_id)
+        .where(
+            m.client_id == Client.id,
+            m.risk_flag.is_(True),
+            m.risk_followed_up_at.is_(None),
+            ci.entered_in_error.is_(False),
+        )
+        .correlate(Client)
+        .exists()
+    )
+    deteriorated = or_(
+        *(
+            latest[code] - baseline[code] >= measures.get_instrument(code).reliable_change_points
+            for code in FLAGGED_INSTRUMENTS
+        )
+    )
     cutoff = today - CHECKIN_GAP
     cutoff_moment = datetime.combine(cutoff, time(), tz).astimezone(UTC)
-    overdue = and_(plan.c.status.in_(sorted(OPEN_PLAN_STATUSES)),
-                   plan.c.next_review_date < today)
-    no_recent = or_(last_checkin < cutoff_moment,
-                    and_(last_checkin.is_(None), plan.c.start_date < cutoff))
+    overdue = and_(plan.c.status.in_(sorted(OPEN_PLAN_STATUSES)), plan.c.next_review_date < today)
+    no_recent = or_(
+        last_checkin < cutoff_moment, and_(last_checkin.is_(None), plan.c.start_date < cutoff)
+    )
     active = Client.status != ClientStatus.DISCHARGED
     flags = {
         SELF_HARM: and_(active, self_harm),
@@ -341,12 +383,16 @@ def _columns(dialect: str, tz: tzinfo, today: date) -> _Columns:
 
 
 def _from(cols: _Columns, *columns: Any) -> Select[Any]:
-    return select(*columns).select_from(Client).outerjoin(
-        cols.plan, cols.plan.c.client_id == Client.id)
+    return (
+        select(*columns)
+        .select_from(Client)
+        .outerjoin(cols.plan, cols.plan.c.client_id == Client.id)
+    )
 
 
 def _sort_order(cols: _Columns, sort: str, descending: bool) -> list[Any]:
     """ORDER BY for a sort key; ties always go by ref, ascending (as a stable sort would)."""
+
     def way(column: Any) -> Any:
         return column.desc() if descending else column.asc()
 
@@ -362,30 +408,49 @@ def _sort_order(cols: _Columns, sort: str, descending: bool) -> list[Any]:
     return [*keys, Client.ref.asc()]
 
 
-def _daily_moods(s: Session, ids: Sequence[int], today: date,
-                 dialect: str, tz: tzinfo) -> dict[int, dict[date, int]]:
+def _daily_moods(
+    s: Session, ids: Sequence[int], today: date, dialect: str, tz: tzinfo
+) -> dict[int, dict[date, int]]:
     """The last mood of each day, for the 14 most recent days with one up to `today`."""
     day = _day_column(CheckIn.submitted_at, dialect, tz, today)
     end = datetime.combine(today + timedelta(days=1), time(), tz)
     per_day = (
-        select(CheckIn.client_id, day.label("day"), CheckIn.mood,
-               func.row_number().over(partition_by=(CheckIn.client_id, day),
-                                      order_by=(CheckIn.submitted_at.desc(), CheckIn.id.desc()))
-               .label("nth"))
-        .where(CheckIn.client_id.in_(ids), CheckIn.entered_in_error.is_(False),
-               CheckIn.mood.is_not(None), CheckIn.submitted_at < end)
+        select(
+            CheckIn.client_id,
+            day.label("day"),
+            CheckIn.mood,
+            func.row_number()
+            .over(
+                partition_by=(CheckIn.client_id, day),
+                order_by=(CheckIn.submitted_at.desc(), CheckIn.id.desc()),
+            )
+            .label("nth"),
+        )
+        .where(
+            CheckIn.client_id.in_(ids),
+            CheckIn.entered_in_error.is_(False),
+            CheckIn.mood.is_not(None),
+            CheckIn.submitted_at < end,
+        )
         .subquery()
     )
     daily = (
-        select(per_day.c.client_id, per_day.c.day, per_day.c.mood,
-               func.row_number().over(partition_by=per_day.c.client_id,
-                                      order_by=per_day.c.day.desc()).label("recency"))
-        .where(per_day.c.nth == 1).subquery()
+        select(
+            per_day.c.client_id,
+            per_day.c.day,
+            per_day.c.mood,
+            func.row_number()
+            .over(partition_by=per_day.c.client_id, order_by=per_day.c.day.desc())
+            .label("recency"),
+        )
+        .where(per_day.c.nth == 1)
+        .subquery()
     )
     moods: dict[int, dict[date, int]] = defaultdict(dict)
     for client_id, when, mood in s.execute(
         select(daily.c.client_id, daily.c.day, daily.c.mood)
-        .where(daily.c.recency <= SPARKLINE_DAYS).order_by(daily.c.client_id, daily.c.day)
+        .where(daily.c.recency <= SPARKLINE_DAYS)
+        .order_by(daily.c.client_id, daily.c.day)
     ):
         moods[client_id][when] = mood
     return moods
@@ -414,9 +479,11 @@ def clinician_choices(db: Database, actor: Actor) -> tuple[tuple[str, str], ...]
     the choices of the caseload's clinician filter (a supervisor's; a clinician sees their own
     teams). Admins are refused: they read no clinical records."""
     visible = visible_client_ids(actor)
-    stmt = (select(User.username, User.full_name).join(ClientAssignment,
-                                                       ClientAssignment.user_id == User.id)
-            .distinct())
+    stmt = (
+        select(User.username, User.full_name)
+        .join(ClientAssignment, ClientAssignment.user_id == User.id)
+        .distinct()
+    )
     if visible is not None:
         stmt = stmt.where(ClientAssignment.client_id.in_(visible))
     with db.uow() as uow:
@@ -456,46 +523,73 @@ def caseload_page(
         where: list[Any] = [Client.id.in_(scope)]
         needle = fold(search.strip())
         if needle:
-            matching = [cid for cid, name, ref in s.execute(
-                select(Client.id, Client.full_name, Client.ref).where(Client.id.in_(scope)))
-                if needle in fold(name) or needle in fold(ref)]
+            matching = [
+                cid
+                for cid, name, ref in s.execute(
+                    select(Client.id, Client.full_name, Client.ref).where(Client.id.in_(scope))
+                )
+                if needle in fold(name) or needle in fold(ref)
+            ]
             where = [Client.id.in_(matching)]
         if flag is not None:
             where.append(cols.flags[flag] == 1)
         if sort == "name":
-            named = list(s.execute(_from(cols, Client.id, Client.full_name, Client.ref)
-                                   .where(*where)))
+            named = list(
+                s.execute(_from(cols, Client.id, Client.full_name, Client.ref).where(*where))
+            )
             named.sort(key=lambda r: r.ref)
             named.sort(key=lambda r: (fold(r.full_name), r.ref), reverse=descending)
             total = len(named)
             pages = max(1, math.ceil(total / page_size))
             page = min(page, pages)
-            ids = [r.id for r in named[(page - 1) * page_size: page * page_size]]
+            ids = [r.id for r in named[(page - 1) * page_size : page * page_size]]
             order = {cid: n for n, cid in enumerate(ids)}
-            rows = sorted(s.execute(_page_select(cols).where(Client.id.in_(ids))).all(),
-                          key=lambda r: order[r.id]) if ids else []
+            rows = (
+                sorted(
+                    s.execute(_page_select(cols).where(Client.id.in_(ids))).all(),
+                    key=lambda r: order[r.id],
+                )
+                if ids
+                else []
+            )
         else:
-            stmt = (_page_select(cols, func.count().over().label("total")).where(*where)
-                    .order_by(*_sort_order(cols, sort, descending)))
+            stmt = (
+                _page_select(cols, func.count().over().label("total"))
+                .where(*where)
+                .order_by(*_sort_order(cols, sort, descending))
+            )
             rows = list(s.execute(stmt.limit(page_size).offset((page - 1) * page_size)))
             if not rows and page > 1:  # beyond the last page: count, then show the last one
-                total = s.scalar(select(func.count()).select_from(
-                    _from(cols, Client.id).where(*where).subquery())) or 0
+                total = (
+                    s.scalar(
+                        select(func.count()).select_from(
+                            _from(cols, Client.id).where(*where).subquery()
+                        )
+                    )
+                    or 0
+                )
                 page = max(1, math.ceil(total / page_size))
                 rows = list(s.execute(stmt.limit(page_size).offset((page - 1) * page_size)))
             total = rows[0].total if rows else 0
             pages = max(1, math.ceil(total / page_size))
         ids = [r.id for r in rows]
         moods = _daily_moods(s, ids, today, dialect, tz) if ids else {}
-    return CaseloadPage(tuple(_row(r, moods.get(r.id, {}), today) for r in rows),
-                        total, page, pages)
+    return CaseloadPage(
+        tuple(_row(r, moods.get(r.id, {}), today) for r in rows), total, page, pages
+    )
 
 
 def _page_select(cols: _Columns, *extra: Any) -> Select[Any]:
     return _from(
-        cols, Client.id, Client.ref, Client.full_name, Client.status,
-        cols.primary_clinician.label("primary_clinician"), cols.plan.c.status.label("plan_status"),
-        cols.plan.c.next_review_date, cols.last_checkin.label("last_checkin"),
+        cols,
+        Client.id,
+        Client.ref,
+        Client.full_name,
+        Client.status,
+        cols.primary_clinician.label("primary_clinician"),
+        cols.plan.c.status.label("plan_status"),
+        cols.plan.c.next_review_date,
+        cols.last_checkin.label("last_checkin"),
         *(cols.latest[code].label(f"latest_{n}") for n, code in enumerate(FLAGGED_INSTRUMENTS)),
         *(cols.flags[code].label(f"flag_{n}") for n, code in enumerate(FLAGS)),
         *_paired_columns(cols),
@@ -509,10 +603,12 @@ def _paired_columns(cols: _Columns) -> list[Any]:
     plan_start = cols.plan_start
     out: list[Any] = []
     for n, code in enumerate(measures.PAIRED_CASENESS_INSTRUMENTS):
-        out += [cols.baseline[code].label(f"paired_baseline_{n}"),
-                _score(code, False, plan_start, column="id").label(f"paired_baseline_id_{n}"),
-                _score(code, True, None, column="id").label(f"paired_latest_id_{n}"),
-                cols.latest[code].label(f"paired_latest_{n}")]
+        out += [
+            cols.baseline[code].label(f"paired_baseline_{n}"),
+            _score(code, False, plan_start, column="id").label(f"paired_baseline_id_{n}"),
+            _score(code, True, None, column="id").label(f"paired_latest_id_{n}"),
+            cols.latest[code].label(f"paired_latest_{n}"),
+        ]
     return out
 
 
@@ -542,9 +638,14 @@ def _row(r: Any, moods: Mapping[date, int], today: date) -> CaseloadRow:
     recent = tuple(moods[d] for d in sorted(moods))
     plan_status = r.plan_status.value if r.plan_status is not None else None
     return CaseloadRow(
-        client_id=r.id, ref=r.ref, name=r.full_name, status=r.status.value,
-        primary_clinician=r.primary_clinician, last_checkin=_aware(r.last_checkin),
-        latest_mood=recent[-1] if recent else None, mood_trend=mood_trend(moods, today),
+        client_id=r.id,
+        ref=r.ref,
+        name=r.full_name,
+        status=r.status.value,
+        primary_clinician=r.primary_clinician,
+        last_checkin=_aware(r.last_checkin),
+        latest_mood=recent[-1] if recent else None,
+        mood_trend=mood_trend(moods, today),
         mood_recent=recent,
         latest_phq9=phq9,
         phq9_severity=measures.severity(measures.PHQ_9.code, phq9) if phq9 is not None else None,
@@ -564,13 +665,25 @@ def risk_alerts(db: Database, actor: Actor, *, today: date) -> list[RiskAlert]:
     del today
     m = MeasureResponse
     stmt = (
-        select(m.id, m.client_id, Client.ref, Client.full_name, m.administered_at, m.instrument,
-               m.answers, m.total, m.is_partial)
+        select(
+            m.id,
+            m.client_id,
+            Client.ref,
+            Client.full_name,
+            m.administered_at,
+            m.instrument,
+            m.answers,
+            m.total,
+            m.is_partial,
+        )
         .join(CheckIn, CheckIn.id == m.checkin_id)
         .join(Client, Client.id == m.client_id)
-        .where(m.risk_flag.is_(True), m.risk_followed_up_at.is_(None),
-               CheckIn.entered_in_error.is_(False),
-               m.client_id.in_(_scope(actor, None, include_discharged=False)))
+        .where(
+            m.risk_flag.is_(True),
+            m.risk_followed_up_at.is_(None),
+            CheckIn.entered_in_error.is_(False),
+            m.client_id.in_(_scope(actor, None, include_discharged=False)),
+        )
         .order_by(m.administered_at.desc(), m.id.desc())
     )
     with db.uow() as uow:
@@ -580,8 +693,16 @@ def risk_alerts(db: Database, actor: Actor, *, today: date) -> list[RiskAlert]:
         risk_item = measures.get_instrument(r.instrument).risk_item
         answer = int(r.answers[risk_item]) if risk_item is not None else 0
         unanswered = [n for n, a in enumerate(r.answers, start=1) if a is None]
-        alerts.append(RiskAlert(r.id, r.client_id, r.ref, r.full_name, r.administered_at,
-                                answer, r.total,
-                                measures.describe_unanswered(unanswered) if r.is_partial
-                                else "complete"))
+        alerts.append(
+            RiskAlert(
+                r.id,
+                r.client_id,
+                r.ref,
+                r.full_name,
+                r.administered_at,
+                answer,
+                r.total,
+                measures.describe_unanswered(unanswered) if r.is_partial else "complete",
+            )
+        )
     return alerts

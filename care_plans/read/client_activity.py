@@ -90,33 +90,55 @@ class ClientActivity:
 def _status(s: Session, plan_id: int | None) -> AgreementStatus:
     if plan_id is None:
         return AgreementStatus(None, None, None, None, "", False, None)
-    current = s.scalar(select(PlanRevision.number).where(PlanRevision.plan_id == plan_id)
-                       .order_by(PlanRevision.number.desc()).limit(1))
-    agreement = s.scalar(select(PlanAgreement).where(PlanAgreement.plan_id == plan_id)
-                         .order_by(PlanAgreement.agreed_at.desc(), PlanAgreement.id.desc())
-                         .limit(1))
-    asked = select(PlanAgreementRequest.requested_at).where(
-        PlanAgreementRequest.plan_id == plan_id)
+    current = s.scalar(
+        select(PlanRevision.number)
+        .where(PlanRevision.plan_id == plan_id)
+        .order_by(PlanRevision.number.desc())
+        .limit(1)
+    )
+    agreement = s.scalar(
+        select(PlanAgreement)
+        .where(PlanAgreement.plan_id == plan_id)
+        .order_by(PlanAgreement.agreed_at.desc(), PlanAgreement.id.desc())
+        .limit(1)
+    )
+    asked = select(PlanAgreementRequest.requested_at).where(PlanAgreementRequest.plan_id == plan_id)
     if agreement is not None:
         asked = asked.where(PlanAgreementRequest.requested_at > agreement.agreed_at)
     asked_at = s.scalar(asked.order_by(PlanAgreementRequest.requested_at.desc()).limit(1))
     changed = False
     if agreement is not None:
-        changed = s.scalar(select(PlanRevision.id).where(
-            PlanRevision.plan_id == plan_id,
-            PlanRevision.number > agreement.revision_number,
-            PlanRevision.created_by_name != CLIENT_NAME).limit(1)) is not None
+        changed = (
+            s.scalar(
+                select(PlanRevision.id)
+                .where(
+                    PlanRevision.plan_id == plan_id,
+                    PlanRevision.number > agreement.revision_number,
+                    PlanRevision.created_by_name != CLIENT_NAME,
+                )
+                .limit(1)
+            )
+            is not None
+        )
     return AgreementStatus(
-        plan_id=plan_id, current_revision=current,
+        plan_id=plan_id,
+        current_revision=current,
         agreed_revision=agreement.revision_number if agreement else None,
         agreed_at=agreement.agreed_at if agreement else None,
-        typed_name=agreement.typed_name if agreement else "", changed_since=changed,
-        asked_at=asked_at)
+        typed_name=agreement.typed_name if agreement else "",
+        changed_since=changed,
+        asked_at=asked_at,
+    )
 
 
-def client_activity(db: Database, actor: Actor, client_id: int, *,
-                    since: datetime | None = None,
-                    until: datetime | None = None) -> ClientActivity:
+def client_activity(
+    db: Database,
+    actor: Actor,
+    client_id: int,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> ClientActivity:
     """The client's current plan's agreement state and what they did on their link."""
     with db.uow() as uow:
         s = uow.session
@@ -135,33 +157,73 @@ def client_activity(db: Database, actor: Actor, client_id: int, *,
             return where
 
         for tick, step, goal in s.execute(
-            select(ClientStepTick, Step, Goal).join(Step, Step.id == ClientStepTick.step_id)
+            select(ClientStepTick, Step, Goal)
+            .join(Step, Step.id == ClientStepTick.step_id)
             .join(Goal, Goal.id == Step.goal_id)
             .where(ClientStepTick.client_id == client_id, *bounded(ClientStepTick.at))
         ).all():
-            actions.append(ClientAction(tick.at, TICKED if tick.done else UNTICKED, goal.id,
-                                        goal.description, step.id, step.description, "",
-                                        tick.revision_number))
+            actions.append(
+                ClientAction(
+                    tick.at,
+                    TICKED if tick.done else UNTICKED,
+                    goal.id,
+                    goal.description,
+                    step.id,
+                    step.description,
+                    "",
+                    tick.revision_number,
+                )
+            )
         for note, goal in s.execute(
-            select(ClientGoalNote, Goal).join(Goal, Goal.id == ClientGoalNote.goal_id)
+            select(ClientGoalNote, Goal)
+            .join(Goal, Goal.id == ClientGoalNote.goal_id)
             .where(ClientGoalNote.client_id == client_id, *bounded(ClientGoalNote.created_at))
         ).all():
-            actions.append(ClientAction(note.created_at, NOTE, goal.id, goal.description, None,
-                                        "", note.text, None))
-        for agreement in s.scalars(select(PlanAgreement).where(
-                PlanAgreement.client_id == client_id, *bounded(PlanAgreement.agreed_at))):
-            actions.append(ClientAction(agreement.agreed_at, AGREED, 0, "", None, "",
-                                        agreement.typed_name, agreement.revision_number))
+            actions.append(
+                ClientAction(
+                    note.created_at, NOTE, goal.id, goal.description, None, "", note.text, None
+                )
+            )
+        for agreement in s.scalars(
+            select(PlanAgreement).where(
+                PlanAgreement.client_id == client_id, *bounded(PlanAgreement.agreed_at)
+            )
+        ):
+            actions.append(
+                ClientAction(
+                    agreement.agreed_at,
+                    AGREED,
+                    0,
+                    "",
+                    None,
+                    "",
+                    agreement.typed_name,
+                    agreement.revision_number,
+                )
+            )
         ticked: dict[int, datetime] = {}
         hidden: frozenset[str] = frozenset()
         if plan_id is not None:
-            ticked = {step_id: at for step_id, at in s.execute(
-                select(Step.id, Step.done_by_client_at).join(Goal, Goal.id == Step.goal_id)
-                .where(Goal.plan_id == plan_id, Step.done_on.is_not(None),
-                       Step.done_by_client_at.is_not(None)))
-                if at is not None}  # always, by the query: narrows the type
-            hidden = frozenset(s.scalars(select(PlanSectionSharing.section).where(
-                PlanSectionSharing.plan_id == plan_id,
-                PlanSectionSharing.shown_to_client.is_(False))))
+            ticked = {
+                step_id: at
+                for step_id, at in s.execute(
+                    select(Step.id, Step.done_by_client_at)
+                    .join(Goal, Goal.id == Step.goal_id)
+                    .where(
+                        Goal.plan_id == plan_id,
+                        Step.done_on.is_not(None),
+                        Step.done_by_client_at.is_not(None),
+                    )
+                )
+                if at is not None
+            }  # always, by the query: narrows the type
+            hidden = frozenset(
+                s.scalars(
+                    select(PlanSectionSharing.section).where(
+                        PlanSectionSharing.plan_id == plan_id,
+                        PlanSectionSharing.shown_to_client.is_(False),
+                    )
+                )
+            )
     actions.sort(key=lambda a: a.at, reverse=True)
     return ClientActivity(status, tuple(actions), ticked, hidden)

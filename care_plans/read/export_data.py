@@ -46,7 +46,6 @@ from care_plans.read.progress import MeasureSummary
 WITHHELD_HELPER = "a contact not named here (no consent to share)"
 
 
-
 @dataclass(frozen=True)
 class ClientFacts:
     id: int
@@ -142,7 +141,6 @@ class CheckinRecord:
     entered_in_error: bool = False
 
 
-
 @dataclass(frozen=True)
 class MeasureRecord:
     id: int
@@ -192,20 +190,29 @@ class RecordData:
 # --- Small shared rules ---------------------------------------------------------------------------
 
 
-def shared_contacts(plan: PlanView | None, contacts: Sequence[ContactView],
-                    include_unconsented: bool) -> tuple[tuple[ContactView, ...],
-                                                        PlanView | None, int]:
+def shared_contacts(
+    plan: PlanView | None, contacts: Sequence[ContactView], include_unconsented: bool
+) -> tuple[tuple[ContactView, ...], PlanView | None, int]:
     """The contacts that may be shown, the plan with withheld helpers' names replaced, and how
     many contacts were withheld."""
     shown = tuple(c for c in contacts if include_unconsented or c.consent_to_share)
     withheld = {c.id for c in contacts} - {c.id for c in shown}
     if plan is not None and withheld:
-        plan = replace(plan, goals=tuple(
-            replace(goal, steps=tuple(
-                replace(step, helper_name=WITHHELD_HELPER)
-                if step.helper_contact_id in withheld else step
-                for step in goal.steps))
-            for goal in plan.goals))
+        plan = replace(
+            plan,
+            goals=tuple(
+                replace(
+                    goal,
+                    steps=tuple(
+                        replace(step, helper_name=WITHHELD_HELPER)
+                        if step.helper_contact_id in withheld
+                        else step
+                        for step in goal.steps
+                    ),
+                )
+                for goal in plan.goals
+            ),
+        )
     return shown, plan, len(withheld)
 
 
@@ -220,8 +227,13 @@ def default_period(session_dates: Sequence[date], plan_start: date | None, until
     return Period(days[0] if days else until, until, PLAN_START)
 
 
-def _period(all_sessions: Sequence[read_sessions.SessionView], plan_start: date | None,
-            since: date | None, until: date | None, today: date) -> Period:
+def _period(
+    all_sessions: Sequence[read_sessions.SessionView],
+    plan_start: date | None,
+    since: date | None,
+    until: date | None,
+    today: date,
+) -> Period:
     end = until or today
     attended = [s.session_date for s in all_sessions if s.attendance == Attendance.ATTENDED.value]
     period = default_period(attended, plan_start, end)
@@ -233,11 +245,18 @@ def _period(all_sessions: Sequence[read_sessions.SessionView], plan_start: date 
 
 
 def _client_facts(client: Client) -> ClientFacts:
-    return ClientFacts(client.id, client.ref, client.full_name, client.date_of_birth,
-                       client.status.value, client.given_name or "", client.family_name or "",
-                       getattr(client.administrative_gender, "value",
-                               client.administrative_gender) or "unknown",
-                       client.national_id_kind, client.national_id)
+    return ClientFacts(
+        client.id,
+        client.ref,
+        client.full_name,
+        client.date_of_birth,
+        client.status.value,
+        client.given_name or "",
+        client.family_name or "",
+        getattr(client.administrative_gender, "value", client.administrative_gender) or "unknown",
+        client.national_id_kind,
+        client.national_id,
+    )
 
 
 def _clinicians(s: Session, client_id: int) -> tuple[Clinician, ...]:
@@ -264,16 +283,24 @@ def _utc_start(day: date, tz: tzinfo) -> datetime:
 # --- The session summary -------------------------------------------------------------------------
 
 
-def plan_period(db: Database, actor: Actor, client_id: int, *, today: date,
-                since: date | None = None, until: date | None = None) -> tuple[str, Period]:
+def plan_period(
+    db: Database,
+    actor: Actor,
+    client_id: int,
+    *,
+    today: date,
+    since: date | None = None,
+    until: date | None = None,
+) -> tuple[str, Period]:
     """The client's ref and the period a summary made `today` covers (for the page to show
     before exporting)."""
     with db.uow() as uow:
         ref = client_for_read(uow.session, actor, client_id).ref
         plan = current_plan(uow.session, client_id)
         plan_start = plan.start_date if plan is not None else None
-    return ref, _period(read_sessions.list_sessions(db, actor, client_id), plan_start, since, until,
-                        today)
+    return ref, _period(
+        read_sessions.list_sessions(db, actor, client_id), plan_start, since, until, today
+    )
 
 
 def summary_data(
@@ -302,44 +329,74 @@ def summary_data(
     plan = _plan(db, actor, client_id)
     all_sessions = read_sessions.list_sessions(db, actor, client_id)
     period = _period(all_sessions, plan.start_date if plan else None, since, until, today)
-    contacts, plan, withheld = shared_contacts(plan, plan.contacts if plan else (),
-                                               include_unconsented)
-    data = progress.progress_data(db, actor, client_id, since=period.since, until=period.until,
-                                  tz=tz, today=today)
+    contacts, plan, withheld = shared_contacts(
+        plan, plan.contacts if plan else (), include_unconsented
+    )
+    data = progress.progress_data(
+        db, actor, client_id, since=period.since, until=period.until, tz=tz, today=today
+    )
     with db.uow() as uow:
-        checkin_count = uow.session.scalar(
-            select(func.count(CheckIn.id)).where(
-                CheckIn.client_id == client_id, CheckIn.entered_in_error.is_(False),
-                CheckIn.submitted_at >= _utc_start(period.since, tz),
-                CheckIn.submitted_at < _utc_start(period.until + timedelta(days=1), tz))
-        ) or 0
+        checkin_count = (
+            uow.session.scalar(
+                select(func.count(CheckIn.id)).where(
+                    CheckIn.client_id == client_id,
+                    CheckIn.entered_in_error.is_(False),
+                    CheckIn.submitted_at >= _utc_start(period.since, tz),
+                    CheckIn.submitted_at < _utc_start(period.until + timedelta(days=1), tz),
+                )
+            )
+            or 0
+        )
 
     latest = next((r for r in all_sessions if r.session_date <= period.until), None)
-    risk = None if client_copy else safety.safety_summary(db, actor, client_id, today=today,
-                                                           tz=tz)
+    risk = None if client_copy else safety.safety_summary(db, actor, client_id, today=today, tz=tz)
     on_link = client_activity.client_activity(
-        db, actor, client_id, since=_utc_start(period.since, tz),
-        until=_utc_start(period.until + timedelta(days=1), tz))
+        db,
+        actor,
+        client_id,
+        since=_utc_start(period.since, tz),
+        until=_utc_start(period.until + timedelta(days=1), tz),
+    )
     if client_copy:
         data = replace(data, measures=data.measures.iloc[0:0], baselines={})
         if latest is not None:
             latest = replace(latest, summary="", addenda=())
     primary = next((c for c in team if c.is_primary), team[0] if team else None)
-    clinician = (latest.clinician_name if latest is not None
-                 else primary.full_name if primary else actor.full_name or actor.username)
+    clinician = (
+        latest.clinician_name
+        if latest is not None
+        else primary.full_name
+        if primary
+        else actor.full_name or actor.username
+    )
     return SummaryData(
-        client=client, clinic_name=clinic_name, clinician_name=clinician,
-        prepared_by=actor.full_name or actor.username, tz=tz, period=period,
-        plan=plan, contacts=contacts, withheld_contacts=withheld,
-        include_unconsented=include_unconsented, client_copy=client_copy,
-        crisis_message=crisis_message, checkin_count=checkin_count, progress=data,
-        measure_rows=_measure_rows(data), measure_outcomes=tuple(
-            summary for code in measures.INSTRUMENTS
-            if (summary := progress.measure_summary(data, code)) is not None),
-        notes=tuple(ClientNote(pd.Timestamp(row.time).to_pydatetime(), str(row.kind),
-                               str(row.text))
-                    for row in _rows(data.notes.sort_values("time", kind="stable"))),
-        latest_session=latest, safety=risk, client_link=on_link,
+        client=client,
+        clinic_name=clinic_name,
+        clinician_name=clinician,
+        prepared_by=actor.full_name or actor.username,
+        tz=tz,
+        period=period,
+        plan=plan,
+        contacts=contacts,
+        withheld_contacts=withheld,
+        include_unconsented=include_unconsented,
+        client_copy=client_copy,
+        crisis_message=crisis_message,
+        checkin_count=checkin_count,
+        progress=data,
+        measure_rows=_measure_rows(data),
+        measure_outcomes=tuple(
+            summary
+            for code in measures.INSTRUMENTS
+            if (summary := progress.measure_summary(data, code)) is not None
+        ),
+        notes=tuple(
+            ClientNote(pd.Timestamp(row.time).to_pydatetime(), str(row.kind), str(row.text))
+            for row in _rows(data.notes.sort_values("time", kind="stable"))
+        ),
+        latest_session=latest,
+        safety=risk,
+        client_link=on_link,
         paired_recovery=None if client_copy else _paired_recovery(data),
     )
 
@@ -368,21 +425,28 @@ def _measure_rows(data: progress.ProgressData) -> tuple[MeasureRow, ...]:
         baseline = data.baselines.get(instrument)
         total = int(row.total)
         change = total - baseline.total if baseline is not None else None
-        rows.append(MeasureRow(
-            instrument=instrument, at=pd.Timestamp(row.time).to_pydatetime(), total=total,
-            severity=str(row.severity), change=change,
-            reliable_change=measures.reliable_change(instrument, baseline.total, total)
-            if baseline is not None else None,
-            risk_flag=bool(row.risk_flag),
-        ))
+        rows.append(
+            MeasureRow(
+                instrument=instrument,
+                at=pd.Timestamp(row.time).to_pydatetime(),
+                total=total,
+                severity=str(row.severity),
+                change=change,
+                reliable_change=measures.reliable_change(instrument, baseline.total, total)
+                if baseline is not None
+                else None,
+                risk_flag=bool(row.risk_flag),
+            )
+        )
     return tuple(rows)
 
 
 # --- The whole record (FHIR) ---------------------------------------------------------------------
 
 
-def record_data(db: Database, actor: Actor, client_id: int, *,
-                include_unconsented: bool = False) -> RecordData:
+def record_data(
+    db: Database, actor: Actor, client_id: int, *, include_unconsented: bool = False
+) -> RecordData:
     """The client's whole record: plan, network, sessions, check-ins and every measure.
     Check-ins entered in error (and their measures) are included, marked so: the export says
     they were withdrawn rather than leaving them out."""
@@ -392,9 +456,15 @@ def record_data(db: Database, actor: Actor, client_id: int, *,
         client = _client_facts(client_for_read(s, actor, client_id))
         team = _clinicians(s, client_id)
         checkin_rows = s.execute(
-            select(CheckIn.id, CheckIn.submitted_at, CheckIn.source,
-                   *(getattr(CheckIn, r) for r in RATINGS), CheckIn.went_well, CheckIn.was_hard,
-                   CheckIn.entered_in_error)
+            select(
+                CheckIn.id,
+                CheckIn.submitted_at,
+                CheckIn.source,
+                *(getattr(CheckIn, r) for r in RATINGS),
+                CheckIn.went_well,
+                CheckIn.was_hard,
+                CheckIn.entered_in_error,
+            )
             .where(CheckIn.client_id == client_id)
             .order_by(CheckIn.submitted_at, CheckIn.id)
         ).all()
@@ -406,13 +476,20 @@ def record_data(db: Database, actor: Actor, client_id: int, *,
         ).all()
         records = tuple(_measure(row, bool(withdrawn)) for row, withdrawn in measure_rows)
     plan = _plan(db, actor, client_id)
-    contacts, plan, withheld = shared_contacts(plan, plan.contacts if plan else (),
-                                               include_unconsented)
+    contacts, plan, withheld = shared_contacts(
+        plan, plan.contacts if plan else (), include_unconsented
+    )
     return RecordData(
-        client=client, clinicians=team, plan=plan, contacts=contacts, withheld_contacts=withheld,
+        client=client,
+        clinicians=team,
+        plan=plan,
+        contacts=contacts,
+        withheld_contacts=withheld,
         sessions=tuple(reversed(read_sessions.list_sessions(db, actor, client_id))),
         checkins=tuple(_checkin(row) for row in checkin_rows),
-        measures=records, installation_id=install, gas_reviews=gas_reviews(plan),
+        measures=records,
+        installation_id=install,
+        gas_reviews=gas_reviews(plan),
     )
 
 
@@ -424,9 +501,13 @@ def gas_reviews(plan: PlanView | None) -> tuple[GasReview, ...]:
         for rating in goal.gas_ratings:
             by_day.setdefault(rating.rated_on, []).append((goal.id, rating.score, rating.weight))
     return tuple(
-        GasReview(day, tuple(rows), measures.gas_t_score([r[1] for r in rows],
-                                                         [float(r[2]) for r in rows]))
-        for day, rows in sorted(by_day.items()))
+        GasReview(
+            day,
+            tuple(rows),
+            measures.gas_t_score([r[1] for r in rows], [float(r[2]) for r in rows]),
+        )
+        for day, rows in sorted(by_day.items())
+    )
 
 
 def _item_answers(raw: Any, count: int) -> tuple[int | None, ...]:
@@ -446,19 +527,28 @@ def _measure(row: MeasureResponse, withdrawn: bool) -> MeasureRecord:
     partial = row.is_partial or None in answers
     difficulty = row.difficulty
     return MeasureRecord(
-        id=row.id, checkin_id=row.checkin_id, instrument=row.instrument,
-        administered_at=row.administered_at, answers=answers,
+        id=row.id,
+        checkin_id=row.checkin_id,
+        instrument=row.instrument,
+        administered_at=row.administered_at,
+        answers=answers,
         total=None if partial or row.total is None else int(row.total),
-        severity=row.severity or "", difficulty=None if difficulty is None else int(difficulty),
-        entered_in_error=withdrawn)
+        severity=row.severity or "",
+        difficulty=None if difficulty is None else int(difficulty),
+        entered_in_error=withdrawn,
+    )
 
 
 def _checkin(row: Any) -> CheckinRecord:
-    values = row[3:3 + len(RATINGS)]
+    values = row[3 : 3 + len(RATINGS)]
     return CheckinRecord(
-        id=row.id, submitted_at=row.submitted_at, source=row.source.value,
-        ratings=tuple((name, int(v)) for name, v in zip(RATINGS, values, strict=True)
-                      if v is not None),
-        went_well=(row.went_well or "").strip(), was_hard=(row.was_hard or "").strip(),
+        id=row.id,
+        submitted_at=row.submitted_at,
+        source=row.source.value,
+        ratings=tuple(
+            (name, int(v)) for name, v in zip(RATINGS, values, strict=True) if v is not None
+        ),
+        went_well=(row.went_well or "").strip(),
+        was_hard=(row.was_hard or "").strip(),
         entered_in_error=bool(row.entered_in_error),
     )

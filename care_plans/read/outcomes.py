@@ -72,11 +72,31 @@ from care_plans.models import (
 )
 
 __all__ = [
-    "ALL", "FEWER_THAN", "FOLLOW_UP_DAYS", "INSTRUMENTS", "PAIRED", "SUPPRESS_BELOW",
-    "ClientConcern", "Completeness", "InstrumentOutcome", "OutcomeCounts", "PairedOutcome",
-    "ServiceOutcomes", "TimedScore", "complete_response", "counts_csv", "definitions_text",
-    "follow_up_overdue", "has_recent_follow_up", "instrument_outcome", "measures_due",
-    "paired_outcome", "service_outcomes", "shown_count", "shown_rate", "tally",
+    "ALL",
+    "FEWER_THAN",
+    "FOLLOW_UP_DAYS",
+    "INSTRUMENTS",
+    "PAIRED",
+    "SUPPRESS_BELOW",
+    "ClientConcern",
+    "Completeness",
+    "InstrumentOutcome",
+    "OutcomeCounts",
+    "PairedOutcome",
+    "ServiceOutcomes",
+    "TimedScore",
+    "complete_response",
+    "counts_csv",
+    "definitions_text",
+    "follow_up_overdue",
+    "has_recent_follow_up",
+    "instrument_outcome",
+    "measures_due",
+    "paired_outcome",
+    "service_outcomes",
+    "shown_count",
+    "shown_rate",
+    "tally",
 ]
 
 #: The instruments outcomes are reported for, in the order they are shown.
@@ -138,8 +158,15 @@ def clinic_day(moment: datetime, tz: tzinfo) -> date:
     return moment.astimezone(tz).date()
 
 
-def instrument_outcome(instrument: str, baseline: TimedScore, final: TimedScore, *,
-                       since: date, until: date, tz: tzinfo = UTC) -> InstrumentOutcome:
+def instrument_outcome(
+    instrument: str,
+    baseline: TimedScore,
+    final: TimedScore,
+    *,
+    since: date,
+    until: date,
+    tz: tzinfo = UTC,
+) -> InstrumentOutcome:
     """Classify one client's baseline and final on `instrument` for the period [since, until].
 
     `counted` is False when the final is not later than the baseline (one response only) or its
@@ -154,12 +181,17 @@ def instrument_outcome(instrument: str, baseline: TimedScore, final: TimedScore,
     recovered = case_before and not case_after
     counted = final.at > baseline.at and since <= clinic_day(final.at, tz) <= until
     return InstrumentOutcome(
-        instrument=definition.code, baseline=baseline, final=final, counted=counted,
+        instrument=definition.code,
+        baseline=baseline,
+        final=final,
+        counted=counted,
         change=final.total - baseline.total,
         reliable_improvement=improved,
         reliable_deterioration=change_word == measures.DETERIORATED,
-        case_at_baseline=case_before, case_at_final=case_after,
-        recovery=recovered, reliable_recovery=recovered and improved,
+        case_at_baseline=case_before,
+        case_at_final=case_after,
+        recovery=recovered,
+        reliable_recovery=recovered and improved,
     )
 
 
@@ -174,15 +206,17 @@ def paired_outcome(outcomes: Mapping[str, InstrumentOutcome]) -> PairedOutcome |
     both: list[InstrumentOutcome] = [o for o in pair if o is not None]
     if len(both) < len(INSTRUMENTS):
         return None
-    facts = measures.paired_facts({o.instrument: o.baseline.total for o in both},
-                                  {o.instrument: o.final.total for o in both})
+    facts = measures.paired_facts(
+        {o.instrument: o.baseline.total for o in both}, {o.instrument: o.final.total for o in both}
+    )
     if facts is None:
         return None
     return PairedOutcome(
         counted=all(o.counted for o in both),
         reliable_improvement=facts.reliable_improvement,
         reliable_deterioration=facts.reliable_deterioration,
-        case_at_baseline=facts.case_at_baseline, recovery=facts.recovery,
+        case_at_baseline=facts.case_at_baseline,
+        recovery=facts.recovery,
         reliable_recovery=facts.reliable_recovery,
     )
 
@@ -210,13 +244,18 @@ class OutcomeCounts:
         return numerator / denominator if denominator else None
 
     def denominator(self, name: str) -> int:
-        return self.cases_at_baseline if name in ("recovery", "reliable_recovery") \
-            else self.counted
+        return self.cases_at_baseline if name in ("recovery", "reliable_recovery") else self.counted
 
 
 COUNT_FIELDS: tuple[str, ...] = (
-    "clinician", "instrument", "counted", "reliable_improvement", "reliable_deterioration",
-    "recovery", "reliable_recovery", "cases_at_baseline",
+    "clinician",
+    "instrument",
+    "counted",
+    "reliable_improvement",
+    "reliable_deterioration",
+    "recovery",
+    "reliable_recovery",
+    "cases_at_baseline",
 )
 #: The figures with a rate, and the words the page and the CSV use for them.
 FIGURES: dict[str, str] = {
@@ -228,12 +267,15 @@ FIGURES: dict[str, str] = {
 }
 
 
-def tally(outcomes: Iterable[InstrumentOutcome | PairedOutcome], *, clinician: str,
-          instrument: str) -> OutcomeCounts:
+def tally(
+    outcomes: Iterable[InstrumentOutcome | PairedOutcome], *, clinician: str, instrument: str
+) -> OutcomeCounts:
     """Add up the counted outcomes (those not counted are ignored)."""
     counted = [o for o in outcomes if o.counted]
     return OutcomeCounts(
-        clinician=clinician, instrument=instrument, counted=len(counted),
+        clinician=clinician,
+        instrument=instrument,
+        counted=len(counted),
         reliable_improvement=sum(o.reliable_improvement for o in counted),
         reliable_deterioration=sum(o.reliable_deterioration for o in counted),
         recovery=sum(o.recovery for o in counted),
@@ -242,8 +284,9 @@ def tally(outcomes: Iterable[InstrumentOutcome | PairedOutcome], *, clinician: s
     )
 
 
-def has_recent_follow_up(baseline_at: datetime | None, latest_at: datetime | None, *,
-                         until: date, tz: tzinfo = UTC) -> bool:
+def has_recent_follow_up(
+    baseline_at: datetime | None, latest_at: datetime | None, *, until: date, tz: tzinfo = UTC
+) -> bool:
     """A response after the baseline whose clinic day is within the 28 days up to `until`.
 
     `latest_at` is the last complete response on or before `until`: when that one is the
@@ -254,8 +297,9 @@ def has_recent_follow_up(baseline_at: datetime | None, latest_at: datetime | Non
     return clinic_day(latest_at, tz) > until - timedelta(days=FOLLOW_UP_DAYS)
 
 
-def follow_up_overdue(baseline_at: datetime | None, latest_at: datetime | None, *,
-                      until: date, tz: tzinfo = UTC) -> bool:
+def follow_up_overdue(
+    baseline_at: datetime | None, latest_at: datetime | None, *, until: date, tz: tzinfo = UTC
+) -> bool:
     """A client with a baseline whose last response (baseline or follow-up) is more than 28
     days before `until`: a new baseline 10 days old is not yet due a follow-up."""
     if baseline_at is None or latest_at is None:
@@ -291,36 +335,38 @@ def shown_rate(numerator: int, denominator: int) -> str:
 def definitions_text() -> str:
     """The definitions in plain words, with the thresholds read from the instrument data."""
     phq, gad = (measures.get_instrument(code) for code in INSTRUMENTS)
-    return "\n\n".join([
-        "**Baseline**: a client's first complete response of a measure (check-ins entered in "
-        "error and partial responses never count). **Final**: their last complete response "
-        "on or before the end of the period.",
-        "**Counted**: the final is later than the baseline and falls in the period. A client "
-        "with one response only, or whose final is before the period, is not counted.",
-        f"**Reliable improvement / deterioration**: the final is lower / higher than the "
-        f"baseline by at least {phq.reliable_change_points} points on {phq.code} or "
-        f"{gad.reliable_change_points} on {gad.code} (exactly that much counts). Rates are of "
-        "the clients counted.",
-        f"**Recovery**: a case at baseline ({phq.code} {phq.caseness_threshold} or more, "
-        f"{gad.code} {gad.caseness_threshold} or more) whose final is below caseness. "
-        "**Reliable recovery**: recovery with reliable improvement. Rates are of the cases at "
-        "baseline, since a client who was not a case cannot recover.",
-        "**Paired** (as NHS Talking Therapies report): clients counted on both measures; a "
-        "case when a case on either at baseline; recovered when below caseness on both at "
-        "final (and neither deteriorated reliably); reliable deterioration when either measure "
-        "rose reliably, even if the other improved (a worsening is never hidden); reliable "
-        "improvement when one improved reliably and neither deteriorated.",
-        f"**Data completeness** is about clients active now: with a baseline; with a "
-        f"follow-up (a response after the baseline) in the {FOLLOW_UP_DAYS} days up to the end "
-        "of the period; check-in links sent in the period and how many were opened; measures "
-        "answered (through a link, and in all) against those due at each client's measure "
-        "interval.",
-        f"**Small numbers**: any count under {SUPPRESS_BELOW}, and any rate built on one, is "
-        f"shown as \u201c{FEWER_THAN}\u201d here and in the CSV. The `care-plans outcomes` "
-        "command gives exact counts.",
-        "**By clinician**: each clinician's row covers the clients on their care team, so a "
-        "shared client counts in each of their clinicians' rows and once in \u201call\u201d.",
-    ])
+    return "\n\n".join(
+        [
+            "**Baseline**: a client's first complete response of a measure (check-ins entered in "
+            "error and partial responses never count). **Final**: their last complete response "
+            "on or before the end of the period.",
+            "**Counted**: the final is later than the baseline and falls in the period. A client "
+            "with one response only, or whose final is before the period, is not counted.",
+            f"**Reliable improvement / deterioration**: the final is lower / higher than the "
+            f"baseline by at least {phq.reliable_change_points} points on {phq.code} or "
+            f"{gad.reliable_change_points} on {gad.code} (exactly that much counts). Rates are of "
+            "the clients counted.",
+            f"**Recovery**: a case at baseline ({phq.code} {phq.caseness_threshold} or more, "
+            f"{gad.code} {gad.caseness_threshold} or more) whose final is below caseness. "
+            "**Reliable recovery**: recovery with reliable improvement. Rates are of the cases at "
+            "baseline, since a client who was not a case cannot recover.",
+            "**Paired** (as NHS Talking Therapies report): clients counted on both measures; a "
+            "case when a case on either at baseline; recovered when below caseness on both at "
+            "final (and neither deteriorated reliably); reliable deterioration when either measure "
+            "rose reliably, even if the other improved (a worsening is never hidden); reliable "
+            "improvement when one improved reliably and neither deteriorated.",
+            f"**Data completeness** is about clients active now: with a baseline; with a "
+            f"follow-up (a response after the baseline) in the {FOLLOW_UP_DAYS} days up to the end "
+            "of the period; check-in links sent in the period and how many were opened; measures "
+            "answered (through a link, and in all) against those due at each client's measure "
+            "interval.",
+            f"**Small numbers**: any count under {SUPPRESS_BELOW}, and any rate built on one, is "
+            f"shown as \u201c{FEWER_THAN}\u201d here and in the CSV. The `care-plans outcomes` "
+            "command gives exact counts.",
+            "**By clinician**: each clinician's row covers the clients on their care team, so a "
+            "shared client counts in each of their clinicians' rows and once in \u201call\u201d.",
+        ]
+    )
 
 
 def counts_csv(rows: Sequence[OutcomeCounts], *, since: date, until: date) -> str:
@@ -406,8 +452,11 @@ class ServiceOutcomes:
         return tuple(r for r in self.rows if r.clinician == label)
 
     def as_json(self) -> dict[str, Any]:
-        return {"since": self.since.isoformat(), "until": self.until.isoformat(),
-                "rows": [r.as_dict() for r in self.rows]}
+        return {
+            "since": self.since.isoformat(),
+            "until": self.until.isoformat(),
+            "rows": [r.as_dict() for r in self.rows],
+        }
 
 
 # -- Reading the data -----------------------------------------------------------------------------
@@ -427,8 +476,9 @@ def _utc_start(day: date, tz: tzinfo) -> datetime:
 def _check_period(since: date, until: date, today: date) -> None:
     problems: dict[str, str] = {}
     if since > until:
-        problems["since"] = (f"the period starts on {since:%d %b %Y}, after it ends "
-                             f"({until:%d %b %Y})")
+        problems["since"] = (
+            f"the period starts on {since:%d %b %Y}, after it ends ({until:%d %b %Y})"
+        )
     if until > today:
         problems["until"] = f"{until:%d %b %Y} is after today ({today:%d %b %Y})"
     if problems:
@@ -453,28 +503,42 @@ def _scope_ids(s: Session, actor: Actor, clinician: str | None) -> Any:
         stmt = stmt.where(Client.id.in_(visible))
     if clinician:
         username = clinician.strip().lower()
-        user_id = s.scalar(select(User.id).where(
-            User.username == username, User.role.in_((Role.CLINICIAN, Role.SUPERVISOR))))
+        user_id = s.scalar(
+            select(User.id).where(
+                User.username == username, User.role.in_((Role.CLINICIAN, Role.SUPERVISOR))
+            )
+        )
         if user_id is None:
             raise NotFound(f"No clinician with username {username!r}.")
-        stmt = stmt.where(Client.id.in_(
-            select(ClientAssignment.client_id).where(ClientAssignment.user_id == user_id)))
+        stmt = stmt.where(
+            Client.id.in_(
+                select(ClientAssignment.client_id).where(ClientAssignment.user_id == user_id)
+            )
+        )
     return stmt
 
 
 def _client_facts(s: Session, scope: Any, tz: tzinfo) -> dict[int, _ClientFacts]:
     facts: dict[int, _ClientFacts] = {}
     for cid, ref, name, status, created, interval in s.execute(
-        select(Client.id, Client.ref, Client.full_name, Client.status, Client.created_at,
-               Client.measure_interval_days).where(Client.id.in_(scope))
+        select(
+            Client.id,
+            Client.ref,
+            Client.full_name,
+            Client.status,
+            Client.created_at,
+            Client.measure_interval_days,
+        ).where(Client.id.in_(scope))
     ):
-        facts[cid] = _ClientFacts(ref, name, status == ClientStatus.ACTIVE,
-                                  clinic_day(created, tz), interval)
+        facts[cid] = _ClientFacts(
+            ref, name, status == ClientStatus.ACTIVE, clinic_day(created, tz), interval
+        )
     for cid, username, primary in s.execute(
         select(ClientAssignment.client_id, User.username, ClientAssignment.is_primary)
         .join(User, User.id == ClientAssignment.user_id)
-        .where(ClientAssignment.client_id.in_(scope),
-               User.role.in_((Role.CLINICIAN, Role.SUPERVISOR)))
+        .where(
+            ClientAssignment.client_id.in_(scope), User.role.in_((Role.CLINICIAN, Role.SUPERVISOR))
+        )
         .order_by(User.username)
     ):
         facts[cid].team.append(username)
@@ -483,8 +547,11 @@ def _client_facts(s: Session, scope: Any, tz: tzinfo) -> dict[int, _ClientFacts]
     return facts
 
 
-def _baselines_and_finals(s: Session, scope: Any, end: datetime,
-                          ) -> dict[int, dict[str, tuple[TimedScore, TimedScore]]]:
+def _baselines_and_finals(
+    s: Session,
+    scope: Any,
+    end: datetime,
+) -> dict[int, dict[str, tuple[TimedScore, TimedScore]]]:
     """Per client and instrument: (baseline, final) among complete responses before `end`.
 
     A GROUP BY finds when each was given; a join back reads their totals (as the caseload's
@@ -493,9 +560,12 @@ def _baselines_and_finals(s: Session, scope: Any, end: datetime,
     m = MeasureResponse
     valid = [*complete_response(m), m.administered_at < end, m.instrument.in_(INSTRUMENTS)]
     moments = (
-        select(m.client_id, m.instrument,
-               func.min(m.administered_at).label("first_at"),
-               func.max(m.administered_at).label("last_at"))
+        select(
+            m.client_id,
+            m.instrument,
+            func.min(m.administered_at).label("first_at"),
+            func.max(m.administered_at).label("last_at"),
+        )
         .join(CheckIn, CheckIn.id == m.checkin_id)
         .where(*valid, m.client_id.in_(scope))
         .group_by(m.client_id, m.instrument)
@@ -504,10 +574,15 @@ def _baselines_and_finals(s: Session, scope: Any, end: datetime,
     stmt = (
         select(m.client_id, m.instrument, m.administered_at, m.total)
         .join(CheckIn, CheckIn.id == m.checkin_id)
-        .join(moments, and_(moments.c.client_id == m.client_id,
-                            moments.c.instrument == m.instrument,
-                            (m.administered_at == moments.c.first_at)
-                            | (m.administered_at == moments.c.last_at)))
+        .join(
+            moments,
+            and_(
+                moments.c.client_id == m.client_id,
+                moments.c.instrument == m.instrument,
+                (m.administered_at == moments.c.first_at)
+                | (m.administered_at == moments.c.last_at),
+            ),
+        )
         .where(*valid)
         .order_by(m.client_id, m.instrument, m.administered_at, m.id)
     )
@@ -529,8 +604,13 @@ def _days_between(dialect: str, later: Any, earlier: Any) -> ColumnElement[Any]:
     return func.julianday(later) - func.julianday(earlier)
 
 
-def _trend(s: Session, dialect: str, scope: Any, start: datetime, end: datetime,
-           ) -> pd.DataFrame:
+def _trend(
+    s: Session,
+    dialect: str,
+    scope: Any,
+    start: datetime,
+    end: datetime,
+) -> pd.DataFrame:
     """Mean total by whole weeks since baseline, over the clients counted, baseline to final.
 
     "Counted" is :func:`instrument_outcome`'s rule written as SQL (the final, the last response
@@ -540,9 +620,12 @@ def _trend(s: Session, dialect: str, scope: Any, start: datetime, end: datetime,
     m = MeasureResponse
     valid = [*complete_response(m), m.administered_at < end, m.instrument.in_(INSTRUMENTS)]
     moments = (
-        select(m.client_id, m.instrument,
-               func.min(m.administered_at).label("first_at"),
-               func.max(m.administered_at).label("last_at"))
+        select(
+            m.client_id,
+            m.instrument,
+            func.min(m.administered_at).label("first_at"),
+            func.max(m.administered_at).label("last_at"),
+        )
         .join(CheckIn, CheckIn.id == m.checkin_id)
         .where(*valid, m.client_id.in_(scope))
         .group_by(m.client_id, m.instrument)
@@ -550,19 +633,23 @@ def _trend(s: Session, dialect: str, scope: Any, start: datetime, end: datetime,
     )
     days = _days_between(dialect, m.administered_at, moments.c.first_at)
     # Days since baseline are never negative, so SQLite's truncating cast is a floor.
-    week = (cast(func.floor(days / 7), Integer) if dialect == "postgresql"
-            else cast(days / 7, Integer)).label("week")
+    week = (
+        cast(func.floor(days / 7), Integer) if dialect == "postgresql" else cast(days / 7, Integer)
+    ).label("week")
     stmt = (
         select(m.instrument, week, func.avg(m.total), func.count(func.distinct(m.client_id)))
         .join(CheckIn, CheckIn.id == m.checkin_id)
-        .join(moments, and_(moments.c.client_id == m.client_id,
-                            moments.c.instrument == m.instrument))
+        .join(
+            moments, and_(moments.c.client_id == m.client_id, moments.c.instrument == m.instrument)
+        )
         .where(*valid, moments.c.last_at >= start, moments.c.last_at > moments.c.first_at)
         .group_by(m.instrument, week)
         .order_by(m.instrument, week)
     )
-    rows = [(instrument, int(wk), round(float(mean), 2), int(n))
-            for instrument, wk, mean, n in s.execute(stmt)]
+    rows = [
+        (instrument, int(wk), round(float(mean), 2), int(n))
+        for instrument, wk, mean, n in s.execute(stmt)
+    ]
     return pd.DataFrame(rows, columns=["instrument", "week", "mean_total", "clients"])
 
 
@@ -573,14 +660,21 @@ def _active(scope: Any) -> Any:
 def _link_figures(s: Session, scope: Any, start: datetime, end: datetime) -> tuple[int, int]:
     """Links sent in the period to the active clients in scope, and how many were opened."""
     links = select(CheckinLink.id).where(
-        CheckinLink.client_id.in_(_active(scope)), CheckinLink.created_at >= start,
-        CheckinLink.created_at < end)
+        CheckinLink.client_id.in_(_active(scope)),
+        CheckinLink.created_at >= start,
+        CheckinLink.created_at < end,
+    )
     sent = s.scalar(select(func.count()).select_from(links.subquery())) or 0
-    opened = s.scalar(
-        select(func.count(func.distinct(AuditEvent.entity_id)))
-        .where(AuditEvent.action == "checkin_link.open", AuditEvent.entity == "checkin_link",
-               AuditEvent.entity_id.in_(links))
-    ) or 0
+    opened = (
+        s.scalar(
+            select(func.count(func.distinct(AuditEvent.entity_id))).where(
+                AuditEvent.action == "checkin_link.open",
+                AuditEvent.entity == "checkin_link",
+                AuditEvent.entity_id.in_(links),
+            )
+        )
+        or 0
+    )
     return int(sent), int(opened)
 
 
@@ -588,13 +682,18 @@ def _answered(s: Session, scope: Any, start: datetime, end: datetime) -> tuple[i
     """Complete responses in the period from the active clients: through a link, and in all."""
     m = MeasureResponse
     total, by_link = s.execute(
-        select(func.count(m.id),
-               func.coalesce(func.sum(case((CheckIn.source == CheckinSource.LINK, 1),
-                                           else_=0)), 0))
+        select(
+            func.count(m.id),
+            func.coalesce(func.sum(case((CheckIn.source == CheckinSource.LINK, 1), else_=0)), 0),
+        )
         .join(CheckIn, CheckIn.id == m.checkin_id)
-        .where(*complete_response(m), m.client_id.in_(_active(scope)),
-               m.instrument.in_(INSTRUMENTS), m.administered_at >= start,
-               m.administered_at < end)
+        .where(
+            *complete_response(m),
+            m.client_id.in_(_active(scope)),
+            m.instrument.in_(INSTRUMENTS),
+            m.administered_at >= start,
+            m.administered_at < end,
+        )
     ).one()
     return int(by_link or 0), int(total or 0)
 
@@ -639,18 +738,28 @@ def service_outcomes(
 
     def rows_for(label: str, ids: Iterable[int]) -> list[OutcomeCounts]:
         chosen = list(ids)
-        rows = [tally((outcomes[c][code] for c in chosen if code in outcomes.get(c, {})),
-                      clinician=label, instrument=code) for code in INSTRUMENTS]
-        rows.append(tally((paired[c] for c in chosen if c in paired), clinician=label,
-                          instrument=PAIRED))
+        rows = [
+            tally(
+                (outcomes[c][code] for c in chosen if code in outcomes.get(c, {})),
+                clinician=label,
+                instrument=code,
+            )
+            for code in INSTRUMENTS
+        ]
+        rows.append(
+            tally((paired[c] for c in chosen if c in paired), clinician=label, instrument=PAIRED)
+        )
         return rows
 
     label = clinician.strip().lower() if clinician else ALL
     rows = rows_for(label, facts)
     team_members = sorted({u for f in facts.values() for u in f.team})
     if clinician is None:
-        shown_members = team_members if actor.is_system or actor.role == Role.SUPERVISOR.value \
+        shown_members = (
+            team_members
+            if actor.is_system or actor.role == Role.SUPERVISOR.value
             else [actor.username]
+        )
         for username in shown_members:
             rows.extend(rows_for(username, (c for c, f in facts.items() if username in f.team)))
 
@@ -661,14 +770,20 @@ def service_outcomes(
         client_scores = scores.get(cid, {})
         if client_scores:
             with_baseline += 1
-        if any(has_recent_follow_up(first.at, last.at, until=until, tz=tz)
-               for first, last in client_scores.values()):
+        if any(
+            has_recent_follow_up(first.at, last.at, until=until, tz=tz)
+            for first, last in client_scores.values()
+        ):
             recent += 1
         due += len(INSTRUMENTS) * measures_due(max(since, f.opened_day), until, f.interval_days)
         reasons = []
-        worse = [f"{code} {o.baseline.total} → {o.final.total}" for code in INSTRUMENTS
-                 if (o := outcomes.get(cid, {}).get(code)) is not None
-                 and o.counted and o.reliable_deterioration]
+        worse = [
+            f"{code} {o.baseline.total} → {o.final.total}"
+            for code in INSTRUMENTS
+            if (o := outcomes.get(cid, {}).get(code)) is not None
+            and o.counted
+            and o.reliable_deterioration
+        ]
         if worse:
             reasons.append(f"{DETERIORATION_REASON}: {', '.join(worse)}")
         last_at = max((last.at for _first, last in client_scores.values()), default=None)
@@ -676,16 +791,31 @@ def service_outcomes(
         if follow_up_overdue(first_at, last_at, until=until, tz=tz):
             reasons.append(NO_FOLLOW_UP_REASON)
         if reasons:
-            concerns.append(ClientConcern(cid, f.ref, f.name, f.primary, tuple(reasons),
-                                          last_at))
-    concerns.sort(key=lambda c: (not c.reasons[0].startswith(DETERIORATION_REASON),
-                                 c.last_measure_at or datetime.min.replace(tzinfo=UTC), c.ref))
-    completeness = Completeness(
-        active_clients=len(active), with_baseline=with_baseline, with_recent_follow_up=recent,
-        links_sent=links_sent, links_opened=links_opened, measures_due=due,
-        answered_by_link=by_link, answered=answered,
+            concerns.append(ClientConcern(cid, f.ref, f.name, f.primary, tuple(reasons), last_at))
+    concerns.sort(
+        key=lambda c: (
+            not c.reasons[0].startswith(DETERIORATION_REASON),
+            c.last_measure_at or datetime.min.replace(tzinfo=UTC),
+            c.ref,
+        )
     )
-    return ServiceOutcomes(since=since, until=until, clinician=clinician.strip().lower()
-                           if clinician else None, rows=tuple(rows), completeness=completeness,
-                           trend=trend, concerns=tuple(concerns),
-                           clinicians=tuple(team_members))
+    completeness = Completeness(
+        active_clients=len(active),
+        with_baseline=with_baseline,
+        with_recent_follow_up=recent,
+        links_sent=links_sent,
+        links_opened=links_opened,
+        measures_due=due,
+        answered_by_link=by_link,
+        answered=answered,
+    )
+    return ServiceOutcomes(
+        since=since,
+        until=until,
+        clinician=clinician.strip().lower() if clinician else None,
+        rows=tuple(rows),
+        completeness=completeness,
+        trend=trend,
+        concerns=tuple(concerns),
+        clinicians=tuple(team_members),
+    )

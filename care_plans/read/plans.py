@@ -22,7 +22,8 @@ from care_plans.read.snapshots import plan_snapshot, revision_of
 def current_plan(session: Session, client_id: int) -> CarePlan | None:
     """The client's active plan, or else their newest one."""
     return session.scalar(
-        select(CarePlan).where(CarePlan.client_id == client_id)
+        select(CarePlan)
+        .where(CarePlan.client_id == client_id)
         .order_by((CarePlan.status == PlanStatus.ACTIVE).desc(), CarePlan.id.desc())
         .limit(1)
     )
@@ -45,14 +46,19 @@ def get_plan(db: Database, actor: Actor, client_id: int, plan_id: int | None = N
         if plan is None or plan.client_id != client_id:
             raise NotFound("This client has no such care plan.")
         # Header columns only: the stored snapshots are not needed for a count.
-        count = s.scalar(select(func.count(PlanRevision.id))
-                         .where(PlanRevision.plan_id == plan.id)) or 0
+        count = (
+            s.scalar(select(func.count(PlanRevision.id)).where(PlanRevision.plan_id == plan.id))
+            or 0
+        )
         last = s.execute(
             select(PlanRevision.created_at, PlanRevision.created_by_name)
-            .where(PlanRevision.plan_id == plan.id).order_by(PlanRevision.number.desc()).limit(1)
+            .where(PlanRevision.plan_id == plan.id)
+            .order_by(PlanRevision.number.desc())
+            .limit(1)
         ).first()
-        return plan_view(plan_snapshot(s, plan), count, last[0] if last else None,
-                         last[1] if last else None)
+        return plan_view(
+            plan_snapshot(s, plan), count, last[0] if last else None, last[1] if last else None
+        )
 
 
 def list_revisions(db: Database, actor: Actor, plan_id: int) -> list[RevisionInfo]:
@@ -60,9 +66,14 @@ def list_revisions(db: Database, actor: Actor, plan_id: int) -> list[RevisionInf
     with db.uow() as uow:
         _plan_for_read(uow.session, actor, plan_id)
         rows = uow.session.execute(
-            select(PlanRevision.number, PlanRevision.created_at, PlanRevision.created_by_name,
-                   PlanRevision.reason)
-            .where(PlanRevision.plan_id == plan_id).order_by(PlanRevision.number.desc())
+            select(
+                PlanRevision.number,
+                PlanRevision.created_at,
+                PlanRevision.created_by_name,
+                PlanRevision.reason,
+            )
+            .where(PlanRevision.plan_id == plan_id)
+            .order_by(PlanRevision.number.desc())
         ).all()
         return [RevisionInfo(*row) for row in rows]
 
@@ -77,5 +88,7 @@ def diff_revisions(db: Database, actor: Actor, plan_id: int, a: int, b: int) -> 
     """What changed from revision `a` to revision `b` (pass the older one first)."""
     with db.uow() as uow:
         _plan_for_read(uow.session, actor, plan_id)
-        return diff_snapshots(revision_of(uow.session, plan_id, a).snapshot,
-                              revision_of(uow.session, plan_id, b).snapshot)
+        return diff_snapshots(
+            revision_of(uow.session, plan_id, a).snapshot,
+            revision_of(uow.session, plan_id, b).snapshot,
+        )

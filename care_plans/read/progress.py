@@ -48,8 +48,7 @@ PLAN_REVIEW = "plan review"
 
 RATING_COLUMNS = ("time", "rating", "value")
 NOTE_COLUMNS = ("time", "kind", "text")
-MEASURE_COLUMNS = ("time", "instrument", "total", "severity", "risk_flag", "risk_answer",
-                   "answers")
+MEASURE_COLUMNS = ("time", "instrument", "total", "severity", "risk_flag", "risk_answer", "answers")
 GOAL_PROGRESS_COLUMNS = ("time", "goal_id", "goal", "rating")
 STEP_COLUMNS = ("goal_id", "goal", "description", "done_on", "due_date")
 GAS_COLUMNS = ("goal_id", "goal", "rated_on", "score", "weight")
@@ -102,8 +101,10 @@ class ProgressData:
     @property
     def x_domain(self) -> tuple[datetime, datetime]:
         """The time span every chart of this range shares, so they line up one under another."""
-        return (datetime.combine(self.start, time()),
-                datetime.combine(self.end + timedelta(days=1), time()))
+        return (
+            datetime.combine(self.start, time()),
+            datetime.combine(self.end + timedelta(days=1), time()),
+        )
 
 
 @dataclass(frozen=True)
@@ -157,8 +158,9 @@ class MeasureSummary:
         return measures.recovery_status(self.instrument, self.baseline_total, self.latest_total)
 
 
-def _frame(rows: list[dict[str, Any]] | list[tuple[Any, ...]],
-           columns: tuple[str, ...]) -> pd.DataFrame:
+def _frame(
+    rows: list[dict[str, Any]] | list[tuple[Any, ...]], columns: tuple[str, ...]
+) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=list(columns))
     for name in _TIME_COLUMNS.intersection(columns):
         frame[name] = pd.to_datetime(frame[name])
@@ -197,37 +199,52 @@ def progress_data(
         plan = current_plan(s, client_id)
         plan_start = plan.start_date if plan is not None else None
 
-        in_range: list[Any] = [CheckIn.client_id == client_id,
-                               CheckIn.entered_in_error.is_(False)]
+        in_range: list[Any] = [CheckIn.client_id == client_id, CheckIn.entered_in_error.is_(False)]
         if since is not None:
             in_range.append(CheckIn.submitted_at >= _utc_start_of(since, tz))
         if until is not None:
             in_range.append(CheckIn.submitted_at < _utc_start_of(until + timedelta(days=1), tz))
         checkins = s.execute(
-            select(CheckIn.submitted_at, *(getattr(CheckIn, r) for r in RATINGS),
-                   CheckIn.went_well, CheckIn.was_hard)
-            .where(*in_range).order_by(CheckIn.submitted_at, CheckIn.id)
+            select(
+                CheckIn.submitted_at,
+                *(getattr(CheckIn, r) for r in RATINGS),
+                CheckIn.went_well,
+                CheckIn.was_hard,
+            )
+            .where(*in_range)
+            .order_by(CheckIn.submitted_at, CheckIn.id)
         ).all()
 
         # Every valid score of the client: the baseline may lie before the range.
         scored = s.execute(
-            select(MeasureResponse.administered_at, MeasureResponse.instrument,
-                   MeasureResponse.total, MeasureResponse.severity, MeasureResponse.risk_flag,
-                   MeasureResponse.answers)
+            select(
+                MeasureResponse.administered_at,
+                MeasureResponse.instrument,
+                MeasureResponse.total,
+                MeasureResponse.severity,
+                MeasureResponse.risk_flag,
+                MeasureResponse.answers,
+            )
             .join(CheckIn, CheckIn.id == MeasureResponse.checkin_id)
-            .where(MeasureResponse.client_id == client_id, CheckIn.entered_in_error.is_(False),
-                   # Partial responses have no total: never a baseline or a point on a chart.
-                   MeasureResponse.is_partial.is_(False))
+            .where(
+                MeasureResponse.client_id == client_id,
+                CheckIn.entered_in_error.is_(False),
+                # Partial responses have no total: never a baseline or a point on a chart.
+                MeasureResponse.is_partial.is_(False),
+            )
             .order_by(MeasureResponse.administered_at, MeasureResponse.id)
         ).all()
 
         goals: list[tuple[int, str]] = []
         if plan is not None:
-            goals = [(g.id, g.description) for g in s.execute(
-                select(Goal.id, Goal.description)
-                .where(Goal.plan_id == plan.id, Goal.is_archived.is_(False))
-                .order_by(Goal.position, Goal.id)
-            )]
+            goals = [
+                (g.id, g.description)
+                for g in s.execute(
+                    select(Goal.id, Goal.description)
+                    .where(Goal.plan_id == plan.id, Goal.is_archived.is_(False))
+                    .order_by(Goal.position, Goal.id)
+                )
+            ]
         goal_label = {gid: f"{n}. {text}" for n, (gid, text) in enumerate(goals, start=1)}
         goal_ids = list(goal_label)
 
@@ -235,28 +252,36 @@ def progress_data(
         step_rows: list[Any] = []
         gas_rows: list[Any] = []
         if goal_ids:
-            progress_rows = list(s.execute(
-                select(CheckIn.submitted_at, GoalProgress.goal_id, GoalProgress.rating)
-                .join(CheckIn, CheckIn.id == GoalProgress.checkin_id)
-                .where(*in_range, GoalProgress.goal_id.in_(goal_ids))
-                .order_by(CheckIn.submitted_at, GoalProgress.id)
-            ))
-            step_rows = list(s.execute(
-                select(Step.goal_id, Step.description, Step.done_on, Step.due_date)
-                .where(Step.goal_id.in_(goal_ids), Step.is_archived.is_(False))
-                .order_by(Step.goal_id, Step.position, Step.id)
-            ))
-            gas_query = select(GasRating.goal_id, GasRating.rated_on, GasRating.score,
-                               GasRating.weight).where(GasRating.goal_id.in_(goal_ids))
+            progress_rows = list(
+                s.execute(
+                    select(CheckIn.submitted_at, GoalProgress.goal_id, GoalProgress.rating)
+                    .join(CheckIn, CheckIn.id == GoalProgress.checkin_id)
+                    .where(*in_range, GoalProgress.goal_id.in_(goal_ids))
+                    .order_by(CheckIn.submitted_at, GoalProgress.id)
+                )
+            )
+            step_rows = list(
+                s.execute(
+                    select(Step.goal_id, Step.description, Step.done_on, Step.due_date)
+                    .where(Step.goal_id.in_(goal_ids), Step.is_archived.is_(False))
+                    .order_by(Step.goal_id, Step.position, Step.id)
+                )
+            )
+            gas_query = select(
+                GasRating.goal_id, GasRating.rated_on, GasRating.score, GasRating.weight
+            ).where(GasRating.goal_id.in_(goal_ids))
             if since is not None:
                 gas_query = gas_query.where(GasRating.rated_on >= since)
             if until is not None:
                 gas_query = gas_query.where(GasRating.rated_on <= until)
             gas_rows = list(s.execute(gas_query.order_by(GasRating.rated_on, GasRating.goal_id)))
 
-        session_query = select(ClinicalSession.session_date, ClinicalSession.attendance,
-                               ClinicalSession.plan_changes, ClinicalSession.plan_revision_id
-                               ).where(ClinicalSession.client_id == client_id)
+        session_query = select(
+            ClinicalSession.session_date,
+            ClinicalSession.attendance,
+            ClinicalSession.plan_changes,
+            ClinicalSession.plan_revision_id,
+        ).where(ClinicalSession.client_id == client_id)
         if since is not None:
             session_query = session_query.where(ClinicalSession.session_date >= since)
         if until is not None:
@@ -264,66 +289,115 @@ def progress_data(
         sessions = s.execute(session_query.order_by(ClinicalSession.session_date)).all()
         next_review = plan.next_review_date if plan is not None else None
 
-    ratings = _frame([
-        (_wall_clock(row[0], tz), RATING_LABELS[name], float(value))
-        for row in checkins
-        for name, value in zip(RATINGS, row[1:1 + len(RATINGS)], strict=True)
-        if value is not None
-    ], RATING_COLUMNS)
-    notes = _frame([
-        (_wall_clock(row.submitted_at, tz), kind, text.strip())
-        for row in checkins
-        for kind, text in ((WIN, row.went_well), (SETBACK, row.was_hard))
-        if text and text.strip()
-    ], NOTE_COLUMNS)
+    ratings = _frame(
+        [
+            (_wall_clock(row[0], tz), RATING_LABELS[name], float(value))
+            for row in checkins
+            for name, value in zip(RATINGS, row[1 : 1 + len(RATINGS)], strict=True)
+            if value is not None
+        ],
+        RATING_COLUMNS,
+    )
+    notes = _frame(
+        [
+            (_wall_clock(row.submitted_at, tz), kind, text.strip())
+            for row in checkins
+            for kind, text in ((WIN, row.went_well), (SETBACK, row.was_hard))
+            if text and text.strip()
+        ],
+        NOTE_COLUMNS,
+    )
 
     baselines: dict[str, Baseline] = {}
     for instrument in sorted({row.instrument for row in scored}):
-        timed = [(row.administered_at, row.total) for row in scored
-                 if row.instrument == instrument]
+        timed = [(row.administered_at, row.total) for row in scored if row.instrument == instrument]
         first, _latest = baseline_and_latest(timed, plan_start, tz)
         if first is not None:
             baselines[instrument] = Baseline(_wall_clock(first[0], tz), first[1])
     start_utc = _utc_start_of(since, tz) if since is not None else None
     end_utc = _utc_start_of(until + timedelta(days=1), tz) if until is not None else None
-    measure_frame = _frame([
-        (_wall_clock(row.administered_at, tz), row.instrument, row.total, row.severity,
-         bool(row.risk_flag), _risk_answer(row.instrument, row.answers), tuple(row.answers))
-        for row in scored
-        if (start_utc is None or row.administered_at >= start_utc)
-        and (end_utc is None or row.administered_at < end_utc)
-    ], MEASURE_COLUMNS)
+    measure_frame = _frame(
+        [
+            (
+                _wall_clock(row.administered_at, tz),
+                row.instrument,
+                row.total,
+                row.severity,
+                bool(row.risk_flag),
+                _risk_answer(row.instrument, row.answers),
+                tuple(row.answers),
+            )
+            for row in scored
+            if (start_utc is None or row.administered_at >= start_utc)
+            and (end_utc is None or row.administered_at < end_utc)
+        ],
+        MEASURE_COLUMNS,
+    )
 
-    goal_progress = _frame([
-        (_wall_clock(at, tz), goal_id, goal_label[goal_id], float(rating))
-        for at, goal_id, rating in progress_rows
-    ], GOAL_PROGRESS_COLUMNS)
-    steps = _frame([
-        (goal_id, goal_label[goal_id], text, _midnight(done_on), _midnight(due))
-        for goal_id, text, done_on, due in step_rows
-    ], STEP_COLUMNS)
-    gas = _frame([
-        (goal_id, goal_label[goal_id], _midnight(rated_on), score, weight)
-        for goal_id, rated_on, score, weight in gas_rows
-    ], GAS_COLUMNS)
+    goal_progress = _frame(
+        [
+            (_wall_clock(at, tz), goal_id, goal_label[goal_id], float(rating))
+            for at, goal_id, rating in progress_rows
+        ],
+        GOAL_PROGRESS_COLUMNS,
+    )
+    steps = _frame(
+        [
+            (goal_id, goal_label[goal_id], text, _midnight(done_on), _midnight(due))
+            for goal_id, text, done_on, due in step_rows
+        ],
+        STEP_COLUMNS,
+    )
+    gas = _frame(
+        [
+            (goal_id, goal_label[goal_id], _midnight(rated_on), score, weight)
+            for goal_id, rated_on, score, weight in gas_rows
+        ],
+        GAS_COLUMNS,
+    )
 
     last_day = until or today
-    events = _events(sessions, plan_start, sorted({r[1] for r in gas_rows}), next_review,
-                     since=since, last_day=last_day, today=today)
-
-    first_days = [d for d in (
+    events = _events(
+        sessions,
         plan_start,
-        *(frame["time"].min().date() for frame in (ratings, measure_frame, goal_progress)
-          if not frame.empty),
-        *(frame[column].min().date() for frame, column in ((gas, "rated_on"),
-                                                             (events, "date"))
-          if not frame.empty),
-    ) if d is not None]
+        sorted({r[1] for r in gas_rows}),
+        next_review,
+        since=since,
+        last_day=last_day,
+        today=today,
+    )
+
+    first_days = [
+        d
+        for d in (
+            plan_start,
+            *(
+                frame["time"].min().date()
+                for frame in (ratings, measure_frame, goal_progress)
+                if not frame.empty
+            ),
+            *(
+                frame[column].min().date()
+                for frame, column in ((gas, "rated_on"), (events, "date"))
+                if not frame.empty
+            ),
+        )
+        if d is not None
+    ]
     start = since or min(first_days, default=last_day)
     return ProgressData(
-        client_id=client_id, start=min(start, last_day), end=last_day, plan_start=plan_start,
-        ratings=ratings, notes=notes, measures=measure_frame, goal_progress=goal_progress,
-        steps=steps, gas=gas, events=events, baselines=baselines,
+        client_id=client_id,
+        start=min(start, last_day),
+        end=last_day,
+        plan_start=plan_start,
+        ratings=ratings,
+        notes=notes,
+        measures=measure_frame,
+        goal_progress=goal_progress,
+        steps=steps,
+        gas=gas,
+        events=events,
+        baselines=baselines,
     )
 
 
@@ -336,15 +410,23 @@ def _risk_answer(instrument: str, answers: list[Any]) -> int | None:
     return int(answers[definition.risk_item])
 
 
-def _events(sessions: Sequence[Any], plan_start: date | None, gas_days: list[date],
-            next_review: date | None, *, since: date | None, last_day: date,
-            today: date) -> pd.DataFrame:
+def _events(
+    sessions: Sequence[Any],
+    plan_start: date | None,
+    gas_days: list[date],
+    next_review: date | None,
+    *,
+    since: date | None,
+    last_day: date,
+    today: date,
+) -> pd.DataFrame:
     """Sessions, and plan reviews: the plan's start, each GAS review, the review due date.
 
     A plan revision is saved at every edit, so revisions are too many to mark; the moments a
     plan is *reviewed* are when it starts, when its goals are rated (GAS), and when the next
     review is due (shown when it falls inside the range, overdue or not).
     """
+
     def shown(day: date | None) -> bool:
         return day is not None and (since is None or day >= since) and day <= last_day
 
@@ -365,8 +447,10 @@ def _events(sessions: Sequence[Any], plan_start: date | None, gas_days: list[dat
         assert next_review is not None
         overdue = " (overdue)" if next_review < today else ""
         labels.setdefault((next_review, PLAN_REVIEW), []).append(f"Review due{overdue}")
-    rows = [(_midnight(day), kind, " · ".join(dict.fromkeys(texts)))
-            for (day, kind), texts in sorted(labels.items())]
+    rows = [
+        (_midnight(day), kind, " · ".join(dict.fromkeys(texts)))
+        for (day, kind), texts in sorted(labels.items())
+    ]
     return _frame(rows, EVENT_COLUMNS)
 
 
@@ -380,7 +464,11 @@ def measure_summary(data: ProgressData, instrument: str) -> MeasureSummary | Non
     latest = scores.sort_values("time").iloc[-1]
     total = int(latest["total"])
     return MeasureSummary(
-        instrument=instrument, latest_at=pd.Timestamp(latest["time"]).to_pydatetime(),
-        latest_total=total, severity=str(latest["severity"]), baseline_at=baseline.time,
-        baseline_total=baseline.total, risk_flag=bool(latest["risk_flag"]),
+        instrument=instrument,
+        latest_at=pd.Timestamp(latest["time"]).to_pydatetime(),
+        latest_total=total,
+        severity=str(latest["severity"]),
+        baseline_at=baseline.time,
+        baseline_total=baseline.total,
+        risk_flag=bool(latest["risk_flag"]),
     )

@@ -196,8 +196,10 @@ PILLAR_PROMPTS: dict[RecoveryDomain, dict[str, tuple[str, ...]]] = {
         ),
     },
     RecoveryDomain.STAYING_CONNECTED: {
-        "usual": ("Who have you felt connected to recently?",
-                  "Is there someone you would like to spend a little more time with?"),
+        "usual": (
+            "Who have you felt connected to recently?",
+            "Is there someone you would like to spend a little more time with?",
+        ),
         "fell": (
             "You have felt a little less connected lately, and that can be hard. Is there one "
             "person or group you might get in touch with, even briefly?",
@@ -210,8 +212,7 @@ PILLAR_PROMPTS: dict[RecoveryDomain, dict[str, tuple[str, ...]]] = {
         "setback": (
             "Setbacks are a normal part of recovery and do not undo the progress you have "
             "made. What did you learn about what helps when things get hard?",
-            "How could you be as kind to yourself as you would be to a friend going through "
-            "this?",
+            "How could you be as kind to yourself as you would be to a friend going through this?",
         ),
         "progress": (
             "Things seem to be moving in a good direction. Let us take a moment to notice "
@@ -239,7 +240,7 @@ def choose_prompts(
     summaries = list(summaries)
 
     def moved(name: str, sign: int) -> str | None:
-        """"Connection fell by 1.5" when the rating moved at least RATING_CHANGE that way."""
+        """ "Connection fell by 1.5" when the rating moved at least RATING_CHANGE that way."""
         delta = by_name[name].delta if name in by_name else None
         if delta is None or sign * delta < RATING_CHANGE:
             return None
@@ -250,15 +251,25 @@ def choose_prompts(
         for variant, reasons in choices:
             given = [r for r in reasons if r]
             if given:
-                return Prompt(pillar, PILLAR_TITLES[pillar], PILLAR_PROMPTS[pillar][variant],
-                              "; ".join(given) + ".")
+                return Prompt(
+                    pillar,
+                    PILLAR_TITLES[pillar],
+                    PILLAR_PROMPTS[pillar][variant],
+                    "; ".join(given) + ".",
+                )
         return Prompt(pillar, PILLAR_TITLES[pillar], PILLAR_PROMPTS[pillar]["usual"], "")
 
     noted = _plural(setbacks, "setback") + " noted" if setbacks else None
-    worse = [f"{m.instrument} reliably worse than at baseline" for m in summaries
-             if m.reliable_change == measures.DETERIORATED]
-    better = [f"{m.instrument} reliably better than at baseline" for m in summaries
-              if m.reliable_change == measures.IMPROVED]
+    worse = [
+        f"{m.instrument} reliably worse than at baseline"
+        for m in summaries
+        if m.reliable_change == measures.DETERIORATED
+    ]
+    better = [
+        f"{m.instrument} reliably better than at baseline"
+        for m in summaries
+        if m.reliable_change == measures.IMPROVED
+    ]
     slipped = sum(1 for g in goals if g.delta is not None and g.delta < 0)
     done = _plural(steps_done, "step") + " done" if steps_done else None
     lower = f"Progress rated lower on {_plural(slipped, 'goal')}" if slipped else None
@@ -266,12 +277,16 @@ def choose_prompts(
     support, self_care, goals_pillar, connected, resilience = PILLARS
     return (
         pick(support, ("harder", [noted, *worse, moved("mood", -1)])),
-        pick(self_care, ("dipped", [moved("self_care", -1), moved("sleep", -1)]),
-             ("rose", [moved("self_care", +1)])),
+        pick(
+            self_care,
+            ("dipped", [moved("self_care", -1), moved("sleep", -1)]),
+            ("rose", [moved("self_care", +1)]),
+        ),
         pick(goals_pillar, ("steps_done", [done]), ("stalled", [lower])),
         pick(connected, ("fell", [moved("connection", -1)]), ("rose", [moved("connection", +1)])),
-        pick(resilience, ("setback", [noted]),
-             ("progress", [*better, wins_noted, moved("mood", +1)])),
+        pick(
+            resilience, ("setback", [noted]), ("progress", [*better, wins_noted, moved("mood", +1)])
+        ),
     )
 
 
@@ -286,14 +301,18 @@ def _wall_clock(moment: datetime, tz: tzinfo) -> datetime:
     return moment.astimezone(tz).replace(tzinfo=None)
 
 
-def _period(s: Session, client_id: int, plan_start: date | None,
-            today: date) -> tuple[Period, int | None]:
+def _period(
+    s: Session, client_id: int, plan_start: date | None, today: date
+) -> tuple[Period, int | None]:
     previous = s.execute(
         select(ClinicalSession.id, ClinicalSession.session_date)
-        .where(ClinicalSession.client_id == client_id,
-               ClinicalSession.attendance == Attendance.ATTENDED,
-               ClinicalSession.session_date < today)
-        .order_by(ClinicalSession.session_date.desc(), ClinicalSession.id.desc()).limit(1)
+        .where(
+            ClinicalSession.client_id == client_id,
+            ClinicalSession.attendance == Attendance.ATTENDED,
+            ClinicalSession.session_date < today,
+        )
+        .order_by(ClinicalSession.session_date.desc(), ClinicalSession.id.desc())
+        .limit(1)
     ).first()
     if previous is not None:
         return Period(previous[1], today, LAST_SESSION), previous[0]
@@ -303,20 +322,35 @@ def _period(s: Session, client_id: int, plan_start: date | None,
 def _rating(name: str, now: list[CheckIn], before: list[CheckIn]) -> RatingChange:
     this = [v for c in now if (v := getattr(c, name)) is not None]
     last = [v for c in before if (v := getattr(c, name)) is not None]
-    return RatingChange(name, RATING_LABELS[name], sum(this) / len(this) if this else None,
-                        sum(last) / len(last) if last else None, len(this), len(last))
+    return RatingChange(
+        name,
+        RATING_LABELS[name],
+        sum(this) / len(this) if this else None,
+        sum(last) / len(last) if last else None,
+        len(this),
+        len(last),
+    )
 
 
-def _summaries(s: Session, client_id: int, plan_start: date | None, period: Period,
-               upper: datetime, tz: tzinfo) -> tuple[MeasureSummary, ...]:
+def _summaries(
+    s: Session, client_id: int, plan_start: date | None, period: Period, upper: datetime, tz: tzinfo
+) -> tuple[MeasureSummary, ...]:
     rows = s.execute(
-        select(MeasureResponse.instrument, MeasureResponse.administered_at,
-               MeasureResponse.total, MeasureResponse.risk_flag, MeasureResponse.id)
+        select(
+            MeasureResponse.instrument,
+            MeasureResponse.administered_at,
+            MeasureResponse.total,
+            MeasureResponse.risk_flag,
+            MeasureResponse.id,
+        )
         .join(CheckIn, CheckIn.id == MeasureResponse.checkin_id)
-        .where(MeasureResponse.client_id == client_id, CheckIn.entered_in_error.is_(False),
-               MeasureResponse.is_partial.is_(False),  # no total: never scored or a baseline
-               MeasureResponse.instrument.in_(REVIEWED_INSTRUMENTS),
-               MeasureResponse.administered_at < upper)
+        .where(
+            MeasureResponse.client_id == client_id,
+            CheckIn.entered_in_error.is_(False),
+            MeasureResponse.is_partial.is_(False),  # no total: never scored or a baseline
+            MeasureResponse.instrument.in_(REVIEWED_INSTRUMENTS),
+            MeasureResponse.administered_at < upper,
+        )
         .order_by(MeasureResponse.administered_at, MeasureResponse.id)
     ).all()
     summaries = []
@@ -324,22 +358,29 @@ def _summaries(s: Session, client_id: int, plan_start: date | None, period: Peri
         mine = [r for r in rows if r.instrument == code]
         if not mine:
             continue
-        baseline, _ = baseline_and_latest([(r.administered_at, r.total) for r in mine],
-                                          plan_start, tz)
+        baseline, _ = baseline_and_latest(
+            [(r.administered_at, r.total) for r in mine], plan_start, tz
+        )
         newest = mine[-1]  # ordered by time then id: a tie ends on the newest row
         latest_at = _wall_clock(newest.administered_at, tz)
-        summaries.append(MeasureSummary(
-            instrument=code, latest_at=latest_at, latest_total=newest.total,
-            severity=measures.severity(code, newest.total),
-            baseline_at=_wall_clock(baseline[0], tz) if baseline else None,
-            baseline_total=baseline[1] if baseline else None,
-            risk_flag=newest.risk_flag, latest_in_period=latest_at.date() in period,
-        ))
+        summaries.append(
+            MeasureSummary(
+                instrument=code,
+                latest_at=latest_at,
+                latest_total=newest.total,
+                severity=measures.severity(code, newest.total),
+                baseline_at=_wall_clock(baseline[0], tz) if baseline else None,
+                baseline_total=baseline[1] if baseline else None,
+                risk_flag=newest.risk_flag,
+                latest_in_period=latest_at.date() in period,
+            )
+        )
     return tuple(summaries)
 
 
-def since_last_session(db: Database, actor: Actor, client_id: int, *, today: date,
-                       tz: tzinfo) -> ReviewData:
+def since_last_session(
+    db: Database, actor: Actor, client_id: int, *, today: date, tz: tzinfo
+) -> ReviewData:
     """Everything the session review shows about the period since the last session."""
     with db.uow() as uow:
         s = uow.session
@@ -350,10 +391,13 @@ def since_last_session(db: Database, actor: Actor, client_id: int, *, today: dat
         upper = _midnight(period.until + timedelta(days=1), tz)
 
         checkins = s.scalars(
-            select(CheckIn).where(CheckIn.client_id == client_id,
-                                  CheckIn.entered_in_error.is_(False),
-                                  CheckIn.submitted_at >= _midnight(period.before().since, tz),
-                                  CheckIn.submitted_at < upper)
+            select(CheckIn)
+            .where(
+                CheckIn.client_id == client_id,
+                CheckIn.entered_in_error.is_(False),
+                CheckIn.submitted_at >= _midnight(period.before().since, tz),
+                CheckIn.submitted_at < upper,
+            )
             .order_by(CheckIn.submitted_at, CheckIn.id)
         ).all()
         now_ins = [c for c in checkins if c.submitted_at.astimezone(tz).date() >= period.since]
@@ -361,8 +405,11 @@ def since_last_session(db: Database, actor: Actor, client_id: int, *, today: dat
         ratings = tuple(_rating(name, now_ins, before_ins) for name in RATINGS)
 
         def words(field: str) -> tuple[ClientWords, ...]:
-            return tuple(ClientWords(c.submitted_at.astimezone(tz).date(), text)
-                         for c in now_ins if (text := getattr(c, field).strip()))
+            return tuple(
+                ClientWords(c.submitted_at.astimezone(tz).date(), text)
+                for c in now_ins
+                if (text := getattr(c, field).strip())
+            )
 
         goals: tuple[GoalChange, ...] = ()
         steps_done: tuple[StepDone, ...] = ()
@@ -371,30 +418,47 @@ def since_last_session(db: Database, actor: Actor, client_id: int, *, today: dat
         summaries = _summaries(s, client_id, plan_start, period, upper, tz)
         setbacks, wins = words("was_hard"), words("went_well")
         return ReviewData(
-            client_id=client_id, period=period, previous_session_id=previous_session_id,
-            plan_id=plan.id if plan is not None else None, plan_start=plan_start,
-            checkins=len(now_ins), previous_checkins=len(before_ins), ratings=ratings,
-            goals=goals, steps_done=steps_done, measures=summaries,
-            setbacks=setbacks, wins=wins,
-            prompts=choose_prompts(ratings=ratings, goals=goals, steps_done=len(steps_done),
-                                   summaries=summaries, setbacks=len(setbacks),
-                                   wins=len(wins)),
+            client_id=client_id,
+            period=period,
+            previous_session_id=previous_session_id,
+            plan_id=plan.id if plan is not None else None,
+            plan_start=plan_start,
+            checkins=len(now_ins),
+            previous_checkins=len(before_ins),
+            ratings=ratings,
+            goals=goals,
+            steps_done=steps_done,
+            measures=summaries,
+            setbacks=setbacks,
+            wins=wins,
+            prompts=choose_prompts(
+                ratings=ratings,
+                goals=goals,
+                steps_done=len(steps_done),
+                summaries=summaries,
+                setbacks=len(setbacks),
+                wins=len(wins),
+            ),
         )
 
 
-def _goals(s: Session, plan_id: int, period: Period, upper: datetime,
-           tz: tzinfo) -> tuple[tuple[GoalChange, ...], tuple[StepDone, ...]]:
+def _goals(
+    s: Session, plan_id: int, period: Period, upper: datetime, tz: tzinfo
+) -> tuple[tuple[GoalChange, ...], tuple[StepDone, ...]]:
     """Active goals with their progress change and next step; steps done in the period."""
     every_goal = s.scalars(
-        select(Goal).where(Goal.plan_id == plan_id, Goal.is_archived.is_(False))
+        select(Goal)
+        .where(Goal.plan_id == plan_id, Goal.is_archived.is_(False))
         .order_by(Goal.position, Goal.id)
     ).all()
     goal_ids = [g.id for g in every_goal]
     steps: dict[int, list[Step]] = defaultdict(list)
     if goal_ids:
-        for step in s.scalars(select(Step).where(Step.goal_id.in_(goal_ids),
-                                                 Step.is_archived.is_(False))
-                              .order_by(Step.position, Step.id)):
+        for step in s.scalars(
+            select(Step)
+            .where(Step.goal_id.in_(goal_ids), Step.is_archived.is_(False))
+            .order_by(Step.position, Step.id)
+        ):
             steps[step.goal_id].append(step)
     active = [g for g in every_goal if g.lifecycle_status == GoalLifecycle.ACTIVE]
     latest: dict[int, int] = {}
@@ -403,23 +467,30 @@ def _goals(s: Session, plan_id: int, period: Period, upper: datetime,
         for goal_id, rating, at in s.execute(
             select(GoalProgress.goal_id, GoalProgress.rating, CheckIn.submitted_at)
             .join(CheckIn, CheckIn.id == GoalProgress.checkin_id)
-            .where(GoalProgress.goal_id.in_([g.id for g in active]),
-                   CheckIn.entered_in_error.is_(False), CheckIn.submitted_at < upper)
+            .where(
+                GoalProgress.goal_id.in_([g.id for g in active]),
+                CheckIn.entered_in_error.is_(False),
+                CheckIn.submitted_at < upper,
+            )
             .order_by(CheckIn.submitted_at, CheckIn.id)
         ):
             # In time order, so the last one written for each goal is the latest.
             (latest if at.astimezone(tz).date() >= period.since else before)[goal_id] = rating
     changes = tuple(
         GoalChange(
-            goal_id=g.id, description=g.description, domain=g.domain.value,
-            latest=latest.get(g.id), before=before.get(g.id),
+            goal_id=g.id,
+            description=g.description,
+            domain=g.domain.value,
+            latest=latest.get(g.id),
+            before=before.get(g.id),
             next_step=next((st.description for st in steps[g.id] if st.done_on is None), None),
         )
         for g in active
     )
     done = tuple(
         StepDone(st.id, st.description, g.description, st.done_on)
-        for g in every_goal for st in steps[g.id]
+        for g in every_goal
+        for st in steps[g.id]
         if st.done_on is not None and st.done_on in period
     )
     return changes, tuple(sorted(done, key=lambda d: (d.done_on, d.step_id)))

@@ -52,10 +52,13 @@ def client_roster(db: Database, actor: Actor) -> list[RosterRow]:
         .subquery()
     )
     stmt = (
-        select(Client.ref, Client.full_name, User.username, Client.status, counts.c.n,
-               counts.c.last)
-        .outerjoin(ClientAssignment, and_(ClientAssignment.client_id == Client.id,
-                                          ClientAssignment.is_primary.is_(True)))
+        select(
+            Client.ref, Client.full_name, User.username, Client.status, counts.c.n, counts.c.last
+        )
+        .outerjoin(
+            ClientAssignment,
+            and_(ClientAssignment.client_id == Client.id, ClientAssignment.is_primary.is_(True)),
+        )
         .outerjoin(User, User.id == ClientAssignment.user_id)
         .outerjoin(counts, counts.c.client_id == Client.id)
         .order_by(Client.ref)
@@ -94,7 +97,10 @@ def assignment_roster(db: Database, actor: Actor) -> list[AssignmentRow]:
             team.setdefault(client_id, []).append((username, primary))
     return [
         AssignmentRow(
-            c.id, c.ref, c.full_name, c.status.value,
+            c.id,
+            c.ref,
+            c.full_name,
+            c.status.value,
             tuple(u for u, _ in team.get(c.id, [])),
             next((u for u, p in team.get(c.id, []) if p), None),
         )
@@ -105,12 +111,14 @@ def assignment_roster(db: Database, actor: Actor) -> list[AssignmentRow]:
 def _measure_label(response: MeasureResponse) -> str:
     if response.is_partial:
         return measures.describe_unanswered(
-            [n for n, a in enumerate(response.answers, start=1) if a is None])
+            [n for n, a in enumerate(response.answers, start=1) if a is None]
+        )
     return response.severity or ""
 
 
-def client_checkins(db: Database, actor: Actor, client_id: int,
-                    include_errors: bool = True) -> list[CheckinRow]:
+def client_checkins(
+    db: Database, actor: Actor, client_id: int, include_errors: bool = True
+) -> list[CheckinRow]:
     """A client's check-ins, newest first, with their measure totals (access-checked)."""
     with db.uow() as uow:
         client_for_read(uow.session, actor, client_id)
@@ -128,12 +136,19 @@ def client_checkins(db: Database, actor: Actor, client_id: int,
                 measures_by_checkin.setdefault(m.checkin_id, []).append(m)
         return [
             CheckinRow(
-                id=c.id, submitted_at=c.submitted_at, source=c.source.value,
+                id=c.id,
+                submitted_at=c.submitted_at,
+                source=c.source.value,
                 ratings={r: getattr(c, r) for r in RATINGS},
-                note=c.note, went_well=c.went_well, was_hard=c.was_hard,
-                measures={m.instrument: (m.total, _measure_label(m), m.risk_flag)
-                          for m in measures_by_checkin.get(c.id, [])},
-                entered_in_error=c.entered_in_error, error_reason=c.error_reason,
+                note=c.note,
+                went_well=c.went_well,
+                was_hard=c.was_hard,
+                measures={
+                    m.instrument: (m.total, _measure_label(m), m.risk_flag)
+                    for m in measures_by_checkin.get(c.id, [])
+                },
+                entered_in_error=c.entered_in_error,
+                error_reason=c.error_reason,
             )
             for c in checkins
         ]

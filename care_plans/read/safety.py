@@ -88,8 +88,11 @@ def _self_harm_answers(s: Session, client_id: int) -> list[SelfHarmAnswer]:
         select(MeasureResponse, follower.full_name, follower.username)
         .join(CheckIn, CheckIn.id == MeasureResponse.checkin_id)
         .outerjoin(follower, follower.id == MeasureResponse.risk_followed_up_by_id)
-        .where(MeasureResponse.client_id == client_id, MeasureResponse.risk_flag.is_(True),
-               CheckIn.entered_in_error.is_(False))
+        .where(
+            MeasureResponse.client_id == client_id,
+            MeasureResponse.risk_flag.is_(True),
+            CheckIn.entered_in_error.is_(False),
+        )
         .order_by(MeasureResponse.administered_at.desc(), MeasureResponse.id.desc())
     ).all()
     found = []
@@ -99,16 +102,22 @@ def _self_harm_answers(s: Session, client_id: int) -> list[SelfHarmAnswer]:
             continue
         answer = int(response.answers[instrument.risk_item])
         unanswered = [n for n, a in enumerate(response.answers, start=1) if a is None]
-        found.append(SelfHarmAnswer(
-            measure_response_id=response.id, instrument=response.instrument,
-            administered_at=response.administered_at, answer=answer,
-            answer_wording=instrument.answer_label(answer),
-            completeness=(measures.describe_unanswered(unanswered) if response.is_partial
-                          else "complete"),
-            total=response.total, followed_up_at=response.risk_followed_up_at,
-            followed_up_by=(full_name or username) if response.risk_followed_up_by_id else None,
-            follow_up_note=response.risk_follow_up_note,
-        ))
+        found.append(
+            SelfHarmAnswer(
+                measure_response_id=response.id,
+                instrument=response.instrument,
+                administered_at=response.administered_at,
+                answer=answer,
+                answer_wording=instrument.answer_label(answer),
+                completeness=(
+                    measures.describe_unanswered(unanswered) if response.is_partial else "complete"
+                ),
+                total=response.total,
+                followed_up_at=response.risk_followed_up_at,
+                followed_up_by=(full_name or username) if response.risk_followed_up_by_id else None,
+                follow_up_note=response.risk_follow_up_note,
+            )
+        )
     return found
 
 
@@ -118,16 +127,19 @@ def safety_in(s: Session, client_id: int, *, today: date, tz: tzinfo) -> SafetyS
     plan = current_plan(s, client_id)
     plan_start = plan.start_date if plan is not None else None
     last_checkin = s.scalar(
-        select(func.max(CheckIn.submitted_at))
-        .where(CheckIn.client_id == client_id, CheckIn.entered_in_error.is_(False))
+        select(func.max(CheckIn.submitted_at)).where(
+            CheckIn.client_id == client_id, CheckIn.entered_in_error.is_(False)
+        )
     )
     scored = s.execute(
-        select(MeasureResponse.instrument, MeasureResponse.administered_at,
-               MeasureResponse.total)
+        select(MeasureResponse.instrument, MeasureResponse.administered_at, MeasureResponse.total)
         .join(CheckIn, CheckIn.id == MeasureResponse.checkin_id)
-        .where(MeasureResponse.client_id == client_id, CheckIn.entered_in_error.is_(False),
-               MeasureResponse.is_partial.is_(False),
-               MeasureResponse.instrument.in_(FLAGGED_INSTRUMENTS))
+        .where(
+            MeasureResponse.client_id == client_id,
+            CheckIn.entered_in_error.is_(False),
+            MeasureResponse.is_partial.is_(False),
+            MeasureResponse.instrument.in_(FLAGGED_INSTRUMENTS),
+        )
         .order_by(MeasureResponse.administered_at, MeasureResponse.id)
     ).all()
     timed: dict[str, list[tuple[datetime, int]]] = {}
@@ -135,18 +147,27 @@ def safety_in(s: Session, client_id: int, *, today: date, tz: tzinfo) -> SafetyS
         assert total is not None  # complete responses only (check partial_has_no_total)
         timed.setdefault(instrument, []).append((at, int(total)))
     flags = caseload_flags(
-        today=today, plan_status=plan.status.value if plan is not None else None,
-        plan_start=plan_start, next_review_date=None, last_checkin=last_checkin,
-        scores=timed, tz=tz,
+        today=today,
+        plan_status=plan.status.value if plan is not None else None,
+        plan_start=plan_start,
+        next_review_date=None,
+        last_checkin=last_checkin,
+        scores=timed,
+        tz=tz,
     )
     deteriorations = []
     if DETERIORATION in flags:
         for instrument in FLAGGED_INSTRUMENTS:
             baseline, latest = baseline_and_latest(timed.get(instrument, []), plan_start, tz)
-            if baseline is not None and latest is not None and measures.reliable_change(
-                    instrument, baseline[1], latest[1]) == measures.DETERIORATED:
-                deteriorations.append(Deterioration(instrument, baseline[1], baseline[0],
-                                                    latest[1], latest[0]))
+            if (
+                baseline is not None
+                and latest is not None
+                and measures.reliable_change(instrument, baseline[1], latest[1])
+                == measures.DETERIORATED
+            ):
+                deteriorations.append(
+                    Deterioration(instrument, baseline[1], baseline[0], latest[1], latest[0])
+                )
     return SafetySummary(
         open_self_harm=tuple(a for a in answers if a.is_open),
         followed_up=tuple(a for a in answers if not a.is_open),
@@ -156,8 +177,9 @@ def safety_in(s: Session, client_id: int, *, today: date, tz: tzinfo) -> SafetyS
     )
 
 
-def safety_summary(db: Database, actor: Actor, client_id: int, *, today: date,
-                   tz: tzinfo) -> SafetySummary:
+def safety_summary(
+    db: Database, actor: Actor, client_id: int, *, today: date, tz: tzinfo
+) -> SafetySummary:
     """The client's open risk, access-checked (read access is enough). `today` is the clinic's
     date and `tz` its time zone."""
     with db.uow() as uow:

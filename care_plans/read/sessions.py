@@ -27,10 +27,15 @@ from care_plans.read.plans import current_plan
 
 #: Every field a draft has, in the order the page shows them.
 SESSION_FIELDS: tuple[str, ...] = (
-    "session_date", "attendance", "summary", "progress_acknowledged", "plan_changes",
-    "plan_revision_id", "next_steps", "next_session_date",
+    "session_date",
+    "attendance",
+    "summary",
+    "progress_acknowledged",
+    "plan_changes",
+    "plan_revision_id",
+    "next_steps",
+    "next_session_date",
 )
-
 
 
 @dataclass(frozen=True)
@@ -80,30 +85,58 @@ def session_views(s: Session, records: Sequence[ClinicalSession]) -> list[Sessio
     query each (a revision's snapshot is not loaded: only its number and reason are shown)."""
     if not records:
         return []
-    names = {user_id: name for user_id, name in s.execute(
-        select(User.id, User.full_name).where(User.id.in_({r.clinician_id for r in records})))}
+    names = {
+        user_id: name
+        for user_id, name in s.execute(
+            select(User.id, User.full_name).where(User.id.in_({r.clinician_id for r in records}))
+        )
+    }
     revision_ids = {r.plan_revision_id for r in records if r.plan_revision_id is not None}
-    revisions = {row.id: (row.number, row.reason) for row in s.execute(
-        select(PlanRevision.id, PlanRevision.number, PlanRevision.reason)
-        .where(PlanRevision.id.in_(revision_ids)))} if revision_ids else {}
+    revisions = (
+        {
+            row.id: (row.number, row.reason)
+            for row in s.execute(
+                select(PlanRevision.id, PlanRevision.number, PlanRevision.reason).where(
+                    PlanRevision.id.in_(revision_ids)
+                )
+            )
+        }
+        if revision_ids
+        else {}
+    )
     addenda: dict[int, list[AddendumView]] = {r.id: [] for r in records}
-    for a in s.scalars(select(SessionAddendum).where(SessionAddendum.session_id.in_(addenda))
-                       .order_by(SessionAddendum.created_at, SessionAddendum.id)):
+    for a in s.scalars(
+        select(SessionAddendum)
+        .where(SessionAddendum.session_id.in_(addenda))
+        .order_by(SessionAddendum.created_at, SessionAddendum.id)
+    ):
         addenda[a.session_id].append(AddendumView(a.id, a.author_name, a.created_at, a.text))
     views = []
     for r in records:
         number, reason = revisions.get(r.plan_revision_id or -1, (None, None))
-        views.append(SessionView(
-            id=r.id, client_id=r.client_id, clinician_id=r.clinician_id,
-            clinician_name=names.get(r.clinician_id, "a former colleague"),
-            session_date=r.session_date, attendance=r.attendance.value, summary=r.summary,
-            progress_acknowledged=r.progress_acknowledged, plan_changes=r.plan_changes,
-            plan_revision_id=r.plan_revision_id, plan_revision_number=number,
-            plan_revision_reason=reason, next_steps=r.next_steps,
-            next_session_date=r.next_session_date, status=r.status.value,
-            signed_at=r.signed_at, version=r.version, created_at=r.created_at,
-            addenda=tuple(addenda[r.id]),
-        ))
+        views.append(
+            SessionView(
+                id=r.id,
+                client_id=r.client_id,
+                clinician_id=r.clinician_id,
+                clinician_name=names.get(r.clinician_id, "a former colleague"),
+                session_date=r.session_date,
+                attendance=r.attendance.value,
+                summary=r.summary,
+                progress_acknowledged=r.progress_acknowledged,
+                plan_changes=r.plan_changes,
+                plan_revision_id=r.plan_revision_id,
+                plan_revision_number=number,
+                plan_revision_reason=reason,
+                next_steps=r.next_steps,
+                next_session_date=r.next_session_date,
+                status=r.status.value,
+                signed_at=r.signed_at,
+                version=r.version,
+                created_at=r.created_at,
+                addenda=tuple(addenda[r.id]),
+            )
+        )
     return views
 
 
@@ -127,7 +160,8 @@ def list_sessions(db: Database, actor: Actor, client_id: int) -> list[SessionVie
         s = uow.session
         client_for_read(s, actor, client_id)
         records = s.scalars(
-            select(ClinicalSession).where(ClinicalSession.client_id == client_id)
+            select(ClinicalSession)
+            .where(ClinicalSession.client_id == client_id)
             .order_by(ClinicalSession.session_date.desc(), ClinicalSession.id.desc())
         ).all()
         return session_views(s, records)
@@ -154,8 +188,14 @@ def revision_links(db: Database, actor: Actor, client_id: int) -> list[RevisionL
         if plan is None:
             return []
         rows = s.execute(
-            select(PlanRevision.id, PlanRevision.number, PlanRevision.created_at,
-                   PlanRevision.created_by_name, PlanRevision.reason)
-            .where(PlanRevision.plan_id == plan.id).order_by(PlanRevision.number.desc())
+            select(
+                PlanRevision.id,
+                PlanRevision.number,
+                PlanRevision.created_at,
+                PlanRevision.created_by_name,
+                PlanRevision.reason,
+            )
+            .where(PlanRevision.plan_id == plan.id)
+            .order_by(PlanRevision.number.desc())
         ).all()
         return [RevisionLink(*row) for row in rows]

@@ -106,33 +106,49 @@ def record_failure(
         s = uow.session
         user = s.scalar(select(User).where(User.username == (username or "").strip().lower()))
         if user is None:
-            audit.record(s, UNKNOWN, "signin.failed", "user", None,
-                         source_address=source_address)
+            audit.record(s, UNKNOWN, "signin.failed", "user", None, source_address=source_address)
             uow.commit()
             return
         actor = Actor.of(user)
         if user.locked_until is not None and user.locked_until > now:
-            audit.record(s, actor, "signin.refused_locked", "user", user.id,
-                         source_address=source_address)
+            audit.record(
+                s, actor, "signin.refused_locked", "user", user.id, source_address=source_address
+            )
             uow.commit()
             return
         if user.locked_until is not None:  # an old lock has run out: count afresh
             user.locked_until = None
             user.failed_signin_count = 0
         user.failed_signin_count += 1
-        audit.record(s, actor, "signin.failed", "user", user.id,
-                     detail={"failed_count": user.failed_signin_count},
-                     source_address=source_address)
+        audit.record(
+            s,
+            actor,
+            "signin.failed",
+            "user",
+            user.id,
+            detail={"failed_count": user.failed_signin_count},
+            source_address=source_address,
+        )
         if user.failed_signin_count >= settings.lockout_threshold:
             user.locked_until = now + timedelta(minutes=settings.lockout_minutes)
-            audit.record(s, actor, "signin.locked", "user", user.id,
-                         detail={"minutes": settings.lockout_minutes},
-                         source_address=source_address)
+            audit.record(
+                s,
+                actor,
+                "signin.locked",
+                "user",
+                user.id,
+                detail={"minutes": settings.lockout_minutes},
+                source_address=source_address,
+            )
         uow.commit()
 
 
 def start_session(
-    db: Database, username: str, cookie_token: str, *, now: datetime | None = None,
+    db: Database,
+    username: str,
+    cookie_token: str,
+    *,
+    now: datetime | None = None,
     source_address: str | None = None,
 ) -> SignedIn | None:
     """Record a password sign-in as a server-side session; None when the account may not."""
@@ -144,13 +160,13 @@ def start_session(
             return None
         user.failed_signin_count = 0
         user.locked_until = None
-        row = SigninSession(user_id=user.id, token_hash=token_hash(cookie_token),
-                            created_at=now, last_seen_at=now)
+        row = SigninSession(
+            user_id=user.id, token_hash=token_hash(cookie_token), created_at=now, last_seen_at=now
+        )
         s.add(row)
         s.flush()
         actor = Actor.of(user)
-        audit.record(s, actor, "signin", "signin_session", row.id,
-                     source_address=source_address)
+        audit.record(s, actor, "signin", "signin_session", row.id, source_address=source_address)
         signed = SignedIn(row.id, actor, now)
         uow.commit()
         return signed
@@ -160,12 +176,12 @@ def _end(s: Session, row: SigninSession, reason: str, now: datetime) -> None:
     row.ended_at = now
     row.ended_reason = reason
     action = {"sign-out": "signout", "idle": "signout.idle"}.get(reason, "signout.ended")
-    audit.record(s, Actor.of(row.user), action, "signin_session", row.id,
-                 detail={"reason": reason})
+    audit.record(s, Actor.of(row.user), action, "signin_session", row.id, detail={"reason": reason})
 
 
-def _check(s: Session, row: SigninSession | None, now: datetime, idle_seconds: int,
-           touch: bool) -> SignedIn | None:
+def _check(
+    s: Session, row: SigninSession | None, now: datetime, idle_seconds: int, touch: bool
+) -> SignedIn | None:
     if row is None or row.ended_at is not None:
         return None
     user = row.user
@@ -187,8 +203,13 @@ def _check(s: Session, row: SigninSession | None, now: datetime, idle_seconds: i
 
 
 def resume(
-    db: Database, *, idle_seconds: int, session_id: int | None = None,
-    cookie_token: str | None = None, now: datetime | None = None, touch: bool = True,
+    db: Database,
+    *,
+    idle_seconds: int,
+    session_id: int | None = None,
+    cookie_token: str | None = None,
+    now: datetime | None = None,
+    touch: bool = True,
 ) -> SignedIn | None:
     """The live sign-in for this browser (by session id, or by its cookie after a reload).
 
@@ -211,8 +232,9 @@ def resume(
         return signed
 
 
-def seconds_left(db: Database, session_id: int, idle_seconds: int,
-                 now: datetime | None = None) -> float:
+def seconds_left(
+    db: Database, session_id: int, idle_seconds: int, now: datetime | None = None
+) -> float:
     """How long until this sign-in ends for inactivity (0 when it has ended)."""
     now = now or utcnow()
     with db.uow() as uow:
@@ -222,8 +244,9 @@ def seconds_left(db: Database, session_id: int, idle_seconds: int,
         return max(0.0, idle_seconds - (now - row.last_seen_at).total_seconds())
 
 
-def end_session(db: Database, session_id: int, reason: str = "sign-out",
-                now: datetime | None = None) -> None:
+def end_session(
+    db: Database, session_id: int, reason: str = "sign-out", now: datetime | None = None
+) -> None:
     with db.uow() as uow:
         row = uow.session.get(SigninSession, session_id)
         if row is not None and row.ended_at is None:

@@ -47,16 +47,32 @@ from care_plans.services import checkins
 from care_plans.tokens import new_token, token_hash
 
 __all__ = [
-    "DEFAULT_LINK_DAYS", "FAILURE_WINDOW", "LINK_ACTOR", "MAX_FAILURES", "MAX_LINK_DAYS",
-    "CrisisContact", "GoalItem", "LinkForm", "LinkInfo", "LinkUnavailable", "SubmitResult",
-    "TooManyAttempts", "create_link", "link_url", "list_links", "measure_is_due", "open_link",
-    "revoke_link", "submit_via_link",
+    "DEFAULT_LINK_DAYS",
+    "FAILURE_WINDOW",
+    "LINK_ACTOR",
+    "MAX_FAILURES",
+    "MAX_LINK_DAYS",
+    "CrisisContact",
+    "GoalItem",
+    "LinkForm",
+    "LinkInfo",
+    "LinkUnavailable",
+    "SubmitResult",
+    "TooManyAttempts",
+    "create_link",
+    "link_url",
+    "list_links",
+    "measure_is_due",
+    "open_link",
+    "revoke_link",
+    "submit_via_link",
 ]
 
 #: Who the audit trail names for what a client does through their link (no account behind it,
 #: and a role that no access rule recognises, so it can never read a record through `access`).
-LINK_ACTOR = Actor(user_id=None, username="checkin-link", role="checkin-link",
-                   full_name="Client check-in link")
+LINK_ACTOR = Actor(
+    user_id=None, username="checkin-link", role="checkin-link", full_name="Client check-in link"
+)
 DEFAULT_LINK_DAYS = Settings.checkin_link_days
 MAX_LINK_DAYS = 365
 MAX_FAILURES = 10
@@ -151,9 +167,13 @@ def link_url(base_url: str, token: str) -> str:
 
 def _info(link: CheckinLink, created_by: str | None) -> LinkInfo:
     return LinkInfo(
-        id=link.id, client_id=link.client_id, created_at=link.created_at,
-        created_by=created_by or "command line", expires_at=link.expires_at,
-        revoked_at=link.revoked_at, last_used_at=link.last_used_at,
+        id=link.id,
+        client_id=link.client_id,
+        created_at=link.created_at,
+        created_by=created_by or "command line",
+        expires_at=link.expires_at,
+        revoked_at=link.revoked_at,
+        last_used_at=link.last_used_at,
     )
 
 
@@ -165,8 +185,9 @@ def _check_days(days: object) -> int:
     return days
 
 
-def create_link(db: Database, actor: Actor, client_id: int, days: int | None = None,
-                now: datetime | None = None) -> tuple[str, LinkInfo]:
+def create_link(
+    db: Database, actor: Actor, client_id: int, days: int | None = None, now: datetime | None = None
+) -> tuple[str, LinkInfo]:
     """A new check-in link for an active client. Returns the token (shown once, never stored:
     only its hash is) and the link's details. Needs write access to the client."""
     days = _check_days(DEFAULT_LINK_DAYS if days is None else days)
@@ -179,12 +200,24 @@ def create_link(db: Database, actor: Actor, client_id: int, days: int | None = N
             raise ValidationError(
                 "This client is discharged. Re-open their record before sending a check-in link."
             )
-        link = CheckinLink(client_id=client_id, token_hash=token_hash(token), created_at=now,
-                           created_by_id=actor.user_id, expires_at=now + timedelta(days=days))
+        link = CheckinLink(
+            client_id=client_id,
+            token_hash=token_hash(token),
+            created_at=now,
+            created_by_id=actor.user_id,
+            expires_at=now + timedelta(days=days),
+        )
         s.add(link)
         s.flush()
-        audit.record(s, actor, "checkin_link.create", "checkin_link", link.id,
-                     client_id=client_id, detail={"days": days})
+        audit.record(
+            s,
+            actor,
+            "checkin_link.create",
+            "checkin_link",
+            link.id,
+            client_id=client_id,
+            detail={"days": days},
+        )
         info = _info(link, None if actor.is_system else actor.username)
         uow.commit()
     return token, info
@@ -204,8 +237,7 @@ def list_links(db: Database, actor: Actor, client_id: int) -> list[LinkInfo]:
         return [_info(link, username) for link, username in rows]
 
 
-def revoke_link(db: Database, actor: Actor, link_id: int,
-                now: datetime | None = None) -> LinkInfo:
+def revoke_link(db: Database, actor: Actor, link_id: int, now: datetime | None = None) -> LinkInfo:
     """Stop a link working from now on. Revoking a revoked link changes nothing."""
     now = now or utcnow()
     with db.uow() as uow:
@@ -216,8 +248,9 @@ def revoke_link(db: Database, actor: Actor, link_id: int,
         client_for_write(s, actor, link.client_id)
         if link.revoked_at is None:
             link.revoked_at = now
-            audit.record(s, actor, "checkin_link.revoke", "checkin_link", link.id,
-                         client_id=link.client_id)
+            audit.record(
+                s, actor, "checkin_link.revoke", "checkin_link", link.id, client_id=link.client_id
+            )
         username = s.scalar(select(User.username).where(User.id == link.created_by_id))
         info = _info(link, username)
         uow.commit()
@@ -233,10 +266,14 @@ def _rate_key(source_address: str | None) -> str:
 
 
 def _failures_in_window(s: Session, key: str, now: datetime) -> int:
-    return s.scalar(
-        select(func.count(RateLimitHit.id))
-        .where(RateLimitHit.key == key, RateLimitHit.at > now - FAILURE_WINDOW)
-    ) or 0
+    return (
+        s.scalar(
+            select(func.count(RateLimitHit.id)).where(
+                RateLimitHit.key == key, RateLimitHit.at > now - FAILURE_WINDOW
+            )
+        )
+        or 0
+    )
 
 
 def _refusal_reason(s: Session, link: CheckinLink | None, now: datetime) -> str | None:
@@ -251,8 +288,9 @@ def _refusal_reason(s: Session, link: CheckinLink | None, now: datetime) -> str 
     return None
 
 
-def _usable_link(uow: UnitOfWork, token: str, source_address: str | None, now: datetime,
-                 *, lock: bool = False) -> CheckinLink | None:
+def _usable_link(
+    uow: UnitOfWork, token: str, source_address: str | None, now: datetime, *, lock: bool = False
+) -> CheckinLink | None:
     """The link behind `token` if it may be used now from this address.
 
     A valid link is never refused because of other visitors' wrong ones: when the app sees no
@@ -273,19 +311,32 @@ def _usable_link(uow: UnitOfWork, token: str, source_address: str | None, now: d
         return link
     if _failures_in_window(s, key, now) >= MAX_FAILURES:
         raise TooManyAttempts()
-    s.execute(delete(RateLimitHit).where(RateLimitHit.key == key,
-                                         RateLimitHit.at <= now - FAILURE_WINDOW))
+    s.execute(
+        delete(RateLimitHit).where(RateLimitHit.key == key, RateLimitHit.at <= now - FAILURE_WINDOW)
+    )
     s.add(RateLimitHit(key=key, at=now))
     s.flush()
     failures = _failures_in_window(s, key, now)
-    audit.record(s, LINK_ACTOR, "checkin_link.bad_token", "checkin_link",
-                 link.id if link else None, client_id=link.client_id if link else None,
-                 detail={"reason": reason, "failures_in_window": failures},
-                 source_address=source_address)
+    audit.record(
+        s,
+        LINK_ACTOR,
+        "checkin_link.bad_token",
+        "checkin_link",
+        link.id if link else None,
+        client_id=link.client_id if link else None,
+        detail={"reason": reason, "failures_in_window": failures},
+        source_address=source_address,
+    )
     if failures == MAX_FAILURES:
-        audit.record(s, LINK_ACTOR, "checkin_link.rate_limited", "checkin_link", None,
-                     detail={"minutes": int(FAILURE_WINDOW.total_seconds() // 60)},
-                     source_address=source_address)
+        audit.record(
+            s,
+            LINK_ACTOR,
+            "checkin_link.rate_limited",
+            "checkin_link",
+            None,
+            detail={"minutes": int(FAILURE_WINDOW.total_seconds() // 60)},
+            source_address=source_address,
+        )
     uow.commit()
     return None
 
@@ -300,8 +351,12 @@ def _active_goals(s: Session, client_id: int) -> list[GoalItem]:
     if plan is None or plan.status in (PlanStatus.REVOKED, PlanStatus.ENTERED_IN_ERROR):
         return []
     goals = s.scalars(
-        select(Goal).where(Goal.plan_id == plan.id, Goal.is_archived.is_(False),
-                           Goal.lifecycle_status == GoalLifecycle.ACTIVE)
+        select(Goal)
+        .where(
+            Goal.plan_id == plan.id,
+            Goal.is_archived.is_(False),
+            Goal.lifecycle_status == GoalLifecycle.ACTIVE,
+        )
         .order_by(Goal.position, Goal.id)
     )
     return [GoalItem(g.id, g.description) for g in goals]
@@ -309,23 +364,28 @@ def _active_goals(s: Session, client_id: int) -> list[GoalItem]:
 
 def _crisis_contacts(s: Session, client_id: int) -> list[CrisisContact]:
     contacts = s.scalars(
-        select(SupportContact).where(
-            SupportContact.client_id == client_id, SupportContact.is_crisis_contact.is_(True),
+        select(SupportContact)
+        .where(
+            SupportContact.client_id == client_id,
+            SupportContact.is_crisis_contact.is_(True),
             SupportContact.is_archived.is_(False),
-        ).order_by(SupportContact.position, SupportContact.id)
+        )
+        .order_by(SupportContact.position, SupportContact.id)
     )
     return [CrisisContact(c.name, c.phone, c.when_to_contact) for c in contacts]
 
 
-def measure_is_due(last_administered: datetime | None, interval_days: int,
-                   now: datetime, tz: tzinfo = UTC) -> bool:
+def measure_is_due(
+    last_administered: datetime | None, interval_days: int, now: datetime, tz: tzinfo = UTC
+) -> bool:
     """Due when never given, or given `interval_days` or more of the clinic's calendar days
     ago (days in `tz`, not UTC), so a client who checks in every fortnight is asked on the
     fortnight whatever the hour, and a late-evening check-in is counted on its own day."""
     if last_administered is None:
         return True
-    return (now.astimezone(tz).date() - last_administered.astimezone(tz).date()).days \
-        >= interval_days
+    return (
+        now.astimezone(tz).date() - last_administered.astimezone(tz).date()
+    ).days >= interval_days
 
 
 def _measures_due(s: Session, client: Client, now: datetime, tz: tzinfo) -> tuple[str, ...]:
@@ -335,18 +395,29 @@ def _measures_due(s: Session, client: Client, now: datetime, tz: tzinfo) -> tupl
         s.execute(
             select(MeasureResponse.instrument, func.max(MeasureResponse.administered_at))
             .join(CheckIn, CheckIn.id == MeasureResponse.checkin_id)
-            .where(MeasureResponse.client_id == client.id,
-                   MeasureResponse.is_partial.is_(False),
-                   CheckIn.entered_in_error.is_(False))
+            .where(
+                MeasureResponse.client_id == client.id,
+                MeasureResponse.is_partial.is_(False),
+                CheckIn.entered_in_error.is_(False),
+            )
             .group_by(MeasureResponse.instrument)
         ).all()
     )
-    return tuple(code for code in measures.INSTRUMENTS
-                 if measure_is_due(last.get(code), client.measure_interval_days, now, tz))
+    return tuple(
+        code
+        for code in measures.INSTRUMENTS
+        if measure_is_due(last.get(code), client.measure_interval_days, now, tz)
+    )
 
 
-def open_link(db: Database, token: str, *, source_address: str | None,
-              now: datetime | None = None, tz: tzinfo = UTC) -> LinkForm | None:
+def open_link(
+    db: Database,
+    token: str,
+    *,
+    source_address: str | None,
+    now: datetime | None = None,
+    tz: tzinfo = UTC,
+) -> LinkForm | None:
     """What the client's form shows, or None for an unknown, expired or revoked link.
     `tz` is the clinic's time zone, whose days decide which measures are due.
 
@@ -361,13 +432,21 @@ def open_link(db: Database, token: str, *, source_address: str | None,
         client = s.get(Client, link.client_id)
         assert client is not None  # a foreign key
         form = LinkForm(
-            link_id=link.id, first_name=_first_name(client.full_name),
+            link_id=link.id,
+            first_name=_first_name(client.full_name),
             goals=tuple(_active_goals(s, client.id)),
             crisis_contacts=tuple(_crisis_contacts(s, client.id)),
             measures_due=_measures_due(s, client, now, tz),
         )
-        audit.record(s, LINK_ACTOR, "checkin_link.open", "checkin_link", link.id,
-                     client_id=client.id, source_address=source_address)
+        audit.record(
+            s,
+            LINK_ACTOR,
+            "checkin_link.open",
+            "checkin_link",
+            link.id,
+            client_id=client.id,
+            source_address=source_address,
+        )
         uow.commit()
         return form
 
@@ -401,22 +480,40 @@ def submit_via_link(
         if set(progress) - {g.id for g in _active_goals(s, client_id)}:
             raise ValidationError({"goal_progress": "names a goal that is not on this form"})
         checkin, scores = checkins.add_checkin(
-            s, client_id=client_id, submitted_at=now, source=CheckinSource.LINK,
+            s,
+            client_id=client_id,
+            submitted_at=now,
+            source=CheckinSource.LINK,
             ratings=dict(ratings),
-            goal_progress=progress or None, went_well=went_well.strip(),
+            goal_progress=progress or None,
+            went_well=went_well.strip(),
             was_hard=was_hard.strip(),
             measure_answers={k: list(v) for k, v in (measure_answers or {}).items()} or None,
-            difficulty=dict(difficulty or {}) or None, link_id=link.id, now=now,
+            difficulty=dict(difficulty or {}) or None,
+            link_id=link.id,
+            now=now,
         )
         link.last_used_at = now
-        audit.record(s, LINK_ACTOR, "checkin.create", "checkin", checkin.id, client_id=client_id,
-                     detail={"source": CheckinSource.LINK.value, "link_id": link.id,
-                             "instruments": sorted(scores),
-                             **checkins.partial_detail(scores)},
-                     source_address=source_address)
+        audit.record(
+            s,
+            LINK_ACTOR,
+            "checkin.create",
+            "checkin",
+            checkin.id,
+            client_id=client_id,
+            detail={
+                "source": CheckinSource.LINK.value,
+                "link_id": link.id,
+                "instruments": sorted(scores),
+                **checkins.partial_detail(scores),
+            },
+            source_address=source_address,
+        )
         risk = any(score.risk_flag for score in scores.values())
         result = SubmitResult(
-            checkin_id=checkin.id, instruments=tuple(sorted(scores)), risk_flag=risk,
+            checkin_id=checkin.id,
+            instruments=tuple(sorted(scores)),
+            risk_flag=risk,
             crisis_contacts=tuple(_crisis_contacts(s, client_id)) if risk else (),
         )
         uow.commit()

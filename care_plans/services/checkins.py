@@ -62,8 +62,9 @@ def score_measures(measure_answers: dict[str, list[Any]]) -> dict[str, measures.
     return scores
 
 
-def _difficulty_problems(difficulty: dict[str, int | None] | None,
-                         scores: dict[str, measures.Score]) -> dict[str, str]:
+def _difficulty_problems(
+    difficulty: dict[str, int | None] | None, scores: dict[str, measures.Score]
+) -> dict[str, str]:
     problems: dict[str, str] = {}
     for code, value in (difficulty or {}).items():
         if value is None:
@@ -94,7 +95,8 @@ def _any_item_answered(measure_answers: dict[str, list[Any]] | None) -> bool:
 def _goal_ids_of_client(s: Session, client_id: int) -> set[int]:
     return set(
         s.scalars(
-            select(Goal.id).join(CarePlan, Goal.plan_id == CarePlan.id)
+            select(Goal.id)
+            .join(CarePlan, Goal.plan_id == CarePlan.id)
             .where(CarePlan.client_id == client_id)
         )
     )
@@ -132,8 +134,12 @@ def add_checkin(
         raise ValidationError({"submitted_at": "needs a time zone"})
     texts = {"note": note, "went_well": went_well, "was_hard": was_hard}
     problems = checkin_problems(
-        ratings, goal_progress=goal_progress, texts=texts,
-        has_measure=_any_item_answered(measure_answers), submitted_at=submitted_at, now=now or utcnow(),
+        ratings,
+        goal_progress=goal_progress,
+        texts=texts,
+        has_measure=_any_item_answered(measure_answers),
+        submitted_at=submitted_at,
+        now=now or utcnow(),
     )
     scores: dict[str, measures.Score] = {}
     try:
@@ -148,21 +154,30 @@ def add_checkin(
     if problems:
         raise ValidationError(problems)
     checkin = CheckIn(
-        client_id=client_id, submitted_at=submitted_at, source=source,
+        client_id=client_id,
+        submitted_at=submitted_at,
+        source=source,
         **{r: ratings.get(r) for r in RATINGS},
-        note=note, went_well=went_well, was_hard=was_hard,
-        created_by_id=created_by_id, link_id=link_id,
+        note=note,
+        went_well=went_well,
+        was_hard=was_hard,
+        created_by_id=created_by_id,
+        link_id=link_id,
     )
     for goal_id, value in (goal_progress or {}).items():
         checkin.goal_progress.append(GoalProgress(goal_id=goal_id, rating=value))
     for code, sc in scores.items():
         checkin.measures.append(
             MeasureResponse(
-                client_id=client_id, instrument=code, administered_at=submitted_at,
-                answers=[None if a is None else int(a)
-                         for a in measure_answers[code]],  # type: ignore[index]
-                is_partial=sc.is_partial, total=sc.total, severity=sc.severity,
-                risk_flag=sc.risk_flag, difficulty=(difficulty or {}).get(code),
+                client_id=client_id,
+                instrument=code,
+                administered_at=submitted_at,
+                answers=[None if a is None else int(a) for a in measure_answers[code]],  # type: ignore[index]
+                is_partial=sc.is_partial,
+                total=sc.total,
+                severity=sc.severity,
+                risk_flag=sc.risk_flag,
+                difficulty=(difficulty or {}).get(code),
             )
         )
     s.add(checkin)
@@ -191,22 +206,38 @@ def record_checkin(
         s = uow.session
         client_for_write(s, actor, client_id)
         checkin, scores = add_checkin(
-            s, client_id=client_id, submitted_at=submitted_at or utcnow(), source=source,
-            ratings=ratings or {}, goal_progress=goal_progress, note=note,
-            went_well=went_well, was_hard=was_hard, measure_answers=measure_answers,
-            difficulty=difficulty, created_by_id=actor.user_id,
+            s,
+            client_id=client_id,
+            submitted_at=submitted_at or utcnow(),
+            source=source,
+            ratings=ratings or {},
+            goal_progress=goal_progress,
+            note=note,
+            went_well=went_well,
+            was_hard=was_hard,
+            measure_answers=measure_answers,
+            difficulty=difficulty,
+            created_by_id=actor.user_id,
         )
-        audit.record(s, actor, "checkin.create", "checkin", checkin.id, client_id=client_id,
-                     detail={"source": source.value, "instruments": sorted(scores),
-                             **partial_detail(scores)})
+        audit.record(
+            s,
+            actor,
+            "checkin.create",
+            "checkin",
+            checkin.id,
+            client_id=client_id,
+            detail={
+                "source": source.value,
+                "instruments": sorted(scores),
+                **partial_detail(scores),
+            },
+        )
         saved = SavedCheckin(checkin.id, client_id, checkin.submitted_at, scores)
         uow.commit()
         return saved
 
 
-def mark_entered_in_error(
-    db: Database, actor: Actor, *, checkin_id: int, reason: str
-) -> None:
+def mark_entered_in_error(db: Database, actor: Actor, *, checkin_id: int, reason: str) -> None:
     """Hide a check-in from charts and counts, keeping it and saying why and who."""
     if not reason.strip():
         raise ValidationError({"reason": "Say why this check-in was entered in error."})
@@ -222,6 +253,7 @@ def mark_entered_in_error(
         checkin.error_reason = reason.strip()
         checkin.error_marked_by_id = actor.user_id
         checkin.error_marked_at = utcnow()
-        audit.record(s, actor, "checkin.entered_in_error", "checkin", checkin.id,
-                     client_id=checkin.client_id)
+        audit.record(
+            s, actor, "checkin.entered_in_error", "checkin", checkin.id, client_id=checkin.client_id
+        )
         uow.commit()

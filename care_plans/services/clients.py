@@ -62,8 +62,7 @@ class Demographics:
     national_id: str = ""
 
 
-def validate_demographics(details: Demographics, problems: dict[str, str]
-                          ) -> dict[str, object]:
+def validate_demographics(details: Demographics, problems: dict[str, str]) -> dict[str, object]:
     """The column values for `details`, each normalised; faults go into `problems` by field."""
     values: dict[str, object] = {}
     for field, label in (("given_name", "given name"), ("family_name", "family name")):
@@ -73,8 +72,7 @@ def validate_demographics(details: Demographics, problems: dict[str, str]
         values[field] = text
     gender = (details.administrative_gender or AdministrativeGender.UNKNOWN.value).strip()
     if gender not in {g.value for g in AdministrativeGender}:
-        problems["administrative_gender"] = (
-            "Choose female, male, other or unknown (not recorded).")
+        problems["administrative_gender"] = "Choose female, male, other or unknown (not recorded)."
     values["administrative_gender"] = gender
     number = details.national_id.strip()
     kind = details.national_id_kind or None
@@ -91,14 +89,18 @@ def validate_demographics(details: Demographics, problems: dict[str, str]
     return values
 
 
-def _refuse_duplicate_national_id(s: Session, values: dict[str, object],
-                                  client_id: int | None) -> None:
+def _refuse_duplicate_national_id(
+    s: Session, values: dict[str, object], client_id: int | None
+) -> None:
     if values.get("national_id") is None:
         return
-    other = s.scalar(select(Client.id).where(
-        Client.national_id_kind == values["national_id_kind"],
-        Client.national_id == values["national_id"],
-        *((Client.id != client_id,) if client_id is not None else ())))
+    other = s.scalar(
+        select(Client.id).where(
+            Client.national_id_kind == values["national_id_kind"],
+            Client.national_id == values["national_id"],
+            *((Client.id != client_id,) if client_id is not None else ()),
+        )
+    )
     if other is not None:
         label = identifiers.NATIONAL_IDENTIFIERS[str(values["national_id_kind"])].label
         raise ValidationError({"national_id": f"Another client already has this {label}."})
@@ -108,8 +110,9 @@ def normalise_ref(ref: str) -> str:
     return ref.strip().upper()
 
 
-def validate_client_fields(ref: str, full_name: str, date_of_birth: date | None,
-                           today: date) -> dict[str, str]:
+def validate_client_fields(
+    ref: str, full_name: str, date_of_birth: date | None, today: date
+) -> dict[str, str]:
     problems: dict[str, str] = {}
     if not REF_RE.match(ref):
         problems["ref"] = (
@@ -153,7 +156,8 @@ def client_info(session: Session, client: Client) -> ClientInfo:
         given_name=client.given_name or "",
         family_name=client.family_name or "",
         administrative_gender=AdministrativeGender(
-            client.administrative_gender or AdministrativeGender.UNKNOWN).value,
+            client.administrative_gender or AdministrativeGender.UNKNOWN
+        ).value,
         national_id_kind=client.national_id_kind,
         national_id=client.national_id,
     )
@@ -205,27 +209,50 @@ def create_client(
         if s.scalar(select(Client.id).where(Client.ref == ref)) is not None:
             raise ValidationError({"ref": f"A client with ref {ref} already exists."})
         _refuse_duplicate_national_id(s, extra, None)
-        client = Client(ref=ref, full_name=full_name.strip(), date_of_birth=date_of_birth,
-                        status=ClientStatus.ACTIVE, measure_interval_days=measure_interval_days,
-                        **extra)
+        client = Client(
+            ref=ref,
+            full_name=full_name.strip(),
+            date_of_birth=date_of_birth,
+            status=ClientStatus.ACTIVE,
+            measure_interval_days=measure_interval_days,
+            **extra,
+        )
         s.add(client)
         s.flush()
         s.add(ClientAssignment(client_id=client.id, user_id=primary.id, is_primary=True))
-        plan = CarePlan(client_id=client.id, status=PlanStatus.DRAFT, start_date=today,
-                        next_review_date=today + REVIEW_INTERVAL)
+        plan = CarePlan(
+            client_id=client.id,
+            status=PlanStatus.DRAFT,
+            start_date=today,
+            next_review_date=today + REVIEW_INTERVAL,
+        )
         s.add(plan)
         s.flush()
-        audit.record(s, actor, "client.create", "client", client.id, client_id=client.id,
-                     detail={"primary_user_id": primary.id})
+        audit.record(
+            s,
+            actor,
+            "client.create",
+            "client",
+            client.id,
+            client_id=client.id,
+            detail={"primary_user_id": primary.id},
+        )
         audit.record(s, actor, "plan.create", "care_plan", plan.id, client_id=client.id)
         info = client_info(s, client)
         uow.commit()
         return info
 
 
-def update_details(db: Database, actor: Actor, client_id: int, *, full_name: str,
-                   date_of_birth: date | None, details: Demographics,
-                   today: date) -> ClientInfo:
+def update_details(
+    db: Database,
+    actor: Actor,
+    client_id: int,
+    *,
+    full_name: str,
+    date_of_birth: date | None,
+    details: Demographics,
+    today: date,
+) -> ClientInfo:
     """Change a client's name, date of birth and demographics (audited by field name)."""
     with db.uow() as uow:
         s = uow.session
@@ -236,14 +263,24 @@ def update_details(db: Database, actor: Actor, client_id: int, *, full_name: str
             raise ValidationError(problems)
         _refuse_duplicate_national_id(s, values, client_id)
         values = {"full_name": full_name.strip(), "date_of_birth": date_of_birth, **values}
-        changed = sorted(k for k, v in values.items()
-                         if (getattr(client, k).value if k == "administrative_gender"
-                             else getattr(client, k)) != v)
+        changed = sorted(
+            k
+            for k, v in values.items()
+            if (getattr(client, k).value if k == "administrative_gender" else getattr(client, k))
+            != v
+        )
         for key, value in values.items():
             setattr(client, key, value)
         if changed:
-            audit.record(s, actor, "client.update", "client", client_id, client_id=client_id,
-                         detail={"fields": changed})
+            audit.record(
+                s,
+                actor,
+                "client.update",
+                "client",
+                client_id,
+                client_id=client_id,
+                detail={"fields": changed},
+            )
         s.flush()
         info = client_info(s, client)
         uow.commit()
@@ -299,8 +336,15 @@ def assign_clinician(
                 a.is_primary = a is existing
             existing.is_primary = True
         s.flush()
-        audit.record(s, actor, "client.assign", "client", client_id, client_id=client_id,
-                     detail={"user_id": user.id, "primary": primary})
+        audit.record(
+            s,
+            actor,
+            "client.assign",
+            "client",
+            client_id,
+            client_id=client_id,
+            detail={"user_id": user.id, "primary": primary},
+        )
         info = client_info(s, client)
         uow.commit()
         return info
@@ -326,22 +370,39 @@ def unassign_clinician(db: Database, actor: Actor, *, client_id: int, username: 
                 {"clinician": "Make someone else the primary clinician before removing this one."}
             )
         s.delete(assignment)
-        audit.record(s, actor, "client.unassign", "client", client_id, client_id=client_id,
-                     detail={"user_id": user.id})
+        audit.record(
+            s,
+            actor,
+            "client.unassign",
+            "client",
+            client_id,
+            client_id=client_id,
+            detail={"user_id": user.id},
+        )
         s.flush()
         info = client_info(s, client)
         uow.commit()
         return info
 
 
-def _revise_latest_plan(s: Session, actor: Actor, client_id: int, *,
-                        when: tuple[PlanStatus, ...], to: PlanStatus,
-                        reason: str) -> dict[str, int] | None:
+def _revise_latest_plan(
+    s: Session,
+    actor: Actor,
+    client_id: int,
+    *,
+    when: tuple[PlanStatus, ...],
+    to: PlanStatus,
+    reason: str,
+) -> dict[str, int] | None:
     """Give the client's newest plan the status `to` if it has one of `when`, as a revision
     of that plan (so its history shows it, and a stale save names who made it). Returns the
     ids for the audit event, or None when the plan was left as it was."""
-    plan_id = s.scalar(select(CarePlan.id).where(CarePlan.client_id == client_id)
-                       .order_by(CarePlan.id.desc()).limit(1))
+    plan_id = s.scalar(
+        select(CarePlan.id)
+        .where(CarePlan.client_id == client_id)
+        .order_by(CarePlan.id.desc())
+        .limit(1)
+    )
     if plan_id is None:
         return None
     plan = lock_plan(s, plan_id)
@@ -372,10 +433,16 @@ def discharge(
         client.discharged_on = on
         client.discharge_reason = reason.strip()
         revised = _revise_latest_plan(
-            s, actor, client_id, when=(PlanStatus.ACTIVE, PlanStatus.DRAFT, PlanStatus.ON_HOLD),
-            to=PlanStatus.COMPLETED, reason="client discharged")
-        audit.record(s, actor, "client.discharge", "client", client_id, client_id=client_id,
-                     detail=revised)
+            s,
+            actor,
+            client_id,
+            when=(PlanStatus.ACTIVE, PlanStatus.DRAFT, PlanStatus.ON_HOLD),
+            to=PlanStatus.COMPLETED,
+            reason="client discharged",
+        )
+        audit.record(
+            s, actor, "client.discharge", "client", client_id, client_id=client_id, detail=revised
+        )
         s.flush()
         info = client_info(s, client)
         uow.commit()
@@ -393,10 +460,17 @@ def reopen(db: Database, actor: Actor, *, client_id: int) -> ClientInfo:
         client.status = ClientStatus.ACTIVE
         client.discharged_on = None
         client.discharge_reason = None
-        revised = _revise_latest_plan(s, actor, client_id, when=(PlanStatus.COMPLETED,),
-                                      to=PlanStatus.ACTIVE, reason="client re-opened")
-        audit.record(s, actor, "client.reopen", "client", client_id, client_id=client_id,
-                     detail=revised)
+        revised = _revise_latest_plan(
+            s,
+            actor,
+            client_id,
+            when=(PlanStatus.COMPLETED,),
+            to=PlanStatus.ACTIVE,
+            reason="client re-opened",
+        )
+        audit.record(
+            s, actor, "client.reopen", "client", client_id, client_id=client_id, detail=revised
+        )
         s.flush()
         info = client_info(s, client)
         uow.commit()

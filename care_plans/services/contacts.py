@@ -44,14 +44,24 @@ from care_plans.services.revisions import (
     save_values,
 )
 
-CONTACT_FIELDS = ("name", "kind", "role", "phone", "email", "when_to_contact",
-                  "is_crisis_contact", "consent_to_share", "consent_date")
+CONTACT_FIELDS = (
+    "name",
+    "kind",
+    "role",
+    "phone",
+    "email",
+    "when_to_contact",
+    "is_crisis_contact",
+    "consent_to_share",
+    "consent_date",
+)
 PHONE_RE = re.compile(r"^[0-9+()\-.\s]*$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+$")
 
 
-def contact_values(changes: Mapping[str, object], current: SupportContact | None,
-                   today: date) -> dict[str, object]:
+def contact_values(
+    changes: Mapping[str, object], current: SupportContact | None, today: date
+) -> dict[str, object]:
     """The cleaned values of the fields in `changes`; ValidationError naming each bad one.
 
     Consent is checked on the contact as it will be after the save: saying yes needs the date
@@ -61,22 +71,26 @@ def contact_values(changes: Mapping[str, object], current: SupportContact | None
     refuse_unknown(changes, CONTACT_FIELDS, "support contact", problems)
     values: dict[str, object] = {}
     if "name" in changes:
-        values["name"] = text_value(changes["name"], "name", MAX_NAME_TEXT, problems,
-                                    required="Enter the contact's name.")
+        values["name"] = text_value(
+            changes["name"], "name", MAX_NAME_TEXT, problems, required="Enter the contact's name."
+        )
     if "kind" in changes:
-        values["kind"] = choice_value(ContactKind, changes["kind"], "kind", "kind of contact",
-                                      problems)
+        values["kind"] = choice_value(
+            ContactKind, changes["kind"], "kind", "kind of contact", problems
+        )
     if "role" in changes:
         values["role"] = text_value(changes["role"], "role", MAX_NAME_TEXT, problems)
     if "when_to_contact" in changes:
-        values["when_to_contact"] = text_value(changes["when_to_contact"], "when_to_contact",
-                                               MAX_NOTE_TEXT, problems)
+        values["when_to_contact"] = text_value(
+            changes["when_to_contact"], "when_to_contact", MAX_NOTE_TEXT, problems
+        )
     if "phone" in changes:
         phone = values["phone"] = text_value(changes["phone"], "phone", 64, problems)
         if "phone" not in problems and phone:
             if any(ch.isalpha() for ch in phone):
-                problems["phone"] = "A phone number has no letters in it. Use digits, spaces " \
-                                    "and + ( ) - only."
+                problems["phone"] = (
+                    "A phone number has no letters in it. Use digits, spaces and + ( ) - only."
+                )
             elif not PHONE_RE.match(phone) or not any(ch.isdigit() for ch in phone):
                 problems["phone"] = "Use digits, spaces and + ( ) - only."
     if "email" in changes:
@@ -112,8 +126,9 @@ def _plan_of_client(s: Session, client_id: int) -> CarePlan | None:
     return lock_plan(s, plan.id) if plan is not None else None
 
 
-def _contact_for_write(s: Session, actor: Actor,
-                       contact_id: int) -> tuple[CarePlan | None, SupportContact]:
+def _contact_for_write(
+    s: Session, actor: Actor, contact_id: int
+) -> tuple[CarePlan | None, SupportContact]:
     client_id = s.scalar(select(SupportContact.client_id).where(SupportContact.id == contact_id))
     if client_id is None:
         raise NotFound("No such support contact.")
@@ -142,9 +157,15 @@ def add_contact(
 ) -> Saved:
     """A new contact in the client's support network, placed after the others."""
     fields = {
-        "name": name, "kind": kind, "role": role, "phone": phone, "email": email,
-        "when_to_contact": when_to_contact, "is_crisis_contact": is_crisis_contact,
-        "consent_to_share": consent_to_share, "consent_date": consent_date,
+        "name": name,
+        "kind": kind,
+        "role": role,
+        "phone": phone,
+        "email": email,
+        "when_to_contact": when_to_contact,
+        "is_crisis_contact": is_crisis_contact,
+        "consent_to_share": consent_to_share,
+        "consent_date": consent_date,
     }
     with db.uow() as uow:
         s = uow.session
@@ -152,12 +173,19 @@ def add_contact(
         plan = _plan_of_client(s, client_id)
         values = contact_values(fields, None, today)
         ensure_initial_revision(s, actor, plan)
-        position = next_position(s, SupportContact.position,
-                                 SupportContact.client_id == client_id)
+        position = next_position(s, SupportContact.position, SupportContact.client_id == client_id)
         contact = SupportContact(client_id=client_id, position=position, **values)
         s.add(contact)
-        return finish_save(uow, actor, plan, contact, reason="contact added", what="contact",
-                           action="contact.create", entity="support_contact")
+        return finish_save(
+            uow,
+            actor,
+            plan,
+            contact,
+            reason="contact added",
+            what="contact",
+            action="contact.create",
+            entity="support_contact",
+        )
 
 
 def update_contact(
@@ -174,51 +202,112 @@ def update_contact(
     with db.uow() as uow:
         s = uow.session
         plan, contact = _contact_for_write(s, actor, contact_id)
-        check_record(s, actor, plan, "contact", contact,
-                     expected_version=expected_version, fields=changes, tz=tz)
+        check_record(
+            s,
+            actor,
+            plan,
+            "contact",
+            contact,
+            expected_version=expected_version,
+            fields=changes,
+            tz=tz,
+        )
         refuse_archived(contact, "contact")
         values = contact_values(changes, contact, today)
-        return save_values(uow, actor, plan, contact, values, reason="contact edited",
-                           what="contact", action="contact.update", entity="support_contact")
+        return save_values(
+            uow,
+            actor,
+            plan,
+            contact,
+            values,
+            reason="contact edited",
+            what="contact",
+            action="contact.update",
+            entity="support_contact",
+        )
 
 
-def archive_contact(db: Database, actor: Actor, contact_id: int, *, expected_version: int,
-                    tz: tzinfo | None = None) -> Saved:
+def archive_contact(
+    db: Database, actor: Actor, contact_id: int, *, expected_version: int, tz: tzinfo | None = None
+) -> Saved:
     """Take a contact out of the network, keeping the record (steps and revisions name it)."""
     with db.uow() as uow:
         s = uow.session
         plan, contact = _contact_for_write(s, actor, contact_id)
-        check_record(s, actor, plan, "contact", contact,
-                     expected_version=expected_version, fields=["is_archived"], tz=tz)
+        check_record(
+            s,
+            actor,
+            plan,
+            "contact",
+            contact,
+            expected_version=expected_version,
+            fields=["is_archived"],
+            tz=tz,
+        )
         if contact.is_archived:
             return Saved.unchanged(contact)
         ensure_initial_revision(s, actor, plan)
         contact.is_archived = True
-        return finish_save(uow, actor, plan, contact, reason="contact archived", what="contact",
-                           action="contact.archive", entity="support_contact")
+        return finish_save(
+            uow,
+            actor,
+            plan,
+            contact,
+            reason="contact archived",
+            what="contact",
+            action="contact.archive",
+            entity="support_contact",
+        )
 
 
-def move_contact(db: Database, actor: Actor, contact_id: int, *, direction: Direction,
-                 expected_version: int, tz: tzinfo | None = None) -> Saved:
+def move_contact(
+    db: Database,
+    actor: Actor,
+    contact_id: int,
+    *,
+    direction: Direction,
+    expected_version: int,
+    tz: tzinfo | None = None,
+) -> Saved:
     """Move a contact one place up or down among the crisis contacts, or among the others."""
     with db.uow() as uow:
         s = uow.session
         plan, contact = _contact_for_write(s, actor, contact_id)
-        check_record(s, actor, plan, "contact", contact,
-                     expected_version=expected_version, fields=["position"], tz=tz)
+        check_record(
+            s,
+            actor,
+            plan,
+            "contact",
+            contact,
+            expected_version=expected_version,
+            fields=["position"],
+            tz=tz,
+        )
         refuse_archived(contact, "contact")
         # Within its group only: crisis contacts are shown first whatever their position.
         shown = sorted(
-            s.scalars(select(SupportContact).where(
-                SupportContact.client_id == contact.client_id,
-                SupportContact.is_archived.is_(False),
-                SupportContact.is_crisis_contact.is_(contact.is_crisis_contact))).all(),
-            key=lambda c: contact_display_order(contact_record(c)))
+            s.scalars(
+                select(SupportContact).where(
+                    SupportContact.client_id == contact.client_id,
+                    SupportContact.is_archived.is_(False),
+                    SupportContact.is_crisis_contact.is_(contact.is_crisis_contact),
+                )
+            ).all(),
+            key=lambda c: contact_display_order(contact_record(c)),
+        )
         ensure_initial_revision(s, actor, plan)
         if not move_in_order(shown, contact, direction):
             return Saved.unchanged(contact)
-        return finish_save(uow, actor, plan, contact, reason=f"contact moved {direction}",
-                           what="contact", action="contact.move", entity="support_contact")
+        return finish_save(
+            uow,
+            actor,
+            plan,
+            contact,
+            reason=f"contact moved {direction}",
+            what="contact",
+            action="contact.move",
+            entity="support_contact",
+        )
 
 
 def list_contacts(db: Database, actor: Actor, client_id: int) -> list[ContactView]:
@@ -226,6 +315,12 @@ def list_contacts(db: Database, actor: Actor, client_id: int) -> list[ContactVie
     with db.uow() as uow:
         s = uow.session
         client_for_read(s, actor, client_id)
-        records = [contact_record(c) for c in s.scalars(select(SupportContact).where(
-            SupportContact.client_id == client_id, SupportContact.is_archived.is_(False)))]
+        records = [
+            contact_record(c)
+            for c in s.scalars(
+                select(SupportContact).where(
+                    SupportContact.client_id == client_id, SupportContact.is_archived.is_(False)
+                )
+            )
+        ]
         return [contact_view(r) for r in sorted(records, key=contact_display_order)]

@@ -50,8 +50,16 @@ from care_plans.services.revisions import (
     save_values,
 )
 
-GOAL_FIELDS = ("domain", "description", "why_it_matters", "start_date", "target_date",
-               "lifecycle_status", "achievement_status", "gas_levels")
+GOAL_FIELDS = (
+    "domain",
+    "description",
+    "why_it_matters",
+    "start_date",
+    "target_date",
+    "lifecycle_status",
+    "achievement_status",
+    "gas_levels",
+)
 STEP_FIELDS = ("description", "due_date", "helper_contact_id")
 #: What a clinician may type for a GAS level, and the key it is stored under.
 GAS_LEVEL_KEYS = {"-2": "-2", "-1": "-1", "0": "0", "1": "1", "+1": "1", "2": "2", "+2": "2"}
@@ -89,32 +97,47 @@ def goal_values(changes: Mapping[str, object], current: Goal | None) -> dict[str
     refuse_unknown(changes, GOAL_FIELDS, "goal", problems)
     values: dict[str, object] = {}
     if "domain" in changes:
-        values["domain"] = choice_value(RecoveryDomain, changes["domain"], "domain",
-                                        "recovery domain", problems)
+        values["domain"] = choice_value(
+            RecoveryDomain, changes["domain"], "domain", "recovery domain", problems
+        )
     if "description" in changes:
         values["description"] = text_value(
-            changes["description"], "description", MAX_TITLE_TEXT, problems,
-            required="Write the goal, in the client's own words.")
+            changes["description"],
+            "description",
+            MAX_TITLE_TEXT,
+            problems,
+            required="Write the goal, in the client's own words.",
+        )
     if "why_it_matters" in changes:
-        values["why_it_matters"] = text_value(changes["why_it_matters"], "why_it_matters",
-                                              MAX_NOTE_TEXT, problems)
+        values["why_it_matters"] = text_value(
+            changes["why_it_matters"], "why_it_matters", MAX_NOTE_TEXT, problems
+        )
     for name in ("start_date", "target_date"):
         if name in changes:
             values[name] = date_value(changes[name], name, problems)
     if "lifecycle_status" in changes:
         values["lifecycle_status"] = choice_value(
-            GoalLifecycle, changes["lifecycle_status"], "lifecycle_status", "goal status",
-            problems)
+            GoalLifecycle, changes["lifecycle_status"], "lifecycle_status", "goal status", problems
+        )
     if "achievement_status" in changes:
         values["achievement_status"] = choice_value(
-            GoalAchievement, changes["achievement_status"], "achievement_status",
-            "achievement status", problems)
+            GoalAchievement,
+            changes["achievement_status"],
+            "achievement_status",
+            "achievement status",
+            problems,
+        )
     if "gas_levels" in changes:
         values["gas_levels"] = gas_levels_value(changes["gas_levels"], problems)
     start = values.get("start_date", current.start_date if current else None)
     target = values.get("target_date", current.target_date if current else None)
-    if (isinstance(start, date) and isinstance(target, date) and target < start
-            and "start_date" not in problems and "target_date" not in problems):
+    if (
+        isinstance(start, date)
+        and isinstance(target, date)
+        and target < start
+        and "start_date" not in problems
+        and "target_date" not in problems
+    ):
         problems["target_date"] = "The target date is before the goal's start date."
     if problems:
         raise ValidationError(problems)
@@ -122,8 +145,13 @@ def goal_values(changes: Mapping[str, object], current: Goal | None) -> dict[str
 
 
 def _live_contact_ids(s: Session, client_id: int) -> set[int]:
-    return set(s.scalars(select(SupportContact.id).where(
-        SupportContact.client_id == client_id, SupportContact.is_archived.is_(False))))
+    return set(
+        s.scalars(
+            select(SupportContact.id).where(
+                SupportContact.client_id == client_id, SupportContact.is_archived.is_(False)
+            )
+        )
+    )
 
 
 def step_values(s: Session, client_id: int, changes: Mapping[str, object]) -> dict[str, object]:
@@ -131,9 +159,13 @@ def step_values(s: Session, client_id: int, changes: Mapping[str, object]) -> di
     refuse_unknown(changes, STEP_FIELDS, "step", problems)
     values: dict[str, object] = {}
     if "description" in changes:
-        values["description"] = text_value(changes["description"], "description",
-                                           MAX_TITLE_TEXT, problems,
-                                           required="Describe the step.")
+        values["description"] = text_value(
+            changes["description"],
+            "description",
+            MAX_TITLE_TEXT,
+            problems,
+            required="Describe the step.",
+        )
     if "due_date" in changes:
         values["due_date"] = date_value(changes["due_date"], "due_date", problems)
     if "helper_contact_id" in changes:
@@ -151,7 +183,8 @@ def step_values(s: Session, client_id: int, changes: Mapping[str, object]) -> di
 
 def _goal_for_write(s: Session, actor: Actor, goal_id: int) -> tuple[CarePlan, Goal]:
     row = s.execute(
-        select(Goal.plan_id, CarePlan.client_id).join(CarePlan, Goal.plan_id == CarePlan.id)
+        select(Goal.plan_id, CarePlan.client_id)
+        .join(CarePlan, Goal.plan_id == CarePlan.id)
         .where(Goal.id == goal_id)
     ).first()
     if row is None:
@@ -198,18 +231,34 @@ def add_goal(
     with db.uow() as uow:
         s = uow.session
         plan = plan_for_write(s, actor, plan_id)
-        values = goal_values({
-            "domain": domain, "description": description, "why_it_matters": why_it_matters,
-            "start_date": start_date, "target_date": target_date,
-            "lifecycle_status": lifecycle_status, "achievement_status": achievement_status,
-            "gas_levels": gas_levels,
-        }, None)
+        values = goal_values(
+            {
+                "domain": domain,
+                "description": description,
+                "why_it_matters": why_it_matters,
+                "start_date": start_date,
+                "target_date": target_date,
+                "lifecycle_status": lifecycle_status,
+                "achievement_status": achievement_status,
+                "gas_levels": gas_levels,
+            },
+            None,
+        )
         ensure_initial_revision(s, actor, plan)
         position = next_position(s, Goal.position, Goal.plan_id == plan.id)
         goal = Goal(plan_id=plan.id, position=position, **values)
         s.add(goal)
-        return finish_save(uow, actor, plan, goal, reason="goal added", what="goal",
-                           action="goal.create", entity="goal", detail={"plan_id": plan.id})
+        return finish_save(
+            uow,
+            actor,
+            plan,
+            goal,
+            reason="goal added",
+            what="goal",
+            action="goal.create",
+            entity="goal",
+            detail={"plan_id": plan.id},
+        )
 
 
 def update_goal(
@@ -225,47 +274,98 @@ def update_goal(
     with db.uow() as uow:
         s = uow.session
         plan, goal = _goal_for_write(s, actor, goal_id)
-        check_record(s, actor, plan, "goal", goal, expected_version=expected_version,
-                     fields=changes, tz=tz)
+        check_record(
+            s, actor, plan, "goal", goal, expected_version=expected_version, fields=changes, tz=tz
+        )
         _refuse_archived(goal)
-        return save_values(uow, actor, plan, goal, goal_values(changes, goal),
-                           reason="goal edited", what="goal", action="goal.update",
-                           entity="goal")
+        return save_values(
+            uow,
+            actor,
+            plan,
+            goal,
+            goal_values(changes, goal),
+            reason="goal edited",
+            what="goal",
+            action="goal.update",
+            entity="goal",
+        )
 
 
-def archive_goal(db: Database, actor: Actor, goal_id: int, *, expected_version: int,
-                 tz: tzinfo | None = None) -> Saved:
+def archive_goal(
+    db: Database, actor: Actor, goal_id: int, *, expected_version: int, tz: tzinfo | None = None
+) -> Saved:
     """Take a goal out of the plan; it stays in the revisions and a restore brings it back."""
     with db.uow() as uow:
         s = uow.session
         plan, goal = _goal_for_write(s, actor, goal_id)
-        check_record(s, actor, plan, "goal", goal, expected_version=expected_version,
-                     fields=["is_archived"], tz=tz)
+        check_record(
+            s,
+            actor,
+            plan,
+            "goal",
+            goal,
+            expected_version=expected_version,
+            fields=["is_archived"],
+            tz=tz,
+        )
         if goal.is_archived:
             return Saved.unchanged(goal)
         ensure_initial_revision(s, actor, plan)
         goal.is_archived = True
-        return finish_save(uow, actor, plan, goal, reason="goal archived", what="goal",
-                           action="goal.archive", entity="goal")
+        return finish_save(
+            uow,
+            actor,
+            plan,
+            goal,
+            reason="goal archived",
+            what="goal",
+            action="goal.archive",
+            entity="goal",
+        )
 
 
-def move_goal(db: Database, actor: Actor, goal_id: int, *, direction: Direction,
-              expected_version: int, tz: tzinfo | None = None) -> Saved:
+def move_goal(
+    db: Database,
+    actor: Actor,
+    goal_id: int,
+    *,
+    direction: Direction,
+    expected_version: int,
+    tz: tzinfo | None = None,
+) -> Saved:
     """Move a goal one place up or down among the plan's goals."""
     with db.uow() as uow:
         s = uow.session
         plan, goal = _goal_for_write(s, actor, goal_id)
-        check_record(s, actor, plan, "goal", goal, expected_version=expected_version,
-                     fields=["position"], tz=tz)
+        check_record(
+            s,
+            actor,
+            plan,
+            "goal",
+            goal,
+            expected_version=expected_version,
+            fields=["position"],
+            tz=tz,
+        )
         _refuse_archived(goal)
-        goals = s.scalars(select(Goal).where(Goal.plan_id == plan.id,
-                                             Goal.is_archived.is_(False))
-                          .order_by(Goal.position, Goal.id)).all()
+        goals = s.scalars(
+            select(Goal)
+            .where(Goal.plan_id == plan.id, Goal.is_archived.is_(False))
+            .order_by(Goal.position, Goal.id)
+        ).all()
         ensure_initial_revision(s, actor, plan)
         if not move_in_order(goals, goal, direction):
             return Saved.unchanged(goal)  # already first or last; rolled back
-        return finish_save(uow, actor, plan, goal, reason=f"goal moved {direction}",
-                           what="goal", action="goal.move", entity="goal")
+        return finish_save(
+            uow,
+            actor,
+            plan,
+            goal,
+            reason=f"goal moved {direction}",
+            what="goal",
+            action="goal.move",
+            entity="goal",
+        )
 
 
 # --- Steps -------------------------------------------------------------------------------------
@@ -285,16 +385,30 @@ def add_step(
         s = uow.session
         plan, goal = _goal_for_write(s, actor, goal_id)
         _refuse_archived(goal)
-        values = step_values(s, plan.client_id, {
-            "description": description, "due_date": due_date,
-            "helper_contact_id": helper_contact_id,
-        })
+        values = step_values(
+            s,
+            plan.client_id,
+            {
+                "description": description,
+                "due_date": due_date,
+                "helper_contact_id": helper_contact_id,
+            },
+        )
         ensure_initial_revision(s, actor, plan)
         position = next_position(s, Step.position, Step.goal_id == goal.id)
         step = Step(goal_id=goal.id, position=position, **values)
         s.add(step)
-        return finish_save(uow, actor, plan, step, reason="step added", what="step",
-                           action="step.create", entity="step", detail={"goal_id": goal.id})
+        return finish_save(
+            uow,
+            actor,
+            plan,
+            step,
+            reason="step added",
+            what="step",
+            action="step.create",
+            entity="step",
+            detail={"goal_id": goal.id},
+        )
 
 
 def update_step(
@@ -310,12 +424,21 @@ def update_step(
     with db.uow() as uow:
         s = uow.session
         plan, goal, step = _step_for_write(s, actor, step_id)
-        check_record(s, actor, plan, "step", step, expected_version=expected_version,
-                     fields=changes, tz=tz)
+        check_record(
+            s, actor, plan, "step", step, expected_version=expected_version, fields=changes, tz=tz
+        )
         _refuse_archived(goal)
-        return save_values(uow, actor, plan, step, step_values(s, plan.client_id, changes),
-                           reason="step edited", what="step", action="step.update",
-                           entity="step")
+        return save_values(
+            uow,
+            actor,
+            plan,
+            step,
+            step_values(s, plan.client_id, changes),
+            reason="step edited",
+            what="step",
+            action="step.update",
+            entity="step",
+        )
 
 
 def set_step_done(
@@ -333,8 +456,16 @@ def set_step_done(
     with db.uow() as uow:
         s = uow.session
         plan, goal, step = _step_for_write(s, actor, step_id)
-        check_record(s, actor, plan, "step", step, expected_version=expected_version,
-                     fields=["done_on"], tz=tz)
+        check_record(
+            s,
+            actor,
+            plan,
+            "step",
+            step,
+            expected_version=expected_version,
+            fields=["done_on"],
+            tz=tz,
+        )
         _refuse_archived(goal)
         problems: dict[str, str] = {}
         done_on = date_value(on or today, "done_on", problems) if done else None
@@ -347,44 +478,93 @@ def set_step_done(
         ensure_initial_revision(s, actor, plan)
         step.done_on = done_on
         step.done_by_client_at = None  # a clinician's tick: no longer the client's own
-        return finish_save(uow, actor, plan, step,
-                           reason="step done" if done else "step marked not done",
-                           what="step", action="step.done", entity="step",
-                           fields=["done_on"])
+        return finish_save(
+            uow,
+            actor,
+            plan,
+            step,
+            reason="step done" if done else "step marked not done",
+            what="step",
+            action="step.done",
+            entity="step",
+            fields=["done_on"],
+        )
 
 
-def archive_step(db: Database, actor: Actor, step_id: int, *, expected_version: int,
-                 tz: tzinfo | None = None) -> Saved:
+def archive_step(
+    db: Database, actor: Actor, step_id: int, *, expected_version: int, tz: tzinfo | None = None
+) -> Saved:
     with db.uow() as uow:
         s = uow.session
         plan, _goal, step = _step_for_write(s, actor, step_id)
-        check_record(s, actor, plan, "step", step, expected_version=expected_version,
-                     fields=["is_archived"], tz=tz)
+        check_record(
+            s,
+            actor,
+            plan,
+            "step",
+            step,
+            expected_version=expected_version,
+            fields=["is_archived"],
+            tz=tz,
+        )
         if step.is_archived:
             return Saved.unchanged(step)
         ensure_initial_revision(s, actor, plan)
         step.is_archived = True
-        return finish_save(uow, actor, plan, step, reason="step archived", what="step",
-                           action="step.archive", entity="step")
+        return finish_save(
+            uow,
+            actor,
+            plan,
+            step,
+            reason="step archived",
+            what="step",
+            action="step.archive",
+            entity="step",
+        )
 
 
-def move_step(db: Database, actor: Actor, step_id: int, *, direction: Direction,
-              expected_version: int, tz: tzinfo | None = None) -> Saved:
+def move_step(
+    db: Database,
+    actor: Actor,
+    step_id: int,
+    *,
+    direction: Direction,
+    expected_version: int,
+    tz: tzinfo | None = None,
+) -> Saved:
     with db.uow() as uow:
         s = uow.session
         plan, goal, step = _step_for_write(s, actor, step_id)
-        check_record(s, actor, plan, "step", step, expected_version=expected_version,
-                     fields=["position"], tz=tz)
+        check_record(
+            s,
+            actor,
+            plan,
+            "step",
+            step,
+            expected_version=expected_version,
+            fields=["position"],
+            tz=tz,
+        )
         _refuse_archived(goal)
-        steps = s.scalars(select(Step).where(Step.goal_id == goal.id,
-                                             Step.is_archived.is_(False))
-                          .order_by(Step.position, Step.id)).all()
+        steps = s.scalars(
+            select(Step)
+            .where(Step.goal_id == goal.id, Step.is_archived.is_(False))
+            .order_by(Step.position, Step.id)
+        ).all()
         refuse_archived(step, "step")
         ensure_initial_revision(s, actor, plan)
         if not move_in_order(steps, step, direction):
             return Saved.unchanged(step)
-        return finish_save(uow, actor, plan, step, reason=f"step moved {direction}",
-                           what="step", action="step.move", entity="step")
+        return finish_save(
+            uow,
+            actor,
+            plan,
+            step,
+            reason=f"step moved {direction}",
+            what="step",
+            action="step.move",
+            entity="step",
+        )
 
 
 # --- Goal Attainment Scaling -------------------------------------------------------------------
@@ -418,11 +598,17 @@ def record_gas_rating(
         if problems:
             raise ValidationError(problems)
         ensure_initial_revision(s, actor, plan)
-        rating = s.scalar(select(GasRating).where(GasRating.goal_id == goal.id,
-                                                  GasRating.rated_on == rated_on))
+        rating = s.scalar(
+            select(GasRating).where(GasRating.goal_id == goal.id, GasRating.rated_on == rated_on)
+        )
         if rating is None:
-            rating = GasRating(goal_id=goal.id, rated_on=rated_on, score=score, weight=weight,
-                               recorded_by_id=actor.user_id)
+            rating = GasRating(
+                goal_id=goal.id,
+                rated_on=rated_on,
+                score=score,
+                weight=weight,
+                recorded_by_id=actor.user_id,
+            )
             s.add(rating)
         elif (rating.score, rating.weight) == (score, weight):
             return Saved.unchanged(goal)
@@ -430,6 +616,14 @@ def record_gas_rating(
             rating.score, rating.weight = score, weight
             rating.recorded_by_id = actor.user_id
         s.flush()
-        return finish_save(uow, actor, plan, goal, reason="GAS rating recorded", what="goal",
-                           action="gas.record", entity="goal",
-                           detail={"gas_rating_id": rating.id})
+        return finish_save(
+            uow,
+            actor,
+            plan,
+            goal,
+            reason="GAS rating recorded",
+            what="goal",
+            action="gas.record",
+            entity="goal",
+            detail={"gas_rating_id": rating.id},
+        )

@@ -179,7 +179,8 @@ class _Row:
 
 
 def _content(
-    ratings: dict[str, int | None], texts: dict[str, str],
+    ratings: dict[str, int | None],
+    texts: dict[str, str],
     answers: Mapping[str, Sequence[int | None]],
 ) -> tuple[Any, ...]:
     # What makes two check-ins "the same": the fields a CSV row can carry, nothing else.
@@ -241,15 +242,24 @@ def import_checkins(
             if all(not c.strip() for c in cells):
                 continue  # blank lines and rows of bare commas carry nothing to import
             if len(cells) != len(columns):
-                faults.append(ImportFault(
-                    line, ROW, f"has {len(cells)} values but the header has {len(columns)} columns"
-                ))
+                faults.append(
+                    ImportFault(
+                        line,
+                        ROW,
+                        f"has {len(cells)} values but the header has {len(columns)} columns",
+                    )
+                )
                 continue
             cells_by_line.append((line, dict(zip(columns, cells, strict=True))))
 
         writable = _writable_clients(  # a ref holding NUL is a row fault, never a query
-            s, actor, {normalise_ref(c["client_ref"]) for _, c in cells_by_line
-                       if "\x00" not in c["client_ref"]}
+            s,
+            actor,
+            {
+                normalise_ref(c["client_ref"])
+                for _, c in cells_by_line
+                if "\x00" not in c["client_ref"]
+            },
         )
         rows: list[_Row] = []
         for line, named_cells in cells_by_line:
@@ -269,29 +279,46 @@ def import_checkins(
         for row in new_rows:
             try:
                 add_checkin(
-                    s, client_id=row.client_id, submitted_at=row.submitted_at,
-                    source=CheckinSource.IMPORT, ratings=row.ratings,
+                    s,
+                    client_id=row.client_id,
+                    submitted_at=row.submitted_at,
+                    source=CheckinSource.IMPORT,
+                    ratings=row.ratings,
                     measure_answers={code: list(a) for code, a in row.measure_answers.items()},
-                    difficulty=dict(row.difficulty) or None, created_by_id=actor.user_id,
-                    now=now, flush=False, note=row.texts["note"],
-                    went_well=row.texts["went_well"], was_hard=row.texts["was_hard"],
+                    difficulty=dict(row.difficulty) or None,
+                    created_by_id=actor.user_id,
+                    now=now,
+                    flush=False,
+                    note=row.texts["note"],
+                    went_well=row.texts["went_well"],
+                    was_hard=row.texts["was_hard"],
                 )
             except ValidationError as exc:
                 # The checks above mirror add_checkin's, so this is a safety net: report the
                 # row like any other fault and let the unit of work roll everything back.
-                return ImportResult(0, 0, tuple(
-                    ImportFault(row.line, name or ROW, problem)
-                    for name, problem in exc.problems.items()
-                ))
-        audit.record(s, actor, "checkin.import", "import", detail={
-            "rows": len(rows),
-            "imported": len(new_rows),
-            "skipped_duplicates": duplicates,
-            "clients": len({row.client_id for row in rows}),
-            "partial_responses": sum(
-                1 for row in new_rows for a in row.measure_answers.values() if None in a
-            ),
-        })
+                return ImportResult(
+                    0,
+                    0,
+                    tuple(
+                        ImportFault(row.line, name or ROW, problem)
+                        for name, problem in exc.problems.items()
+                    ),
+                )
+        audit.record(
+            s,
+            actor,
+            "checkin.import",
+            "import",
+            detail={
+                "rows": len(rows),
+                "imported": len(new_rows),
+                "skipped_duplicates": duplicates,
+                "clients": len({row.client_id for row in rows}),
+                "partial_responses": sum(
+                    1 for row in new_rows for a in row.measure_answers.values() if None in a
+                ),
+            },
+        )
         uow.commit()
         return ImportResult(len(new_rows), duplicates)
 
@@ -301,14 +328,15 @@ def import_checkins(
 
 def _decode(data: bytes) -> tuple[str, ImportFault | None]:
     if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8):]
+        data = data[len(codecs.BOM_UTF8) :]
     try:
         return data.decode("utf-8"), None
     except UnicodeDecodeError as exc:
         line = len(_LINE_BREAK.findall(data[: exc.start])) + 1
         bad = data[exc.start : exc.start + 1].hex().upper()
         return "", ImportFault(
-            line, "encoding",
+            line,
+            "encoding",
             f"byte 0x{bad} is not UTF-8; save the file as UTF-8 (in Excel: CSV UTF-8)",
         )
 
@@ -360,9 +388,11 @@ def _check_header(header: list[str]) -> tuple[list[str], list[ImportFault]]:
     for code, items in _INSTRUMENT_COLUMNS.items():
         missing = [item for item in items if item not in seen]
         if 0 < len(missing) < len(items):
-            faults.append(ImportFault(
-                1, missing[0], f"{code} needs all its columns; missing {', '.join(missing)}"
-            ))
+            faults.append(
+                ImportFault(
+                    1, missing[0], f"{code} needs all its columns; missing {', '.join(missing)}"
+                )
+            )
     return columns, faults
 
 
@@ -516,8 +546,10 @@ def _check_row(
                 fault(item, parsed)
                 bad = True
             elif not instrument.min_answer <= parsed <= instrument.max_answer:
-                fault(item, f"{parsed} is out of range "
-                            f"{instrument.min_answer}–{instrument.max_answer}")
+                fault(
+                    item,
+                    f"{parsed} is out of range {instrument.min_answer}–{instrument.max_answer}",
+                )
                 bad = True
             else:
                 answers.append(parsed)
@@ -546,14 +578,18 @@ def _check_row(
     texts = {name: cells.get(name, "") for name in TEXT_COLUMNS}
     # The shared rules decide ranges, text length and "in the future", as for every check-in.
     for name, problem in checkin_problems(
-        {r: v for r, v in ratings.items() if v is not None}, texts=texts,
-        has_measure=bool(measure_answers), submitted_at=submitted_at, now=now,
+        {r: v for r, v in ratings.items() if v is not None},
+        texts=texts,
+        has_measure=bool(measure_answers),
+        submitted_at=submitted_at,
+        now=now,
     ).items():
         if name == "":
             continue  # "nothing answered" is stricter for an import and checked above
         if name == "submitted_at" and date_only:
-            problem = ("is in the future: a date alone means 12:00 noon clinic time; "
-                       "give the time as well")
+            problem = (
+                "is in the future: a date alone means 12:00 noon clinic time; give the time as well"
+            )
         fault(name, problem)
     for code, answers in measure_answers.items():
         try:
@@ -584,10 +620,16 @@ def _load_existing(s: Session, rows: list[_Row]) -> _Existing:
             CheckIn.submitted_at <= latest,
         )
         found = s.execute(
-            select(CheckIn.id, CheckIn.client_id, CheckIn.submitted_at, CheckIn.entered_in_error,
-                   CheckIn.note, CheckIn.went_well, CheckIn.was_hard,
-                   *(getattr(CheckIn, r) for r in RATINGS))
-            .where(*in_window)
+            select(
+                CheckIn.id,
+                CheckIn.client_id,
+                CheckIn.submitted_at,
+                CheckIn.entered_in_error,
+                CheckIn.note,
+                CheckIn.went_well,
+                CheckIn.was_hard,
+                *(getattr(CheckIn, r) for r in RATINGS),
+            ).where(*in_window)
         ).all()
         found = [c for c in found if (c.client_id, c.submitted_at) in wanted]
         if not found:
@@ -625,16 +667,22 @@ def _sort_out_repeats(
         if content in recorded or (earlier is not None and earlier.content == content):
             duplicates += 1
         elif earlier is not None:
-            faults.append(ImportFault(
-                row.line, "submitted_at",
-                f"conflicts with line {earlier.line}: same client and time, different values",
-            ))
+            faults.append(
+                ImportFault(
+                    row.line,
+                    "submitted_at",
+                    f"conflicts with line {earlier.line}: same client and time, different values",
+                )
+            )
         elif row.key in existing.live:
-            faults.append(ImportFault(
-                row.line, "submitted_at",
-                "conflicts with a check-in already recorded for this client at this time "
-                "with different values",
-            ))
+            faults.append(
+                ImportFault(
+                    row.line,
+                    "submitted_at",
+                    "conflicts with a check-in already recorded for this client at this time "
+                    "with different values",
+                )
+            )
         else:
             first_in_file[row.key] = row
             new_rows.append(row)

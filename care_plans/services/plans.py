@@ -60,7 +60,9 @@ def lock_plan(session: Session, plan_id: int) -> CarePlan:
     anyway): saves of one plan then run one after another, so revision numbers cannot clash
     and a version read here stays true until commit."""
     plan = session.scalar(
-        select(CarePlan).where(CarePlan.id == plan_id).with_for_update()
+        select(CarePlan)
+        .where(CarePlan.id == plan_id)
+        .with_for_update()
         .execution_options(populate_existing=True)
     )
     if plan is None:
@@ -79,8 +81,9 @@ def plan_for_write(session: Session, actor: Actor, plan_id: int) -> CarePlan:
 # --- Validation and ordering shared by plans.py, goals.py and contacts.py ----------------------
 
 
-def text_value(value: object, field: str, limit: int, problems: dict[str, str], *,
-               required: str | None = None) -> str:
+def text_value(
+    value: object, field: str, limit: int, problems: dict[str, str], *, required: str | None = None
+) -> str:
     """Cleaned text, or "" with the problem recorded in `problems` under `field`."""
     if value is None:
         value = ""
@@ -95,8 +98,9 @@ def text_value(value: object, field: str, limit: int, problems: dict[str, str], 
     return text
 
 
-def date_value(value: object, field: str, problems: dict[str, str], *,
-               required: str | None = None) -> date | None:
+def date_value(
+    value: object, field: str, problems: dict[str, str], *, required: str | None = None
+) -> date | None:
     if value is None:
         if required:
             problems[field] = required
@@ -110,8 +114,9 @@ def date_value(value: object, field: str, problems: dict[str, str], *,
 E = TypeVar("E", bound=enum.Enum)
 
 
-def choice_value(cls: type[E], value: object, field: str, what: str,
-                 problems: dict[str, str]) -> E | None:
+def choice_value(
+    cls: type[E], value: object, field: str, what: str, problems: dict[str, str]
+) -> E | None:
     """The enum member named by `value` (a member or its text), or None with the problem."""
     if value is None or value == "":
         problems[field] = f"Choose a {what}."
@@ -124,8 +129,9 @@ def choice_value(cls: type[E], value: object, field: str, what: str,
         return None
 
 
-def refuse_unknown(changes: Mapping[str, object], allowed: Iterable[str], what: str,
-                   problems: dict[str, str]) -> None:
+def refuse_unknown(
+    changes: Mapping[str, object], allowed: Iterable[str], what: str, problems: dict[str, str]
+) -> None:
     allowed = set(allowed)
     for name in changes:
         if name not in allowed:
@@ -172,15 +178,24 @@ def _plan_values(plan: CarePlan, changes: Mapping[str, object]) -> dict[str, obj
         if name in changes:
             values[name] = text_value(changes[name], name, MAX_SECTION_TEXT, problems)
     if "start_date" in changes:
-        values["start_date"] = date_value(changes["start_date"], "start_date", problems,
-                                          required="Enter the date the plan starts.")
+        values["start_date"] = date_value(
+            changes["start_date"],
+            "start_date",
+            problems,
+            required="Enter the date the plan starts.",
+        )
     if "next_review_date" in changes:
         values["next_review_date"] = date_value(
-            changes["next_review_date"], "next_review_date", problems)
+            changes["next_review_date"], "next_review_date", problems
+        )
     start = values.get("start_date", plan.start_date)
     review = values.get("next_review_date", plan.next_review_date)
-    if (isinstance(start, date) and isinstance(review, date) and review < start
-            and not problems.keys() & set(PLAN_DATE_FIELDS)):
+    if (
+        isinstance(start, date)
+        and isinstance(review, date)
+        and review < start
+        and not problems.keys() & set(PLAN_DATE_FIELDS)
+    ):
         problems["next_review_date"] = "The next review date is before the plan's start date."
     if problems:
         raise ValidationError(problems)
@@ -203,8 +218,9 @@ def update_plan(
     with db.uow() as uow:
         s = uow.session
         plan = plan_for_write(s, actor, plan_id)
-        check_record(s, actor, plan, "plan", plan, expected_version=expected_version,
-                     fields=changes, tz=tz)
+        check_record(
+            s, actor, plan, "plan", plan, expected_version=expected_version, fields=changes, tz=tz
+        )
         values = _plan_values(plan, changes)
         if all(getattr(plan, k) == v for k, v in values.items()):
             return Saved.unchanged(plan)
@@ -217,8 +233,17 @@ def update_plan(
             reason = "plan dates edited"
         else:
             reason = "sections and plan dates edited"
-        return finish_save(uow, actor, plan, plan, reason=reason, what="plan",
-                           action="plan.update", entity="care_plan", fields=changed)
+        return finish_save(
+            uow,
+            actor,
+            plan,
+            plan,
+            reason=reason,
+            what="plan",
+            action="plan.update",
+            entity="care_plan",
+            fields=changed,
+        )
 
 
 def change_status(session: Session, actor: Actor, plan: CarePlan, status: PlanStatus) -> None:
@@ -243,8 +268,16 @@ def set_plan_status(
     with db.uow() as uow:
         s = uow.session
         plan = plan_for_write(s, actor, plan_id)
-        check_record(s, actor, plan, "plan", plan, expected_version=expected_version,
-                     fields=["status"], tz=tz)
+        check_record(
+            s,
+            actor,
+            plan,
+            "plan",
+            plan,
+            expected_version=expected_version,
+            fields=["status"],
+            tz=tz,
+        )
         problems: dict[str, str] = {}
         new_status = choice_value(PlanStatus, status, "status", "plan status", problems)
         if problems or new_status is None:
@@ -256,25 +289,41 @@ def set_plan_status(
             s.scalar(select(Client.id).where(Client.id == plan.client_id).with_for_update())
             other = s.scalar(
                 select(CarePlan).where(
-                    CarePlan.client_id == plan.client_id, CarePlan.id != plan.id,
+                    CarePlan.client_id == plan.client_id,
+                    CarePlan.id != plan.id,
                     CarePlan.status == PlanStatus.ACTIVE,
                 )
             )
             if other is not None:
-                raise ValidationError({"status": (
-                    f"Another care plan for this client (started {show_day_in_full(other.start_date)}) "
-                    "is already active. Put that plan on hold or complete it first."
-                )})
+                raise ValidationError(
+                    {
+                        "status": (
+                            "Another care plan for this client (started "
+                            f"{show_day_in_full(other.start_date)}) "
+                            "is already active. Put that plan on hold or complete it first."
+                        )
+                    }
+                )
         change_status(s, actor, plan, new_status)
-        return finish_save(uow, actor, plan, plan, reason=f"status set to {new_status.value}",
-                           what="plan", action="plan.status", entity="care_plan",
-                           fields=["status"])
+        return finish_save(
+            uow,
+            actor,
+            plan,
+            plan,
+            reason=f"status set to {new_status.value}",
+            what="plan",
+            action="plan.status",
+            entity="care_plan",
+            fields=["status"],
+        )
 
 
-def activate_plan(db: Database, actor: Actor, plan_id: int, *, expected_version: int,
-                  tz: tzinfo | None = None) -> Saved:
-    return set_plan_status(db, actor, plan_id, status=PlanStatus.ACTIVE,
-                           expected_version=expected_version, tz=tz)
+def activate_plan(
+    db: Database, actor: Actor, plan_id: int, *, expected_version: int, tz: tzinfo | None = None
+) -> Saved:
+    return set_plan_status(
+        db, actor, plan_id, status=PlanStatus.ACTIVE, expected_version=expected_version, tz=tz
+    )
 
 
 def restore_revision(
@@ -297,10 +346,19 @@ def restore_revision(
     with db.uow() as uow:
         s = uow.session
         plan = plan_for_write(s, actor, plan_id)
-        check_record(s, actor, plan, "plan", plan, expected_version=expected_version,
-                     fields=(), tz=tz)
+        check_record(
+            s, actor, plan, "plan", plan, expected_version=expected_version, fields=(), tz=tz
+        )
         if not restore_snapshot(s, plan, revision_of(s, plan.id, number).snapshot):
             return Saved.unchanged(plan)  # already as it was; the uow rolls back
-        return finish_save(uow, actor, plan, plan, reason=f"restored revision {number}",
-                           what="plan", action="plan.restore", entity="care_plan",
-                           detail={"from_revision": number})
+        return finish_save(
+            uow,
+            actor,
+            plan,
+            plan,
+            reason=f"restored revision {number}",
+            what="plan",
+            action="plan.restore",
+            entity="care_plan",
+            detail={"from_revision": number},
+        )

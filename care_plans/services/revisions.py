@@ -112,8 +112,12 @@ def write_revision(session: Session, actor: Actor, plan: CarePlan, reason: str) 
         select(func.max(PlanRevision.number)).where(PlanRevision.plan_id == plan.id)
     )
     revision = PlanRevision(
-        plan_id=plan.id, number=(last or 0) + 1, created_at=utcnow(),
-        created_by_id=actor.user_id, created_by_name=actor.username, reason=reason,
+        plan_id=plan.id,
+        number=(last or 0) + 1,
+        created_at=utcnow(),
+        created_by_id=actor.user_id,
+        created_by_name=actor.username,
+        reason=reason,
         snapshot=plan_snapshot(session, plan),
     )
     session.add(revision)
@@ -121,8 +125,9 @@ def write_revision(session: Session, actor: Actor, plan: CarePlan, reason: str) 
     return revision
 
 
-def ensure_initial_revision(session: Session, actor: Actor,
-                            plan: CarePlan | None) -> PlanRevision | None:
+def ensure_initial_revision(
+    session: Session, actor: Actor, plan: CarePlan | None
+) -> PlanRevision | None:
     """Keep the plan as it is now as revision 1, if it has no revision yet. Call before
     changing anything, inside the save's unit of work (so a refused save keeps none).
     Without a plan (a client no service made) there is nothing to keep."""
@@ -133,17 +138,25 @@ def ensure_initial_revision(session: Session, actor: Actor,
     return write_revision(session, actor, plan, INITIAL_REASON)
 
 
-def save_revision(session: Session, actor: Actor, plan: CarePlan, reason: str,
-                  what: str) -> int:
+def save_revision(session: Session, actor: Actor, plan: CarePlan, reason: str, what: str) -> int:
     """Flush the changes made and keep the new revision; returns its number."""
     flush_or_conflict(session, what)
     return write_revision(session, actor, plan, reason).number
 
 
-def finish_save(uow: UnitOfWork, actor: Actor, plan: CarePlan | None, record: Any, *,
-                reason: str, what: str, action: str, entity: str,
-                fields: Iterable[str] | None = None,
-                detail: Mapping[str, int] | None = None) -> Saved:
+def finish_save(
+    uow: UnitOfWork,
+    actor: Actor,
+    plan: CarePlan | None,
+    record: Any,
+    *,
+    reason: str,
+    what: str,
+    action: str,
+    entity: str,
+    fields: Iterable[str] | None = None,
+    detail: Mapping[str, int] | None = None,
+) -> Saved:
     """Flush, keep the new revision (when there is a plan to keep it in), audit (ids and field
     names only) and commit."""
     s = uow.session
@@ -164,17 +177,35 @@ def finish_save(uow: UnitOfWork, actor: Actor, plan: CarePlan | None, record: An
     return saved
 
 
-def save_values(uow: UnitOfWork, actor: Actor, plan: CarePlan | None, record: Any,
-                values: Mapping[str, object], *, reason: str, what: str, action: str,
-                entity: str) -> Saved:
+def save_values(
+    uow: UnitOfWork,
+    actor: Actor,
+    plan: CarePlan | None,
+    record: Any,
+    values: Mapping[str, object],
+    *,
+    reason: str,
+    what: str,
+    action: str,
+    entity: str,
+) -> Saved:
     """Save validated `values` on `record` as one revision, naming the fields that changed;
     nothing is written when they are the stored ones."""
     if all(getattr(record, k) == v for k, v in values.items()):
         return Saved.unchanged(record)
     ensure_initial_revision(uow.session, actor, plan)
     changed = apply_changes(record, values)
-    return finish_save(uow, actor, plan, record, reason=reason, what=what, action=action,
-                       entity=entity, fields=changed)
+    return finish_save(
+        uow,
+        actor,
+        plan,
+        record,
+        reason=reason,
+        what=what,
+        action=action,
+        entity=entity,
+        fields=changed,
+    )
 
 
 # --- Version check -----------------------------------------------------------------------------
@@ -224,8 +255,10 @@ def check_version(
     opened: dict[str, Any] | None = None
     saved_in: PlanRevision | None = None
     with session.scalars(
-        select(PlanRevision).where(PlanRevision.plan_id == plan_id)
-        .order_by(PlanRevision.number.desc()).execution_options(yield_per=20)
+        select(PlanRevision)
+        .where(PlanRevision.plan_id == plan_id)
+        .order_by(PlanRevision.number.desc())
+        .execution_options(yield_per=20)
     ) as revisions:
         # Newest first: the last revision seen at the current version is the save that made it.
         for revision in revisions:
@@ -240,7 +273,8 @@ def check_version(
     ignore = {"id", "version", "steps", "gas_ratings"}
     if opened is not None:
         changed = {
-            k: (opened.get(k), v) for k, v in current.items()
+            k: (opened.get(k), v)
+            for k, v in current.items()
             if k not in ignore and opened.get(k) != v
         }
     else:
@@ -250,19 +284,36 @@ def check_version(
     elif saved_in.created_by_id is not None and saved_in.created_by_id == actor.user_id:
         message = f"You saved this {what} in another window {_when(saved_in.created_at, tz)}."
     else:
-        message = (f"Someone else saved this {what} {_when(saved_in.created_at, tz)} "
-                   f"({saved_in.created_by_name}).")
+        message = (
+            f"Someone else saved this {what} {_when(saved_in.created_at, tz)} "
+            f"({saved_in.created_by_name})."
+        )
     raise EditConflict(f"{message} Your changes were not saved.", changed)
 
 
-def check_record(session: Session, actor: Actor, plan: CarePlan | None, what: What,
-                 record: Any, *, expected_version: int, fields: Iterable[str],
-                 tz: tzinfo | None = None) -> None:
+def check_record(
+    session: Session,
+    actor: Actor,
+    plan: CarePlan | None,
+    what: What,
+    record: Any,
+    *,
+    expected_version: int,
+    fields: Iterable[str],
+    tz: tzinfo | None = None,
+) -> None:
     """`check_version` for the plan itself or one of its goals, steps or contacts, as stored
     now. Without a plan there are no revisions to name who saved; the check still holds."""
-    check_version(session, actor, plan_id=plan.id if plan is not None else -1, what=what,
-                  current=RECORDS[what](record), expected_version=expected_version,
-                  fields=fields, tz=tz)
+    check_version(
+        session,
+        actor,
+        plan_id=plan.id if plan is not None else -1,
+        what=what,
+        current=RECORDS[what](record),
+        expected_version=expected_version,
+        fields=fields,
+        tz=tz,
+    )
 
 
 # --- Restore -----------------------------------------------------------------------------------
@@ -277,9 +328,14 @@ def _content(snapshot: object) -> object:
     return snapshot
 
 
-def _restore_records(session: Session, model: type[Any], live: Iterable[Any],
-                     saved: Sequence[Mapping[str, Any]], owner: tuple[str, set[int]],
-                     fields: Mapping[str, Any]) -> None:
+def _restore_records(
+    session: Session,
+    model: type[Any],
+    live: Iterable[Any],
+    saved: Sequence[Mapping[str, Any]],
+    owner: tuple[str, set[int]],
+    fields: Mapping[str, Any],
+) -> None:
     """Put each saved record's fields back (un-archiving it); archive live ones not saved."""
     owner_field, owner_ids = owner
     saved_ids = {r["id"] for r in saved}
@@ -307,41 +363,72 @@ def restore_snapshot(session: Session, plan: CarePlan, old: Mapping[str, Any]) -
     """
     s = session
     before = plan_snapshot(s, plan)
-    if apply_changes(plan, {
-        **{name: old["sections"].get(name, "") for name in PLAN_SECTIONS},
-        "start_date": date.fromisoformat(old["plan"]["start_date"]),
-        "next_review_date": from_iso(old["plan"]["next_review_date"]),
-    }):
+    if apply_changes(
+        plan,
+        {
+            **{name: old["sections"].get(name, "") for name in PLAN_SECTIONS},
+            "start_date": date.fromisoformat(old["plan"]["start_date"]),
+            "next_review_date": from_iso(old["plan"]["next_review_date"]),
+        },
+    ):
         plan.updated_at = utcnow()
     goals = s.scalars(select(Goal).where(Goal.plan_id == plan.id)).all()
     _restore_records(
-        s, Goal, [g for g in goals if not g.is_archived], old["goals"],
+        s,
+        Goal,
+        [g for g in goals if not g.is_archived],
+        old["goals"],
         ("plan_id", {plan.id}),
-        {"position": _same, "domain": RecoveryDomain, "description": _same,
-         "why_it_matters": _same, "start_date": from_iso, "target_date": from_iso,
-         "lifecycle_status": GoalLifecycle, "achievement_status": GoalAchievement,
-         "gas_levels": lambda v: dict(v) if v else None},
+        {
+            "position": _same,
+            "domain": RecoveryDomain,
+            "description": _same,
+            "why_it_matters": _same,
+            "start_date": from_iso,
+            "target_date": from_iso,
+            "lifecycle_status": GoalLifecycle,
+            "achievement_status": GoalAchievement,
+            "gas_levels": lambda v: dict(v) if v else None,
+        },
     )
     goal_ids = {g.id for g in goals}
-    live_steps = s.scalars(select(Step).where(
-        Step.goal_id.in_(goal_ids), Step.is_archived.is_(False))).all() if goal_ids else []
-    contact_ids = set(s.scalars(
-        select(SupportContact.id).where(SupportContact.client_id == plan.client_id)))
-    _restore_records(
-        s, Step, live_steps, [st for g in old["goals"] for st in g["steps"]],
-        ("goal_id", goal_ids),
-        {"position": _same, "description": _same, "due_date": from_iso,
-         "done_on": from_iso,
-         "helper_contact_id": lambda v: v if v in contact_ids else None},
+    live_steps = (
+        s.scalars(select(Step).where(Step.goal_id.in_(goal_ids), Step.is_archived.is_(False))).all()
+        if goal_ids
+        else []
+    )
+    contact_ids = set(
+        s.scalars(select(SupportContact.id).where(SupportContact.client_id == plan.client_id))
     )
     _restore_records(
-        s, SupportContact,
-        s.scalars(select(SupportContact).where(
-            SupportContact.client_id == plan.client_id,
-            SupportContact.is_archived.is_(False))).all(),
-        old["contacts"], ("client_id", {plan.client_id}),
-        {**{name: _same for name in ("position", *CONTACT_FIELD_LABELS)},
-         "kind": ContactKind, "consent_date": from_iso},
+        s,
+        Step,
+        live_steps,
+        [st for g in old["goals"] for st in g["steps"]],
+        ("goal_id", goal_ids),
+        {
+            "position": _same,
+            "description": _same,
+            "due_date": from_iso,
+            "done_on": from_iso,
+            "helper_contact_id": lambda v: v if v in contact_ids else None,
+        },
+    )
+    _restore_records(
+        s,
+        SupportContact,
+        s.scalars(
+            select(SupportContact).where(
+                SupportContact.client_id == plan.client_id, SupportContact.is_archived.is_(False)
+            )
+        ).all(),
+        old["contacts"],
+        ("client_id", {plan.client_id}),
+        {
+            **{name: _same for name in ("position", *CONTACT_FIELD_LABELS)},
+            "kind": ContactKind,
+            "consent_date": from_iso,
+        },
     )
     flush_or_conflict(s, "plan")
     return _content(plan_snapshot(s, plan)) != _content(before)

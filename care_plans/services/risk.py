@@ -34,14 +34,13 @@ def record_risk_follow_up(
     if not note:
         raise ValidationError({"note": NOTE_REQUIRED})
     if len(note) > MAX_TEXT:
-        raise ValidationError(
-            {"note": f"is {len(note)} characters long; the limit is {MAX_TEXT}"}
-        )
+        raise ValidationError({"note": f"is {len(note)} characters long; the limit is {MAX_TEXT}"})
     with db.uow() as uow:
         s = uow.session
         # Locked on PostgreSQL, so two clinicians saving at once cannot both record one.
         response = s.scalar(
-            select(MeasureResponse).where(MeasureResponse.id == measure_response_id)
+            select(MeasureResponse)
+            .where(MeasureResponse.id == measure_response_id)
             .with_for_update()
         )
         if response is None:
@@ -49,15 +48,17 @@ def record_risk_follow_up(
         client_for_write(s, actor, response.client_id)
         if not response.risk_flag:
             raise ValidationError(
-                {"": "This response did not endorse the self-harm item; there is nothing to "
-                     "follow up."}
+                {
+                    "": "This response did not endorse the self-harm item; there is nothing to "
+                    "follow up."
+                }
             )
-        in_error = s.scalar(select(CheckIn.entered_in_error)
-                            .where(CheckIn.id == response.checkin_id))
+        in_error = s.scalar(
+            select(CheckIn.entered_in_error).where(CheckIn.id == response.checkin_id)
+        )
         if in_error:
             raise ValidationError(
-                {"": "This check-in was marked as entered in error; there is nothing to "
-                     "follow up."}
+                {"": "This check-in was marked as entered in error; there is nothing to follow up."}
             )
         if response.risk_followed_up_at is not None:
             raise ValidationError({"": "This self-harm item has already been followed up."})
@@ -65,7 +66,11 @@ def record_risk_follow_up(
         response.risk_followed_up_by_id = actor.user_id
         response.risk_follow_up_note = note
         audit.record(
-            s, actor, "risk.follow_up", "measure_response", response.id,
+            s,
+            actor,
+            "risk.follow_up",
+            "measure_response",
+            response.id,
             client_id=response.client_id,
             detail={"checkin_id": response.checkin_id},
         )

@@ -40,8 +40,7 @@ from care_plans.read.sessions import (
 )
 from care_plans.services.plans import choice_value, date_value, refuse_unknown, text_value
 
-SESSION_TEXTS: tuple[str, ...] = ("summary", "progress_acknowledged", "plan_changes",
-                                  "next_steps")
+SESSION_TEXTS: tuple[str, ...] = ("summary", "progress_acknowledged", "plan_changes", "next_steps")
 MAX_SESSION_TEXT = 10_000
 MAX_ADDENDUM_TEXT = 5_000
 SIGNED_MESSAGE = "This session record is signed off; add an addendum instead."
@@ -60,7 +59,9 @@ class SignedOff(DomainError):
 def _locked(s: Session, session_id: int) -> ClinicalSession:
     """The record, its row locked on PostgreSQL so a save and a sign-off cannot interleave."""
     record = s.scalar(
-        select(ClinicalSession).where(ClinicalSession.id == session_id).with_for_update()
+        select(ClinicalSession)
+        .where(ClinicalSession.id == session_id)
+        .with_for_update()
         .execution_options(populate_existing=True)
     )
     if record is None:
@@ -69,8 +70,7 @@ def _locked(s: Session, session_id: int) -> ClinicalSession:
 
 
 def _for_write(s: Session, actor: Actor, session_id: int) -> ClinicalSession:
-    client_id = s.scalar(select(ClinicalSession.client_id)
-                         .where(ClinicalSession.id == session_id))
+    client_id = s.scalar(select(ClinicalSession.client_id).where(ClinicalSession.id == session_id))
     if client_id is None:
         raise NotFound("No such session record.")
     client_for_write(s, actor, client_id)
@@ -82,8 +82,13 @@ def _refuse_signed(record: ClinicalSession) -> None:
         raise SignedOff()
 
 
-def _check_version(s: Session, record: ClinicalSession, expected_version: int,
-                   fields: Mapping[str, object], tz: tzinfo | None) -> None:
+def _check_version(
+    s: Session,
+    record: ClinicalSession,
+    expected_version: int,
+    fields: Mapping[str, object],
+    tz: tzinfo | None,
+) -> None:
     """Refuse a save made from an out-of-date copy, naming who saved meanwhile (from the
     audit trail, which holds who and when but never the text)."""
     if record.version == expected_version:
@@ -91,25 +96,31 @@ def _check_version(s: Session, record: ClinicalSession, expected_version: int,
     last = s.execute(
         select(AuditEvent.actor, AuditEvent.at)
         .where(AuditEvent.entity == "clinical_session", AuditEvent.entity_id == record.id)
-        .order_by(AuditEvent.id.desc()).limit(1)
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
     ).first()
     who = ""
     if last:
         when = last[1].astimezone(tz or UTC)
         who = f" ({last[0]}, {show_day_in_full(when.date())} at {when:%H:%M}{'' if tz else ' UTC'})"
     changed: dict[str, tuple[object, object]] = {
-        name: (None, getattr(record, name)) for name in fields if name in SESSION_FIELDS}
+        name: (None, getattr(record, name)) for name in fields if name in SESSION_FIELDS
+    }
     raise EditConflict(
         f"Someone else saved this session record after you opened it{who}. "
-        "Your changes were not saved.", changed)
+        "Your changes were not saved.",
+        changed,
+    )
 
 
 def _commit(uow: UnitOfWork) -> None:
     try:
         uow.commit()
     except StaleDataError:
-        raise EditConflict("Someone else saved this session record at the same moment. "
-                           "Your changes were not saved.") from None
+        raise EditConflict(
+            "Someone else saved this session record at the same moment. "
+            "Your changes were not saved."
+        ) from None
 
 
 # --- Validation ----------------------------------------------------------------------------------
@@ -121,7 +132,8 @@ def _revision_problem(s: Session, client_id: int, revision_id: object) -> str | 
     if isinstance(revision_id, bool) or not isinstance(revision_id, int):
         return "Choose one of the plan's revisions."
     owner = s.scalar(
-        select(CarePlan.client_id).join(PlanRevision, PlanRevision.plan_id == CarePlan.id)
+        select(CarePlan.client_id)
+        .join(PlanRevision, PlanRevision.plan_id == CarePlan.id)
         .where(PlanRevision.id == revision_id)
     )
     if owner != client_id:
@@ -129,8 +141,13 @@ def _revision_problem(s: Session, client_id: int, revision_id: object) -> str | 
     return None
 
 
-def _values(s: Session, client_id: int, changes: Mapping[str, object],
-            current: ClinicalSession | None, today: date) -> dict[str, object]:
+def _values(
+    s: Session,
+    client_id: int,
+    changes: Mapping[str, object],
+    current: ClinicalSession | None,
+    today: date,
+) -> dict[str, object]:
     """Cleaned values for the fields in `changes`, checked together with the stored ones."""
     problems: dict[str, str] = {}
     refuse_unknown(changes, SESSION_FIELDS, "session record", problems)
@@ -139,14 +156,20 @@ def _values(s: Session, client_id: int, changes: Mapping[str, object],
         if name in changes:
             values[name] = text_value(changes[name], name, MAX_SESSION_TEXT, problems)
     if "session_date" in changes:
-        values["session_date"] = date_value(changes["session_date"], "session_date", problems,
-                                            required="Enter the date of the session.")
+        values["session_date"] = date_value(
+            changes["session_date"],
+            "session_date",
+            problems,
+            required="Enter the date of the session.",
+        )
     if "next_session_date" in changes:
-        values["next_session_date"] = date_value(changes["next_session_date"],
-                                                 "next_session_date", problems)
+        values["next_session_date"] = date_value(
+            changes["next_session_date"], "next_session_date", problems
+        )
     if "attendance" in changes:
-        values["attendance"] = choice_value(Attendance, changes["attendance"], "attendance",
-                                            "kind of attendance", problems)
+        values["attendance"] = choice_value(
+            Attendance, changes["attendance"], "attendance", "kind of attendance", problems
+        )
     if "plan_revision_id" in changes:
         problem = _revision_problem(s, client_id, changes["plan_revision_id"])
         if problem:
@@ -160,10 +183,15 @@ def _values(s: Session, client_id: int, changes: Mapping[str, object],
     attendance = merged("attendance") or Attendance.ATTENDED
     if isinstance(session_date, date) and "session_date" not in problems:
         if attendance == Attendance.ATTENDED and session_date > today:
-            problems["session_date"] = ("The session is dated in the future. Record a session "
-                                        "the client attended on the day or after it.")
-        if (isinstance(next_date, date) and next_date <= session_date
-                and "next_session_date" not in problems):
+            problems["session_date"] = (
+                "The session is dated in the future. Record a session "
+                "the client attended on the day or after it."
+            )
+        if (
+            isinstance(next_date, date)
+            and next_date <= session_date
+            and "next_session_date" not in problems
+        ):
             problems["next_session_date"] = "The next session must be after this one."
     if problems:
         raise ValidationError(problems)
@@ -203,19 +231,40 @@ def create_draft(
     with db.uow() as uow:
         s = uow.session
         client_for_write(s, actor, client_id)
-        values = _values(s, client_id, {
-            "session_date": session_date, "attendance": attendance, "summary": summary,
-            "progress_acknowledged": progress_acknowledged, "plan_changes": plan_changes,
-            "plan_revision_id": plan_revision_id, "next_steps": next_steps,
-            "next_session_date": next_session_date,
-        }, None, today)
-        record = ClinicalSession(client_id=client_id, clinician_id=actor.user_id,
-                                 status=SessionStatus.DRAFT, created_at=utcnow(), **values)
+        values = _values(
+            s,
+            client_id,
+            {
+                "session_date": session_date,
+                "attendance": attendance,
+                "summary": summary,
+                "progress_acknowledged": progress_acknowledged,
+                "plan_changes": plan_changes,
+                "plan_revision_id": plan_revision_id,
+                "next_steps": next_steps,
+                "next_session_date": next_session_date,
+            },
+            None,
+            today,
+        )
+        record = ClinicalSession(
+            client_id=client_id,
+            clinician_id=actor.user_id,
+            status=SessionStatus.DRAFT,
+            created_at=utcnow(),
+            **values,
+        )
         s.add(record)
         s.flush()
-        audit.record(s, actor, "session.create", "clinical_session", record.id,
-                     client_id=client_id,
-                     detail={"fields": sorted(k for k in SESSION_TEXTS if values[k])})
+        audit.record(
+            s,
+            actor,
+            "session.create",
+            "clinical_session",
+            record.id,
+            client_id=client_id,
+            detail={"fields": sorted(k for k in SESSION_TEXTS if values[k])},
+        )
         view = session_view(s, record)
         _commit(uow)
         return view
@@ -244,8 +293,15 @@ def update_draft(
         for name in changed:
             setattr(record, name, values[name])
         s.flush()
-        audit.record(s, actor, "session.update", "clinical_session", record.id,
-                     client_id=record.client_id, detail={"fields": sorted(changed)})
+        audit.record(
+            s,
+            actor,
+            "session.update",
+            "clinical_session",
+            record.id,
+            client_id=record.client_id,
+            detail={"fields": sorted(changed)},
+        )
         view = session_view(s, record)
         _commit(uow)
         return view
@@ -269,8 +325,10 @@ def sign_off(
         _refuse_signed(record)
         _check_version(s, record, expected_version, changes or {}, tz)
         if not actor.is_system and record.clinician_id != actor.user_id:
-            raise AccessDenied("Only the clinician who wrote this session record can sign it "
-                               "off. You can edit the draft or add to it once it is signed.")
+            raise AccessDenied(
+                "Only the clinician who wrote this session record can sign it "
+                "off. You can edit the draft or add to it once it is signed."
+            )
         values = _values(s, record.client_id, changes or {}, record, today)
         changed = [name for name, value in values.items() if getattr(record, name) != value]
         for name in changed:
@@ -281,8 +339,15 @@ def sign_off(
         record.status = SessionStatus.SIGNED
         record.signed_at = utcnow()
         s.flush()
-        audit.record(s, actor, "session.sign", "clinical_session", record.id,
-                     client_id=record.client_id, detail={"fields": sorted(changed)})
+        audit.record(
+            s,
+            actor,
+            "session.sign",
+            "clinical_session",
+            record.id,
+            client_id=record.client_id,
+            detail={"fields": sorted(changed)},
+        )
         view = session_view(s, record)
         _commit(uow)
         return view
@@ -294,22 +359,40 @@ def add_addendum(db: Database, actor: Actor, session_id: int, *, text: str) -> S
         s = uow.session
         record = _for_write(s, actor, session_id)
         if record.status != SessionStatus.SIGNED:
-            raise ValidationError({"": "This record is still a draft: change the draft itself. "
-                                       "Addenda are for records already signed off."})
+            raise ValidationError(
+                {
+                    "": "This record is still a draft: change the draft itself. "
+                    "Addenda are for records already signed off."
+                }
+            )
         problems: dict[str, str] = {}
-        cleaned = text_value(text, "addendum", MAX_ADDENDUM_TEXT, problems,
-                             required="Write the addendum before saving it.")
+        cleaned = text_value(
+            text,
+            "addendum",
+            MAX_ADDENDUM_TEXT,
+            problems,
+            required="Write the addendum before saving it.",
+        )
         if problems:
             raise ValidationError(problems)
-        addendum = SessionAddendum(session_id=record.id, author_id=actor.user_id,
-                                   author_name=actor.full_name or actor.username,
-                                   created_at=utcnow(), text=cleaned)
+        addendum = SessionAddendum(
+            session_id=record.id,
+            author_id=actor.user_id,
+            author_name=actor.full_name or actor.username,
+            created_at=utcnow(),
+            text=cleaned,
+        )
         record.addenda.append(addendum)
         s.flush()
-        audit.record(s, actor, "session.addendum", "session_addendum", addendum.id,
-                     client_id=record.client_id, detail={"session_id": record.id})
+        audit.record(
+            s,
+            actor,
+            "session.addendum",
+            "session_addendum",
+            addendum.id,
+            client_id=record.client_id,
+            detail={"session_id": record.id},
+        )
         view = session_view(s, record)
         uow.commit()
         return view
-
-

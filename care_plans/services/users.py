@@ -34,8 +34,15 @@ class UserInfo:
 
     @classmethod
     def of(cls, user: User) -> UserInfo:
-        return cls(user.id, user.username, user.full_name, user.role.value, user.is_active,
-                   user.locked_until, user.failed_signin_count)
+        return cls(
+            user.id,
+            user.username,
+            user.full_name,
+            user.role.value,
+            user.is_active,
+            user.locked_until,
+            user.failed_signin_count,
+        )
 
 
 def normalise_username(username: str) -> str:
@@ -99,8 +106,9 @@ def create_user(
         )
         uow.session.add(user)
         uow.flush()
-        audit.record(uow.session, actor, "user.create", "user", user.id,
-                     detail={"role": parsed_role.value})
+        audit.record(
+            uow.session, actor, "user.create", "user", user.id, detail={"role": parsed_role.value}
+        )
         info = UserInfo.of(user)
         uow.commit()
         return info
@@ -116,11 +124,14 @@ def _user_by_name(db_session: Session, username: str) -> User:
 def end_all_sessions(session: Session, user_id: int, reason: str) -> int:
     """End every open sign-in of a user on the server (a copied cookie stops working)."""
     # An UPDATE gives a CursorResult (which has the rowcount); Session.execute is typed Result.
-    result = cast("CursorResult[Any]", session.execute(
-        update(SigninSession)
-        .where(SigninSession.user_id == user_id, SigninSession.ended_at.is_(None))
-        .values(ended_at=utcnow(), ended_reason=reason)
-    ))
+    result = cast(
+        "CursorResult[Any]",
+        session.execute(
+            update(SigninSession)
+            .where(SigninSession.user_id == user_id, SigninSession.ended_at.is_(None))
+            .values(ended_at=utcnow(), ended_reason=reason)
+        ),
+    )
     return int(result.rowcount or 0)
 
 
@@ -135,8 +146,14 @@ def set_password(db: Database, actor: Actor, *, username: str, password: str) ->
         user.failed_signin_count = 0
         user.locked_until = None
         ended = end_all_sessions(uow.session, user.id, "password reset")
-        audit.record(uow.session, actor, "user.set_password", "user", user.id,
-                     detail={"sessions_ended": ended})
+        audit.record(
+            uow.session,
+            actor,
+            "user.set_password",
+            "user",
+            user.id,
+            detail={"sessions_ended": ended},
+        )
         uow.commit()
 
 
@@ -173,8 +190,14 @@ def set_active(db: Database, actor: Actor, *, username: str, active: bool) -> Us
             raise ValidationError({"": "You cannot deactivate your own account."})
         user.is_active = active
         ended = 0 if active else end_all_sessions(uow.session, user.id, "account deactivated")
-        audit.record(uow.session, actor, "user.activate" if active else "user.deactivate",
-                     "user", user.id, detail={"sessions_ended": ended})
+        audit.record(
+            uow.session,
+            actor,
+            "user.activate" if active else "user.deactivate",
+            "user",
+            user.id,
+            detail={"sessions_ended": ended},
+        )
         info = UserInfo.of(user)
         uow.commit()
         return info
@@ -191,8 +214,14 @@ def change_role(db: Database, actor: Actor, *, username: str, role: str) -> User
         user.role = new_role
         # A role change alters what the open sign-ins may do: end them.
         ended = end_all_sessions(uow.session, user.id, "role changed")
-        audit.record(uow.session, actor, "user.change_role", "user", user.id,
-                     detail={"from": old.value, "to": new_role.value, "sessions_ended": ended})
+        audit.record(
+            uow.session,
+            actor,
+            "user.change_role",
+            "user",
+            user.id,
+            detail={"from": old.value, "to": new_role.value, "sessions_ended": ended},
+        )
         info = UserInfo.of(user)
         uow.commit()
         return info
@@ -201,8 +230,9 @@ def change_role(db: Database, actor: Actor, *, username: str, role: str) -> User
 PASSWORD_LINK_HOURS = 24
 
 
-def issue_password_link(db: Database, actor: Actor, *, username: str,
-                        now: datetime | None = None) -> str:
+def issue_password_link(
+    db: Database, actor: Actor, *, username: str, now: datetime | None = None
+) -> str:
     """A one-time set-password token for a user (valid 24 h); the admin never sees a password.
 
     Returns the token for the link; only its hash is stored. Earlier unused links are voided.
@@ -217,13 +247,18 @@ def issue_password_link(db: Database, actor: Actor, *, username: str,
             .where(PasswordLink.user_id == user.id, PasswordLink.used_at.is_(None))
             .values(used_at=now)
         )
-        link = PasswordLink(user_id=user.id, token_hash=token_hash(token), created_at=now,
-                            created_by_id=actor.user_id,
-                            expires_at=now + timedelta(hours=PASSWORD_LINK_HOURS))
+        link = PasswordLink(
+            user_id=user.id,
+            token_hash=token_hash(token),
+            created_at=now,
+            created_by_id=actor.user_id,
+            expires_at=now + timedelta(hours=PASSWORD_LINK_HOURS),
+        )
         uow.session.add(link)
         uow.flush()
-        audit.record(uow.session, actor, "user.password_link", "user", user.id,
-                     detail={"link_id": link.id})
+        audit.record(
+            uow.session, actor, "user.password_link", "user", user.id, detail={"link_id": link.id}
+        )
         uow.commit()
     return token
 
@@ -241,8 +276,7 @@ def password_link_user(db: Database, token: str, now: datetime | None = None) ->
         return user.username if user is not None and user.is_active else None
 
 
-def use_password_link(db: Database, token: str, password: str,
-                      now: datetime | None = None) -> str:
+def use_password_link(db: Database, token: str, password: str, now: datetime | None = None) -> str:
     """Set the password through a one-time link; the link is spent. Returns the username."""
     now = now or utcnow()
     with db.uow() as uow:
@@ -250,8 +284,10 @@ def use_password_link(db: Database, token: str, password: str,
         link = s.scalar(select(PasswordLink).where(PasswordLink.token_hash == token_hash(token)))
         if link is None or link.used_at is not None or link.expires_at <= now:
             raise ValidationError(
-                {"": "This link has expired or was already used. Ask an administrator for a "
-                     "new one."}
+                {
+                    "": "This link has expired or was already used. Ask an administrator for a "
+                    "new one."
+                }
             )
         user = s.get(User, link.user_id)
         if user is None or not user.is_active:
@@ -263,7 +299,13 @@ def use_password_link(db: Database, token: str, password: str,
         user.locked_until = None
         link.used_at = now
         ended = end_all_sessions(s, user.id, "password reset")
-        audit.record(s, Actor.of(user), "user.set_password", "user", user.id,
-                     detail={"via": "link", "sessions_ended": ended})
+        audit.record(
+            s,
+            Actor.of(user),
+            "user.set_password",
+            "user",
+            user.id,
+            detail={"via": "link", "sessions_ended": ended},
+        )
         uow.commit()
         return user.username

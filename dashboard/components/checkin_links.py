@@ -37,9 +37,13 @@ def _create(client_id: int) -> None:
     db, actor, settings = deps.database(), deps.current_actor(), deps.settings()
     with st.form("new_checkin_link"):
         narrow, _ = st.columns([1, 2])
-        days = narrow.number_input("Link works for (days)", min_value=1,
-                               max_value=checkin_links.MAX_LINK_DAYS,
-                               value=settings.checkin_link_days, step=1)
+        days = narrow.number_input(
+            "Link works for (days)",
+            min_value=1,
+            max_value=checkin_links.MAX_LINK_DAYS,
+            value=settings.checkin_link_days,
+            step=1,
+        )
         create = st.form_submit_button("Create a check-in link", type="primary")
     if not create:
         return
@@ -49,9 +53,11 @@ def _create(client_id: int) -> None:
         show_error(exc)
         return
     url = checkin_links.link_url(settings.base_url, token)
-    st.success(f"Link created. It works until {_when(info.expires_at)}. It is shown only now: "
-               "let the client scan the code or send them the address. If it is lost, revoke "
-               "it below and make a new one.")
+    st.success(
+        f"Link created. It works until {_when(info.expires_at)}. It is shown only now: "
+        "let the client scan the code or send them the address. If it is lost, revoke "
+        "it below and make a new one."
+    )
     if settings.link_warning:
         st.warning(settings.link_warning, icon=":material/phonelink_off:")
     qr, address = st.columns([1, 2])
@@ -63,8 +69,11 @@ def _revoke(links: list[checkin_links.LinkInfo]) -> None:
     active = [link for link in links if link.status() == "active"]
     if not active:
         return
-    labels = {link.id: f"Created {_when(link.created_at)} by {link.created_by}, "
-                       f"works until {_when(link.expires_at)}" for link in active}
+    labels = {
+        link.id: f"Created {_when(link.created_at)} by {link.created_by}, "
+        f"works until {_when(link.expires_at)}"
+        for link in active
+    }
     with st.form("revoke_checkin_link"):
         chosen = st.selectbox("Link to revoke", list(labels), format_func=labels.__getitem__)
         if st.form_submit_button("Revoke link"):
@@ -78,10 +87,12 @@ def _revoke(links: list[checkin_links.LinkInfo]) -> None:
 
 
 def render(client_id: int, can_write: bool) -> None:
-    st.write("A personal link the client opens on their phone to check in, with no account. "
-             "It shows only their check-in form: their first name, their active goals, their "
-             "crisis contacts and the questionnaires that are due. It stops working when it "
-             "expires or is revoked.")
+    st.write(
+        "A personal link the client opens on their phone to check in, with no account. "
+        "It shows only their check-in form: their first name, their active goals, their "
+        "crisis contacts and the questionnaires that are due. It stops working when it "
+        "expires or is revoked."
+    )
     if can_write:
         _create(client_id)
     links = checkin_links.list_links(deps.database(), deps.current_actor(), client_id)
@@ -89,14 +100,17 @@ def render(client_id: int, can_write: bool) -> None:
         st.info("No check-in links yet.")
         return
     st.dataframe(
-        pd.DataFrame({
-            "Created": [_when(link.created_at) for link in links],
-            "By": [link.created_by for link in links],
-            "Works until": [_when(link.expires_at) for link in links],
-            "Last used": [_when(link.last_used_at) for link in links],
-            "Status": [link.status() for link in links],
-        }),
-        hide_index=True, width="stretch",
+        pd.DataFrame(
+            {
+                "Created": [_when(link.created_at) for link in links],
+                "By": [link.created_by for link in links],
+                "Works until": [_when(link.expires_at) for link in links],
+                "Last used": [_when(link.last_used_at) for link in links],
+                "Status": [link.status() for link in links],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
     )
     if can_write:
         _revoke(links)

@@ -21,28 +21,37 @@ def render(client_id: int, can_write: bool) -> None:
         st.info("No check-ins yet. Record one in session, or send the client a check-in link.")
         return
     counted = [r for r in rows if not r.entered_in_error]
-    st.caption(f"{len(counted)} check-in{'' if len(counted) == 1 else 's'}" + (
-        f" ({len(rows) - len(counted)} entered in error, not counted)"
-        if len(rows) > len(counted) else ""))
+    st.caption(
+        f"{len(counted)} check-in{'' if len(counted) == 1 else 's'}"
+        + (
+            f" ({len(rows) - len(counted)} entered in error, not counted)"
+            if len(rows) > len(counted)
+            else ""
+        )
+    )
     frame = pd.DataFrame(
         {
             "When": [r.submitted_at.astimezone(tz).strftime("%d %b %Y %H:%M") for r in rows],
             "From": [r.source for r in rows],
             **{label: [r.ratings[name] for r in rows] for name, label in RATING_LABELS.items()},
-            **{code: [_measure_cell(r.measures.get(code)) for r in rows]
-               for code in ("PHQ-9", "GAD-7")},
+            **{
+                code: [_measure_cell(r.measures.get(code)) for r in rows]
+                for code in ("PHQ-9", "GAD-7")
+            },
             "Went well": [r.went_well for r in rows],
             "Was hard": [r.was_hard for r in rows],
-            "Entered in error": [("yes: " + (r.error_reason or "")) if r.entered_in_error
-                                 else "" for r in rows],
+            "Entered in error": [
+                ("yes: " + (r.error_reason or "")) if r.entered_in_error else "" for r in rows
+            ],
         }
     )
     st.dataframe(frame, hide_index=True, width="stretch")
     if not can_write or not counted:
         return
     with st.expander("Mark a check-in as entered in error"):
-        labels = {r.id: f"{r.submitted_at.astimezone(tz):%d %b %Y %H:%M} ({r.source})"
-                  for r in counted}
+        labels = {
+            r.id: f"{r.submitted_at.astimezone(tz):%d %b %Y %H:%M} ({r.source})" for r in counted
+        }
         with st.form("entered_in_error"):
             chosen = st.selectbox("Check-in", list(labels), format_func=labels.__getitem__)
             reason = st.text_input("Reason (required)")
@@ -52,8 +61,11 @@ def render(client_id: int, can_write: bool) -> None:
                 except DomainError as exc:
                     show_error(exc)
                 else:
-                    flash("Check-in marked as entered in error. It is kept but no longer "
-                          "counted or charted.", "Check-ins")
+                    flash(
+                        "Check-in marked as entered in error. It is kept but no longer "
+                        "counted or charted.",
+                        "Check-ins",
+                    )
                     st.rerun()
 
 

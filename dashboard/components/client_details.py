@@ -28,25 +28,47 @@ def inputs(prefix: str, current: ClientInfo | None = None) -> Demographics:
         st.session_state[f"{prefix}id_kind"] = current.national_id_kind or NO_IDENTIFIER
         st.session_state[f"{prefix}id_value"] = (
             show_identifier(current.national_id_kind, current.national_id)
-            if current.national_id_kind and current.national_id else "")
+            if current.national_id_kind and current.national_id
+            else ""
+        )
     c1, c2 = st.columns(2)
-    given = c1.text_input("Given name(s) (optional)", key=f"{prefix}given",
-                          help="As the client wants them recorded; several separated by spaces.")
+    given = c1.text_input(
+        "Given name(s) (optional)",
+        key=f"{prefix}given",
+        help="As the client wants them recorded; several separated by spaces.",
+    )
     family = c2.text_input("Family name (optional)", key=f"{prefix}family")
-    gender = st.selectbox("Gender (administrative, optional)", list(GENDER_LABELS),
-                          format_func=GENDER_LABELS.__getitem__, key=f"{prefix}gender",
-                          help="What the record uses for administration; leave 'Not recorded' "
-                               "if it is not known or the client prefers not to say.")
+    gender = st.selectbox(
+        "Gender (administrative, optional)",
+        list(GENDER_LABELS),
+        format_func=GENDER_LABELS.__getitem__,
+        key=f"{prefix}gender",
+        help="What the record uses for administration; leave 'Not recorded' "
+        "if it is not known or the client prefers not to say.",
+    )
     c3, c4 = st.columns(2)
     kinds = [NO_IDENTIFIER, *NATIONAL_IDENTIFIERS]
-    kind = c3.selectbox("National identifier (optional)", kinds, key=f"{prefix}id_kind",
-                        format_func=lambda k: NATIONAL_IDENTIFIERS[k].label if k else "None")
+    kind = c3.selectbox(
+        "National identifier (optional)",
+        kinds,
+        key=f"{prefix}id_kind",
+        format_func=lambda k: NATIONAL_IDENTIFIERS[k].label if k else "None",
+    )
     example = NATIONAL_IDENTIFIERS[kind].example if kind else ""
-    value = c4.text_input("Number", key=f"{prefix}id_value", disabled=not kind,
-                          placeholder=f"e.g. {example}" if example else "",
-                          help="Checked against its check digit before it is saved.")
-    return Demographics(given_name=given, family_name=family, administrative_gender=gender,
-                        national_id_kind=kind or None, national_id=value if kind else "")
+    value = c4.text_input(
+        "Number",
+        key=f"{prefix}id_value",
+        disabled=not kind,
+        placeholder=f"e.g. {example}" if example else "",
+        help="Checked against its check digit before it is saved.",
+    )
+    return Demographics(
+        given_name=given,
+        family_name=family,
+        administrative_gender=gender,
+        national_id_kind=kind or None,
+        national_id=value if kind else "",
+    )
 
 
 def clear(prefix: str) -> None:

@@ -33,12 +33,13 @@ def _when(moment: datetime) -> str:
 
 
 def agreement_text(status: AgreementStatus) -> str:
-    """"Agreed by the client on 2 Dec 2026 (revision 5) · changed since the client agreed"."""
+    """ "Agreed by the client on 2 Dec 2026 (revision 5) · changed since the client agreed"."""
     if not status.agreed or status.agreed_at is None:
         text = "Not yet agreed by the client on their link"
     else:
-        text = (f"Agreed by the client on {_day(status.agreed_at)} "
-                f"(revision {status.agreed_revision})")
+        text = (
+            f"Agreed by the client on {_day(status.agreed_at)} (revision {status.agreed_revision})"
+        )
         if status.changed_since:
             text += " · changed since the client agreed"
     if status.asked_at is not None:
@@ -52,16 +53,21 @@ def activity(client_id: int) -> ClientActivity:
 
 def agreement_caption(client_id: int) -> None:
     """One line under the client page's title."""
-    st.caption(agreement_text(activity(client_id).status), help=(
-        "The client reads their plan on their check-in link and can agree to it there, "
-        "typing their name."))
+    st.caption(
+        agreement_text(activity(client_id).status),
+        help=(
+            "The client reads their plan on their check-in link and can agree to it there, "
+            "typing their name."
+        ),
+    )
 
 
 def _set_shown(plan_id: int, section: str) -> None:
     choice = st.session_state.get(f"share:{plan_id}:{section}")
     try:
-        client_portal.set_section_shown(deps.database(), deps.current_actor(), plan_id,
-                                        section, shown=choice == SHOWN)
+        client_portal.set_section_shown(
+            deps.database(), deps.current_actor(), plan_id, section, shown=choice == SHOWN
+        )
     except DomainError as exc:
         st.session_state[f"share_error:{plan_id}"] = exc
         st.session_state.pop(f"share:{plan_id}:{section}", None)
@@ -74,7 +80,8 @@ def _ask_again(plan_id: int) -> None:
         st.session_state[f"share_error:{plan_id}"] = exc
     else:
         st.session_state[f"share_done:{plan_id}"] = (
-            "Asked: the client's link shows the plan with the agreement box again.")
+            "Asked: the client's link shows the plan with the agreement box again."
+        )
 
 
 def sharing(plan_id: int, client_id: int, can_write: bool) -> None:
@@ -93,17 +100,29 @@ def sharing(plan_id: int, client_id: int, can_write: bool) -> None:
         if done:
             st.success(done)
         if can_write:
-            st.button("Ask the client to agree again", key=f"ask_agree:{plan_id}",
-                      on_click=_ask_again, args=(plan_id,))
-        st.caption("Each section is shown on the client's link unless kept for clinicians "
-                   "only. A clinician-only section never reaches the link.")
+            st.button(
+                "Ask the client to agree again",
+                key=f"ask_agree:{plan_id}",
+                on_click=_ask_again,
+                args=(plan_id,),
+            )
+        st.caption(
+            "Each section is shown on the client's link unless kept for clinicians "
+            "only. A clinician-only section never reaches the link."
+        )
         shown = client_portal.section_sharing(db, actor, plan_id)
         for section in PLAN_SECTIONS:
             key = f"share:{plan_id}:{section}"
             st.session_state[key] = SHOWN if shown[section] else CLINICIAN_ONLY
-            st.radio(PLAN_SECTION_TITLES[section], (SHOWN, CLINICIAN_ONLY), key=key,
-                     horizontal=True, disabled=not can_write, on_change=_set_shown,
-                     args=(plan_id, section))
+            st.radio(
+                PLAN_SECTION_TITLES[section],
+                (SHOWN, CLINICIAN_ONLY),
+                key=key,
+                horizontal=True,
+                disabled=not can_write,
+                on_change=_set_shown,
+                args=(plan_id, section),
+            )
 
 
 def _line(action: client_activity.ClientAction) -> str:
@@ -111,20 +130,22 @@ def _line(action: client_activity.ClientAction) -> str:
     if action.kind == client_activity.NOTE:
         return f"{when} · note on “{action.goal}”: {action.text}"
     if action.kind == client_activity.AGREED:
-        return (f"{when} · agreed to the plan (revision {action.revision}), "
-                f"typing “{action.text}”")
+        return f"{when} · agreed to the plan (revision {action.revision}), typing “{action.text}”"
     return f"{when} · {action.kind}: “{action.step}” ({action.goal})"
 
 
 def actions(client_id: int, *, since: datetime | None = None, limit: int = 20) -> None:
     """What the client did on their link, newest first, each line as written (plain text)."""
-    seen = client_activity.client_activity(deps.database(), deps.current_actor(), client_id,
-                                           since=since)
+    seen = client_activity.client_activity(
+        deps.database(), deps.current_actor(), client_id, since=since
+    )
     with st.container(key=f"client_link_actions_{client_id}"):
         st.markdown("**From the client's own link**")
         if not seen.actions:
-            st.caption("Nothing ticked or written on the client's link"
-                       + (" in this period." if since else " yet."))
+            st.caption(
+                "Nothing ticked or written on the client's link"
+                + (" in this period." if since else " yet.")
+            )
             return
         for action in seen.actions[:limit]:
             st.text(_line(action))

@@ -90,8 +90,9 @@ def _calls(plan: ClientPlan, key: str) -> None:
     with st.container(key=key):
         for contact in plan.crisis_contacts:
             if contact.phone:
-                st.markdown(f"[📞 Call {plain(contact.name)}: {plain(contact.phone)}]"
-                            f"({contact.tel})")
+                st.markdown(
+                    f"[📞 Call {plain(contact.name)}: {plain(contact.phone)}]({contact.tel})"
+                )
 
 
 def choose_part(db: Database, token: str, address: str | None) -> str:
@@ -100,14 +101,22 @@ def choose_part(db: Database, token: str, address: str | None) -> str:
     The check-in page calls this under its greeting and runs its form only for "Check in".
     """
     st.html(CSS)
-    part = st.segmented_control("Part of your page", PARTS, key=PART_KEY, default=CHECK_IN,
-                                required=True, label_visibility="collapsed", width="stretch")
+    part = st.segmented_control(
+        "Part of your page",
+        PARTS,
+        key=PART_KEY,
+        default=CHECK_IN,
+        required=True,
+        label_visibility="collapsed",
+        width="stretch",
+    )
     part = part or CHECK_IN
     if part == CHECK_IN:
         return part
     try:
-        plan = client_portal.open_plan(db, token, source_address=address,
-                                       part="plan" if part == MY_PLAN else "goals")
+        plan = client_portal.open_plan(
+            db, token, source_address=address, part="plan" if part == MY_PLAN else "goals"
+        )
     except DomainError as exc:  # too many wrong links from here lately
         st.warning(exc.message)
         return part
@@ -134,9 +143,13 @@ def _agree(db: Database, token: str, address: str | None) -> None:
     state = st.session_state
     try:
         client_portal.agree_to_plan(
-            db, token, revision_number=int(state.get(SHOWN_REVISION) or 0),
-            agreed=bool(state.get("agree_tick")), typed_name=state.get("agree_name") or "",
-            source_address=address)
+            db,
+            token,
+            revision_number=int(state.get(SHOWN_REVISION) or 0),
+            agreed=bool(state.get("agree_tick")),
+            typed_name=state.get("agree_name") or "",
+            source_address=address,
+        )
     except DomainError as exc:
         _say("agree", "error", _problems(exc))
         return
@@ -152,8 +165,9 @@ def my_plan(db: Database, token: str, address: str | None, plan: ClientPlan) -> 
             st.info("Your plan will be here once you and your clinician have written it.")
             return
         changed = f" · last changed {_day(plan.last_changed_at)}" if plan.last_changed_at else ""
-        st.caption(f"Version {plan.revision_number}{changed}. Written with your care team, "
-                   "in your words.")
+        st.caption(
+            f"Version {plan.revision_number}{changed}. Written with your care team, in your words."
+        )
         for section in plan.sections:
             st.subheader(section.title, anchor=False)
             if section.text.strip():
@@ -188,22 +202,38 @@ def _agreement(db: Database, token: str, address: str | None, plan: ClientPlan) 
         _show_message("agree")
         agreement = plan.agreement
         if plan.agreed_to_this and agreement is not None:
-            st.success(f"You agreed to this plan on {_day(agreement.agreed_at)} "
-                       f"(version {agreement.revision_number}).", icon=":material/task_alt:")
+            st.success(
+                f"You agreed to this plan on {_day(agreement.agreed_at)} "
+                f"(version {agreement.revision_number}).",
+                icon=":material/task_alt:",
+            )
             return
         if agreement is not None and plan.asked_again:
-            st.info("Your care team has asked you to read your plan again and say whether "
-                    "you agree with it.")
+            st.info(
+                "Your care team has asked you to read your plan again and say whether "
+                "you agree with it."
+            )
         elif agreement is not None:
-            st.info(f"Your plan has changed since you agreed to it on "
-                    f"{_day(agreement.agreed_at)} (version {agreement.revision_number}). "
-                    "Please read it again.")
+            st.info(
+                f"Your plan has changed since you agreed to it on "
+                f"{_day(agreement.agreed_at)} (version {agreement.revision_number}). "
+                "Please read it again."
+            )
         with st.form("agree_form", border=False):
             st.checkbox("I have read this plan and agree to it", key="agree_tick")
-            st.text_input("Type your name", key="agree_name",
-                          max_chars=client_portal.MAX_NAME_CHARS, autocomplete="name")
-            st.form_submit_button("Agree to my plan", type="primary", width="stretch",
-                                  on_click=_agree, args=(db, token, address))
+            st.text_input(
+                "Type your name",
+                key="agree_name",
+                max_chars=client_portal.MAX_NAME_CHARS,
+                autocomplete="name",
+            )
+            st.form_submit_button(
+                "Agree to my plan",
+                type="primary",
+                width="stretch",
+                on_click=_agree,
+                args=(db, token, address),
+            )
 
 
 # --- My goals ------------------------------------------------------------------------------------
@@ -212,20 +242,29 @@ def _agreement(db: Database, token: str, address: str | None, plan: ClientPlan) 
 def _tick(db: Database, token: str, address: str | None, step_id: int, version: int) -> None:
     done = bool(st.session_state.get(f"mystep_{step_id}"))
     try:
-        client_portal.tick_step(db, token, step_id, done=done, expected_version=version,
-                                source_address=address, tz=deps.settings().tz)
+        client_portal.tick_step(
+            db,
+            token,
+            step_id,
+            done=done,
+            expected_version=version,
+            source_address=address,
+            tz=deps.settings().tz,
+        )
     except DomainError as exc:
         _say(f"step{step_id}", "error", _problems(exc))
         return
-    _say(f"step{step_id}", "success",
-         "Ticked off. Well done!" if done else "Marked as not done yet.")
+    _say(
+        f"step{step_id}", "success", "Ticked off. Well done!" if done else "Marked as not done yet."
+    )
 
 
 def _note(db: Database, token: str, address: str | None, goal_id: int) -> None:
     key = f"mynote_{goal_id}"
     try:
-        client_portal.add_goal_note(db, token, goal_id, st.session_state.get(key) or "",
-                                    source_address=address)
+        client_portal.add_goal_note(
+            db, token, goal_id, st.session_state.get(key) or "", source_address=address
+        )
     except DomainError as exc:
         _say(f"note{goal_id}", "error", _problems(exc))  # the words stay in the box
         return
@@ -238,8 +277,11 @@ def _goal(db: Database, token: str, address: str | None, goal: MyGoal) -> None:
         st.subheader(plain(goal.description), anchor=False)
         facts = []
         if goal.status != "active":
-            facts.append({"completed": "Done", "on-hold": "On hold for now",
-                          "proposed": "Suggested"}.get(goal.status, goal.status))
+            facts.append(
+                {"completed": "Done", "on-hold": "On hold for now", "proposed": "Suggested"}.get(
+                    goal.status, goal.status
+                )
+            )
         if goal.target_date:
             facts.append(f"Aiming for {show_day_in_full(goal.target_date)}")
         if facts:
@@ -251,8 +293,12 @@ def _goal(db: Database, token: str, address: str | None, goal: MyGoal) -> None:
         for step in goal.steps:
             key = f"mystep_{step.id}"
             st.session_state[key] = step.done_on is not None  # the box shows what is stored
-            st.checkbox(plain(step.description), key=key, on_change=_tick,
-                        args=(db, token, address, step.id, step.version))
+            st.checkbox(
+                plain(step.description),
+                key=key,
+                on_change=_tick,
+                args=(db, token, address, step.id, step.version),
+            )
             details = []
             if step.due_date:
                 details.append(f"by {show_day_in_full(step.due_date)}")
@@ -270,11 +316,15 @@ def _goal(db: Database, token: str, address: str | None, goal: MyGoal) -> None:
                 st.caption(_day(note.written_at))
                 _words(note.text)
         with st.form(f"mynote_form_{goal.id}", border=False):
-            st.text_area("A short note about this goal, for your care team (if you like)",
-                         key=f"mynote_{goal.id}", max_chars=client_portal.MAX_NOTE_CHARS,
-                         height=90)
-            st.form_submit_button("Save note", width="stretch", on_click=_note,
-                                  args=(db, token, address, goal.id))
+            st.text_area(
+                "A short note about this goal, for your care team (if you like)",
+                key=f"mynote_{goal.id}",
+                max_chars=client_portal.MAX_NOTE_CHARS,
+                height=90,
+            )
+            st.form_submit_button(
+                "Save note", width="stretch", on_click=_note, args=(db, token, address, goal.id)
+            )
         _show_message(f"note{goal.id}")
 
 

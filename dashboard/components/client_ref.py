@@ -21,8 +21,9 @@ def _audit_view(client_id: int, page_title: str) -> None:
     seen: set[tuple[object, int]] = st.session_state.setdefault(VIEWED, set())
     if (signin_id, client_id) in seen:
         return
-    record_views.record_view(deps.database(), deps.current_actor(), client_id, signin_id,
-                             page=page_title)
+    record_views.record_view(
+        deps.database(), deps.current_actor(), client_id, signin_id, page=page_title
+    )
     seen.add((signin_id, client_id))
 
 

@@ -21,13 +21,16 @@ from dashboard.components.text import plain
 
 log = logging.getLogger("dashboard.faults")
 
-UNEXPECTED = ("Something went wrong on our side and this page could not be shown. Nothing you "
-              "typed was sent. Please try again in a moment.")
+UNEXPECTED = (
+    "Something went wrong on our side and this page could not be shown. Nothing you "
+    "typed was sent. Please try again in a moment."
+)
 
 
 def crisis_message(settings: Settings) -> None:
-    st.info(f"**If you need help now:**\n\n{plain(settings.crisis_message)}",
-            icon=":material/support:")
+    st.info(
+        f"**If you need help now:**\n\n{plain(settings.crisis_message)}", icon=":material/support:"
+    )
 
 
 @contextmanager

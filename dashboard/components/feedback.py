@@ -64,8 +64,13 @@ def show_flash(where: str = "") -> None:
         st.success(message)
 
 
-def run_action(action: Callable[[], object], success: str, *, reset: str | None = None,
-               where: str | None = None) -> bool:
+def run_action(
+    action: Callable[[], object],
+    success: str,
+    *,
+    reset: str | None = None,
+    where: str | None = None,
+) -> bool:
     """Run a service call from a form: refusals shown in place, success flashed after a rerun.
 
     `reset` names a form whose pinned version and typed values are dropped after a success, so
@@ -105,8 +110,11 @@ def form_key(base: str) -> str:
 
 def forget_form(base: str) -> None:
     """Drop a form's pinned version and typed values (when its panel is closed)."""
-    for key in [k for k in st.session_state if isinstance(k, str)
-                and (k == f"opened:{base}" or k.startswith(f"{base}@"))]:
+    for key in [
+        k
+        for k in st.session_state
+        if isinstance(k, str) and (k == f"opened:{base}" or k.startswith(f"{base}@"))
+    ]:
         del st.session_state[key]
 
 

@@ -26,9 +26,13 @@ DOMAINS = [d.value for d in RecoveryDomain]
 LIFECYCLE = [s.value for s in GoalLifecycle]
 ACHIEVEMENT = [s.value for s in GoalAchievement]
 GAS_LEVELS = ["-2", "-1", "0", "1", "2"]
-GAS_HELP = {"-2": "much less than expected", "-1": "somewhat less than expected",
-            "0": "expected outcome", "1": "somewhat more than expected",
-            "2": "much more than expected"}
+GAS_HELP = {
+    "-2": "much less than expected",
+    "-1": "somewhat less than expected",
+    "0": "expected outcome",
+    "1": "somewhat more than expected",
+    "2": "much more than expected",
+}
 
 
 def _goal_form(goal: plan_views.GoalView | None, plan_id: int) -> None:
@@ -40,29 +44,59 @@ def _goal_form(goal: plan_views.GoalView | None, plan_id: int) -> None:
     key = form_key(base)
     with st.form(key):
         # Keyed widgets keep what was typed when the stored goal changes underneath them.
-        description = st.text_area("Goal, in the client's words", key=f"{key}:description",
-                                   value=goal.description if goal else "", height=70,
-                                   max_chars=plans.MAX_TITLE_TEXT)
-        why = st.text_input("Why it matters", value=goal.why_it_matters if goal else "",
-                            key=f"{key}:why", max_chars=plans.MAX_NOTE_TEXT)
+        description = st.text_area(
+            "Goal, in the client's words",
+            key=f"{key}:description",
+            value=goal.description if goal else "",
+            height=70,
+            max_chars=plans.MAX_TITLE_TEXT,
+        )
+        why = st.text_input(
+            "Why it matters",
+            value=goal.why_it_matters if goal else "",
+            key=f"{key}:why",
+            max_chars=plans.MAX_NOTE_TEXT,
+        )
         c1, c2, c3 = st.columns(3)
-        domain = c1.selectbox("Recovery domain", DOMAINS, key=f"{key}:domain",
-                              index=DOMAINS.index(goal.domain) if goal else 0)
-        start = c2.date_input("Start", value=goal.start_date if goal else None,
-                              format="DD/MM/YYYY", key=f"{key}:start")
-        target = c3.date_input("Target", value=goal.target_date if goal else None,
-                               format="DD/MM/YYYY", key=f"{key}:target")
+        domain = c1.selectbox(
+            "Recovery domain",
+            DOMAINS,
+            key=f"{key}:domain",
+            index=DOMAINS.index(goal.domain) if goal else 0,
+        )
+        start = c2.date_input(
+            "Start",
+            value=goal.start_date if goal else None,
+            format="DD/MM/YYYY",
+            key=f"{key}:start",
+        )
+        target = c3.date_input(
+            "Target",
+            value=goal.target_date if goal else None,
+            format="DD/MM/YYYY",
+            key=f"{key}:target",
+        )
         c4, c5 = st.columns(2)
-        lifecycle = c4.selectbox("Status", LIFECYCLE, key=f"{key}:lifecycle",
-                                 index=LIFECYCLE.index(goal.lifecycle_status) if goal else 1)
+        lifecycle = c4.selectbox(
+            "Status",
+            LIFECYCLE,
+            key=f"{key}:lifecycle",
+            index=LIFECYCLE.index(goal.lifecycle_status) if goal else 1,
+        )
         achievement = c5.selectbox(
-            "Progress", ACHIEVEMENT, key=f"{key}:achievement",
-            index=ACHIEVEMENT.index(goal.achievement_status) if goal else 0)
+            "Progress",
+            ACHIEVEMENT,
+            key=f"{key}:achievement",
+            index=ACHIEVEMENT.index(goal.achievement_status) if goal else 0,
+        )
         with st.expander("Goal Attainment Scaling levels (optional)"):
             levels = {
-                lvl: st.text_input(f"{lvl}: {GAS_HELP[lvl]}",
-                                   value=(goal.gas_levels.get(lvl, "") if goal else ""),
-                                   key=f"{key}:gas:{lvl}", max_chars=plans.MAX_NOTE_TEXT)
+                lvl: st.text_input(
+                    f"{lvl}: {GAS_HELP[lvl]}",
+                    value=(goal.gas_levels.get(lvl, "") if goal else ""),
+                    key=f"{key}:gas:{lvl}",
+                    max_chars=plans.MAX_NOTE_TEXT,
+                )
                 for lvl in GAS_LEVELS
             }
         submitted = st.form_submit_button("Save goal" if goal else "Add goal")
@@ -71,22 +105,48 @@ def _goal_form(goal: plan_views.GoalView | None, plan_id: int) -> None:
     gas = {k: v for k, v in levels.items() if v.strip()} or None
     db, actor, tz = deps.database(), deps.current_actor(), deps.settings().tz
     if goal is None:
-        run_action(lambda: goals.add_goal(
-            db, actor, plan_id, domain=domain, description=description, why_it_matters=why,
-            start_date=start, target_date=target, lifecycle_status=lifecycle,
-            achievement_status=achievement, gas_levels=gas), "Goal added.", reset=base)
+        run_action(
+            lambda: goals.add_goal(
+                db,
+                actor,
+                plan_id,
+                domain=domain,
+                description=description,
+                why_it_matters=why,
+                start_date=start,
+                target_date=target,
+                lifecycle_status=lifecycle,
+                achievement_status=achievement,
+                gas_levels=gas,
+            ),
+            "Goal added.",
+            reset=base,
+        )
     else:
-        changes = {"description": description, "why_it_matters": why, "domain": domain,
-                   "start_date": start, "target_date": target,
-                   "lifecycle_status": lifecycle, "achievement_status": achievement,
-                   "gas_levels": gas}
-        saved = run_action(lambda: goals.update_goal(db, actor, goal.id,
-                                                     expected_version=expected,
-                                                     changes=changes, tz=tz), "Goal saved.",
-                           reset=base)
+        changes = {
+            "description": description,
+            "why_it_matters": why,
+            "domain": domain,
+            "start_date": start,
+            "target_date": target,
+            "lifecycle_status": lifecycle,
+            "achievement_status": achievement,
+            "gas_levels": gas,
+        }
+        saved = run_action(
+            lambda: goals.update_goal(
+                db, actor, goal.id, expected_version=expected, changes=changes, tz=tz
+            ),
+            "Goal saved.",
+            reset=base,
+        )
         if not saved:
-            st.button("Start again from the latest version", key=f"{key}:reload",
-                      on_click=reset_form, args=(base,))
+            st.button(
+                "Start again from the latest version",
+                key=f"{key}:reload",
+                on_click=reset_form,
+                args=(base,),
+            )
 
 
 def _tick(step_id: int, version: int, where: str) -> None:
@@ -97,8 +157,15 @@ def _tick(step_id: int, version: int, where: str) -> None:
     another clinician's change."""
     done = bool(st.session_state.get(f"step:{step_id}"))
     try:
-        goals.set_step_done(deps.database(), deps.current_actor(), step_id, done=done,
-                            tz=deps.settings().tz, expected_version=version, today=deps.today())
+        goals.set_step_done(
+            deps.database(),
+            deps.current_actor(),
+            step_id,
+            done=done,
+            tz=deps.settings().tz,
+            expected_version=version,
+            today=deps.today(),
+        )
     except DomainError as exc:
         st.session_state[f"step_error:{step_id}"] = exc
         return
@@ -106,8 +173,9 @@ def _tick(step_id: int, version: int, where: str) -> None:
     flash("Step ticked off — well done." if done else "Step marked as not done.", where)
 
 
-def _steps(goal: plan_views.GoalView, contacts: tuple[plan_views.ContactView, ...],
-           can_write: bool) -> None:
+def _steps(
+    goal: plan_views.GoalView, contacts: tuple[plan_views.ContactView, ...], can_write: bool
+) -> None:
     db, actor = deps.database(), deps.current_actor()
     names = {c.id: c.name for c in contacts}
     where = f"goal:{goal.id}"
@@ -116,10 +184,14 @@ def _steps(goal: plan_views.GoalView, contacts: tuple[plan_views.ContactView, ..
         st.session_state[f"step:{step.id}"] = step.done_on is not None  # the box shows the store
         cols = st.columns([0.07, 0.63, 0.3])
         # The hidden label names the step, so a screen reader says which box it is.
-        cols[0].checkbox(f"Done: {plain(step.description)}", key=f"step:{step.id}",
-                         label_visibility="collapsed",
-                         disabled=not can_write, on_change=_tick,
-                         args=(step.id, step.version, where))
+        cols[0].checkbox(
+            f"Done: {plain(step.description)}",
+            key=f"step:{step.id}",
+            label_visibility="collapsed",
+            disabled=not can_write,
+            on_change=_tick,
+            args=(step.id, step.version, where),
+        )
         text = step.description
         if step.due_date:
             text += f" · due {show_day(step.due_date)}"
@@ -136,16 +208,25 @@ def _steps(goal: plan_views.GoalView, contacts: tuple[plan_views.ContactView, ..
     form = form_key(base)
     with st.form(form):
         c1, c2, c3 = st.columns([0.5, 0.2, 0.3])
-        desc = c1.text_input("New small step", key=f"{form}:description",
-                             max_chars=plans.MAX_TITLE_TEXT)
+        desc = c1.text_input(
+            "New small step", key=f"{form}:description", max_chars=plans.MAX_TITLE_TEXT
+        )
         due = c2.date_input("Due (optional)", value=None, format="DD/MM/YYYY", key=f"{form}:due")
-        helper = c3.selectbox("Who helps (optional)", [None, *names], key=f"{form}:helper",
-                              format_func=lambda i: "nobody in particular" if i is None
-                              else names[i])
+        helper = c3.selectbox(
+            "Who helps (optional)",
+            [None, *names],
+            key=f"{form}:helper",
+            format_func=lambda i: "nobody in particular" if i is None else names[i],
+        )
         if st.form_submit_button("Add step"):
-            run_action(lambda: goals.add_step(db, actor, goal.id, description=desc, due_date=due,
-                                              helper_contact_id=helper),
-                       "Step added.", reset=base, where=where)
+            run_action(
+                lambda: goals.add_step(
+                    db, actor, goal.id, description=desc, due_date=due, helper_contact_id=helper
+                ),
+                "Step added.",
+                reset=base,
+                where=where,
+            )
 
 
 def render(plan: plan_views.PlanView, can_write: bool) -> None:
@@ -154,8 +235,10 @@ def render(plan: plan_views.PlanView, can_write: bool) -> None:
     db, actor, tz = deps.database(), deps.current_actor(), deps.settings().tz
     for i, goal in enumerate(plan.goals):
         done = sum(1 for s in goal.steps if s.done_on)
-        label = (f"{plain(goal.description[:80])} — {goal.domain} · {goal.lifecycle_status} · "
-                 f"{done}/{len(goal.steps)} steps done")
+        label = (
+            f"{plain(goal.description[:80])} — {goal.domain} · {goal.lifecycle_status} · "
+            f"{done}/{len(goal.steps)} steps done"
+        )
         # Keyed: the panel stays open across saves although its label changes. (Not tracked
         # with on_change: a tracked expander's identity includes its label.)
         with st.expander(label, expanded=False, key=f"goal_panel:{goal.id}"):
@@ -167,15 +250,22 @@ def render(plan: plan_views.PlanView, can_write: bool) -> None:
             if can_write:
                 c1, c2, c3 = st.columns(3)
                 if c1.button("Move up", key=f"goal_up:{goal.id}", disabled=i == 0):
+
                     def move_up(g: plan_views.GoalView = goal) -> object:
-                        return goals.move_goal(db, actor, g.id, direction="up",
-                                               expected_version=g.version, tz=tz)
+                        return goals.move_goal(
+                            db, actor, g.id, direction="up", expected_version=g.version, tz=tz
+                        )
+
                     run_action(move_up, "Goal moved up.", where=f"goal:{goal.id}")
-                if c2.button("Move down", key=f"goal_down:{goal.id}",
-                             disabled=i == len(plan.goals) - 1):
+                if c2.button(
+                    "Move down", key=f"goal_down:{goal.id}", disabled=i == len(plan.goals) - 1
+                ):
+
                     def move_down(g: plan_views.GoalView = goal) -> object:
-                        return goals.move_goal(db, actor, g.id, direction="down",
-                                               expected_version=g.version, tz=tz)
+                        return goals.move_goal(
+                            db, actor, g.id, direction="down", expected_version=g.version, tz=tz
+                        )
+
                     run_action(move_down, "Goal moved down.", where=f"goal:{goal.id}")
                 if c3.toggle("Edit this goal", key=f"goal_edit:{goal.id}"):
                     _goal_form(goal, plan.id)

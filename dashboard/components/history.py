@@ -25,8 +25,9 @@ def render(plan: plan_views.PlanView, can_write: bool) -> None:
         pd.DataFrame(
             {
                 "Revision": [r.number for r in revisions],
-                "Saved": [r.created_at.astimezone(tz).strftime("%d %b %Y %H:%M")
-                          for r in revisions],
+                "Saved": [
+                    r.created_at.astimezone(tz).strftime("%d %b %Y %H:%M") for r in revisions
+                ],
                 "By": [r.created_by_name for r in revisions],
                 "What": [r.reason for r in revisions],
             }
@@ -51,17 +52,23 @@ def render(plan: plan_views.PlanView, can_write: bool) -> None:
         chosen = st.selectbox("Restore revision", numbers, key="restore_number")
         if st.button("Restore it as a new revision", key="restore"):
             try:
-                saved = plans.restore_revision(db, actor, plan.id, chosen,
-                                               expected_version=plan.version, tz=tz)
+                saved = plans.restore_revision(
+                    db, actor, plan.id, chosen, expected_version=plan.version, tz=tz
+                )
             except DomainError as exc:
                 show_error(exc)
             else:
                 if saved.revision is None:  # the plan already held that content
-                    flash(f"Nothing to restore: the plan is already as it was in revision "
-                          f"{chosen}.", "History")
+                    flash(
+                        f"Nothing to restore: the plan is already as it was in revision {chosen}.",
+                        "History",
+                    )
                 else:
-                    for key in [k for k in st.session_state if isinstance(k, str)
-                                and k.startswith(("plan_base:", "draft:plan:"))]:
+                    for key in [
+                        k
+                        for k in st.session_state
+                        if isinstance(k, str) and k.startswith(("plan_base:", "draft:plan:"))
+                    ]:
                         del st.session_state[key]
                     flash(f"Revision {chosen} restored as revision {saved.revision}.", "History")
                 st.rerun()

@@ -78,12 +78,22 @@ def _save(plan_id: int, client_ref: str, force_latest: bool = False) -> None:
     if force_latest:
         expected = st.session_state.pop(f"plan_conflict_version:{plan_id}", base_version)
     try:
-        saved = plans.update_plan(deps.database(), deps.current_actor(), plan_id,
-                                  expected_version=expected, changes=changes, tz=deps.settings().tz)
+        saved = plans.update_plan(
+            deps.database(),
+            deps.current_actor(),
+            plan_id,
+            expected_version=expected,
+            changes=changes,
+            tz=deps.settings().tz,
+        )
     except EditConflict as exc:
         st.session_state[f"plan_error:{plan_id}"] = exc
-        current = read_plans.get_plan(deps.database(), deps.current_actor(),
-                                 client_id=st.session_state["client_id"], plan_id=plan_id)
+        current = read_plans.get_plan(
+            deps.database(),
+            deps.current_actor(),
+            client_id=st.session_state["client_id"],
+            plan_id=plan_id,
+        )
         st.session_state[f"plan_conflict_version:{plan_id}"] = current.version
         return
     except DomainError as exc:
@@ -98,34 +108,60 @@ def _discard(plan_id: int) -> None:
     st.session_state.pop(_base_key(plan_id), None)
     st.session_state.pop(f"plan_error:{plan_id}", None)
     st.session_state.pop(f"plan_conflict_version:{plan_id}", None)
-    for key in [k for k in st.session_state if isinstance(k, str)
-                and k.startswith(f"{DRAFT_PREFIX}plan:{plan_id}:")]:
+    for key in [
+        k
+        for k in st.session_state
+        if isinstance(k, str) and k.startswith(f"{DRAFT_PREFIX}plan:{plan_id}:")
+    ]:
         del st.session_state[key]
 
 
 def render(plan: plan_views.PlanView, client_ref: str, can_write: bool) -> None:
     _sync_drafts(plan)
-    st.caption(
-        "Written together with the client, in their words. Every save keeps a revision."
-    )
+    st.caption("Written together with the client, in their words. Every save keeps a revision.")
     for field in PLAN_SECTIONS:
-        st.text_area(PLAN_SECTION_TITLES[field], key=_key(plan.id, field), help=HELP[field],
-                     height=110 if field != "crisis_plan" else 150, disabled=not can_write,
-                     max_chars=plans.MAX_SECTION_TEXT)
-    st.date_input("Next review date", key=_key(plan.id, "next_review_date"),
-                  min_value=date(2000, 1, 1), format="DD/MM/YYYY", disabled=not can_write)
+        st.text_area(
+            PLAN_SECTION_TITLES[field],
+            key=_key(plan.id, field),
+            help=HELP[field],
+            height=110 if field != "crisis_plan" else 150,
+            disabled=not can_write,
+            max_chars=plans.MAX_SECTION_TEXT,
+        )
+    st.date_input(
+        "Next review date",
+        key=_key(plan.id, "next_review_date"),
+        min_value=date(2000, 1, 1),
+        format="DD/MM/YYYY",
+        disabled=not can_write,
+    )
     error = st.session_state.get(f"plan_error:{plan.id}")
     if error is not None:
         show_error(error)
         if isinstance(error, EditConflict):
-            st.info("Your text is still in the boxes above. Save it over theirs, or discard "
-                    "yours and load the latest plan.")
+            st.info(
+                "Your text is still in the boxes above. Save it over theirs, or discard "
+                "yours and load the latest plan."
+            )
             c1, c2 = st.columns(2)
-            c1.button("Save mine over theirs", key=f"plan_force:{plan.id}", on_click=_save,
-                      args=(plan.id, client_ref, True))
-            c2.button("Discard mine, load theirs", key=f"plan_discard:{plan.id}",
-                      on_click=_discard, args=(plan.id,))
+            c1.button(
+                "Save mine over theirs",
+                key=f"plan_force:{plan.id}",
+                on_click=_save,
+                args=(plan.id, client_ref, True),
+            )
+            c2.button(
+                "Discard mine, load theirs",
+                key=f"plan_discard:{plan.id}",
+                on_click=_discard,
+                args=(plan.id,),
+            )
     show_flash("plan")  # beside the button that saved it
     if can_write:
-        st.button("Save plan", type="primary", key=f"plan_save:{plan.id}", on_click=_save,
-                  args=(plan.id, client_ref))
+        st.button(
+            "Save plan",
+            type="primary",
+            key=f"plan_save:{plan.id}",
+            on_click=_save,
+            args=(plan.id, client_ref),
+        )

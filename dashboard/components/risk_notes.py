@@ -14,18 +14,22 @@ def render(client_id: int) -> None:
     risk = safety.safety_summary(db, actor, client_id, today=deps.today(), tz=tz)
     for answer in risk.open_self_harm:
         partial = "" if answer.completeness == "complete" else f" ({answer.completeness})"
-        st.error(f"Not yet followed up: on {answer.administered_at.astimezone(tz):%d %b %Y %H:%M}"
-                 f" the {answer.instrument} self-harm question was answered "
-                 f"“{answer.answer_wording}”{partial}. Record the follow-up on the caseload.",
-                 icon=":material/warning:")
+        st.error(
+            f"Not yet followed up: on {answer.administered_at.astimezone(tz):%d %b %Y %H:%M}"
+            f" the {answer.instrument} self-harm question was answered "
+            f"“{answer.answer_wording}”{partial}. Record the follow-up on the caseload.",
+            icon=":material/warning:",
+        )
     if not risk.followed_up:
         return
     with st.expander(f"Self-harm answers followed up ({len(risk.followed_up)})"):
         for answer in risk.followed_up:
             assert answer.followed_up_at is not None
-            st.text(f"{answer.administered_at.astimezone(tz):%d %b %Y %H:%M}: "
-                    f"{answer.instrument} self-harm question answered "
-                    f"“{answer.answer_wording}”; followed up by "
-                    f"{answer.followed_up_by or 'a clinician'} on "
-                    f"{answer.followed_up_at.astimezone(tz):%d %b %Y %H:%M}:\n"
-                    f"“{answer.follow_up_note or ''}”")
+            st.text(
+                f"{answer.administered_at.astimezone(tz):%d %b %Y %H:%M}: "
+                f"{answer.instrument} self-harm question answered "
+                f"“{answer.answer_wording}”; followed up by "
+                f"{answer.followed_up_by or 'a clinician'} on "
+                f"{answer.followed_up_at.astimezone(tz):%d %b %Y %H:%M}:\n"
+                f"“{answer.follow_up_note or ''}”"
+            )

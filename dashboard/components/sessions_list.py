@@ -34,8 +34,11 @@ def status_label(record: read_sessions.SessionView) -> str:
 
 def show_record(record: read_sessions.SessionView, tz: tzinfo) -> None:
     """The record's fields and addenda, read-only."""
-    facts = [f"{record.session_date:%d %b %Y}", record.attendance,
-             f"by {plain(record.clinician_name)}"]
+    facts = [
+        f"{record.session_date:%d %b %Y}",
+        record.attendance,
+        f"by {plain(record.clinician_name)}",
+    ]
     if record.signed_at is not None:
         facts.append(f"signed off {record.signed_at.astimezone(tz):%d %b %Y %H:%M}")
     else:
@@ -45,14 +48,18 @@ def show_record(record: read_sessions.SessionView, tz: tzinfo) -> None:
         st.markdown(f"**{title}**")
         st.text(getattr(record, field) or "—")
     if record.plan_revision_number is not None:
-        st.caption(f"Plan revision made in this session: revision "
-                   f"{record.plan_revision_number} ({record.plan_revision_reason}). "
-                   "See it on the client page, History tab.")
+        st.caption(
+            f"Plan revision made in this session: revision "
+            f"{record.plan_revision_number} ({record.plan_revision_reason}). "
+            "See it on the client page, History tab."
+        )
     if record.next_session_date is not None:
         st.caption(f"Next session: {record.next_session_date:%d %b %Y}")
     for addendum in record.addenda:
-        st.markdown(f"**Addendum** by {plain(addendum.author_name)}, "
-                    f"{addendum.created_at.astimezone(tz):%d %b %Y %H:%M}")
+        st.markdown(
+            f"**Addendum** by {plain(addendum.author_name)}, "
+            f"{addendum.created_at.astimezone(tz):%d %b %Y %H:%M}"
+        )
         st.text(addendum.text)
 
 
@@ -65,8 +72,12 @@ def _add_addendum(session_id: int) -> None:
     error_key = f"addendum_error:{session_id}"
     st.session_state.pop(error_key, None)
     try:
-        sessions.add_addendum(deps.database(), deps.current_actor(), session_id,
-                              text=st.session_state.get(addendum_key(session_id), ""))
+        sessions.add_addendum(
+            deps.database(),
+            deps.current_actor(),
+            session_id,
+            text=st.session_state.get(addendum_key(session_id), ""),
+        )
     except DomainError as exc:
         st.session_state[error_key] = exc
         return
@@ -76,39 +87,55 @@ def _add_addendum(session_id: int) -> None:
 
 def addendum_form(record: read_sessions.SessionView) -> None:
     """An addendum box and button for a signed record (callers check the user may write)."""
-    st.text_area("Add an addendum (dated and in your name; the record itself stays as signed)",
-                 key=addendum_key(record.id), height=90)
+    st.text_area(
+        "Add an addendum (dated and in your name; the record itself stays as signed)",
+        key=addendum_key(record.id),
+        height=90,
+    )
     error = st.session_state.get(f"addendum_error:{record.id}")
     if error is not None:
         show_error(error)
-    st.button("Add addendum", key=f"addendum_save:{record.id}", on_click=_add_addendum,
-              args=(record.id,))
+    st.button(
+        "Add addendum", key=f"addendum_save:{record.id}", on_click=_add_addendum, args=(record.id,)
+    )
     show_flash(f"addendum:{record.id}")  # beside the button, on the client page and the review
 
 
 def render(client_id: int, client_ref: str, can_write: bool) -> None:
     db, actor, tz = deps.database(), deps.current_actor(), deps.settings().tz
-    st.page_link(deps.page("review"), label="Open the session review", icon=":material/forum:",
-                 query_params={"client": client_ref})
+    st.page_link(
+        deps.page("review"),
+        label="Open the session review",
+        icon=":material/forum:",
+        query_params={"client": client_ref},
+    )
     records = read_sessions.list_sessions(db, actor, client_id)
     if not records:
         st.info("No sessions recorded yet. Record one from the session review.")
         return
     st.dataframe(
-        pd.DataFrame({
-            "Date": [r.session_date.strftime("%d %b %Y") for r in records],
-            "Attendance": [r.attendance for r in records],
-            "Record": [status_label(r) for r in records],
-            "Clinician": [r.clinician_name for r in records],
-            "Summary": [r.summary[:120] for r in records],
-            "Addenda": [len(r.addenda) for r in records],
-        }),
-        hide_index=True, width="stretch",
+        pd.DataFrame(
+            {
+                "Date": [r.session_date.strftime("%d %b %Y") for r in records],
+                "Attendance": [r.attendance for r in records],
+                "Record": [status_label(r) for r in records],
+                "Clinician": [r.clinician_name for r in records],
+                "Summary": [r.summary[:120] for r in records],
+                "Addenda": [len(r.addenda) for r in records],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
     )
-    labels = {r.id: f"{r.session_date:%d %b %Y} · {r.attendance} · {status_label(r)}"
-              for r in records}
-    chosen = st.selectbox("Read a session record", list(labels), format_func=labels.__getitem__,
-                          key=f"sessions_list_pick:{client_id}")
+    labels = {
+        r.id: f"{r.session_date:%d %b %Y} · {r.attendance} · {status_label(r)}" for r in records
+    }
+    chosen = st.selectbox(
+        "Read a session record",
+        list(labels),
+        format_func=labels.__getitem__,
+        key=f"sessions_list_pick:{client_id}",
+    )
     record = next(r for r in records if r.id == chosen)
     with st.container(border=True):
         show_record(record, tz)

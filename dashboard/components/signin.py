@@ -82,8 +82,11 @@ def _forget_library_state() -> None:
 
 def _stash_drafts(username: str) -> None:
     """Keep what was typed into draft widgets, for this user only, across a sign-in."""
-    values = {k: v for k, v in st.session_state.items()
-              if isinstance(k, str) and k.startswith(DRAFT_PREFIX)}
+    values = {
+        k: v
+        for k, v in st.session_state.items()
+        if isinstance(k, str) and k.startswith(DRAFT_PREFIX)
+    }
     st.session_state[SAVED_DRAFTS] = {"user": username, "values": values}
 
 
@@ -120,8 +123,7 @@ def _handle_sign_out(authenticator: stauth.Authenticate) -> None:
     if sid is not None:
         auth.end_session(deps.database(), sid, "sign-out")
     st.session_state.pop(SAVED_DRAFTS, None)
-    for key in [k for k in st.session_state if isinstance(k, str)
-                and k.startswith(DRAFT_PREFIX)]:
+    for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(DRAFT_PREFIX)]:
         del st.session_state[key]
     _forget_library_state()
     _delete_cookie(authenticator)
@@ -176,8 +178,9 @@ def _live_session(settings_idle: int) -> Actor | None:
 def _cookie_token(authenticator: stauth.Authenticate, username: str) -> str:
     """The JWT the library just put in the cookie (it keeps only its expiry; recompute it)."""
     model = authenticator.cookie_controller.cookie_model
-    return jwt.encode({"username": username, "exp_date": model.exp_date}, model.cookie_key,
-                      algorithm="HS256")
+    return jwt.encode(
+        {"username": username, "exp_date": model.exp_date}, model.cookie_key, algorithm="HS256"
+    )
 
 
 def current_user() -> Actor | None:
@@ -197,14 +200,19 @@ def current_user() -> Actor | None:
     creds = authenticator.authentication_controller.authentication_model.credentials
     authenticator.login(
         location="main",
-        fields={"Form name": "Sign in", "Username": "Username", "Password": "Password",
-                "Login": "Sign in"},
+        fields={
+            "Form name": "Sign in",
+            "Username": "Username",
+            "Password": "Password",
+            "Login": "Sign in",
+        },
     )
     status = st.session_state.get("authentication_status")
     if status is True:
         username = st.session_state["username"]
-        signed = auth.start_session(deps.database(), username,
-                                    _cookie_token(authenticator, username))
+        signed = auth.start_session(
+            deps.database(), username, _cookie_token(authenticator, username)
+        )
         if signed is None:  # cannot happen with the dict's dummy hashes; refuse all the same
             _forget_library_state()
             st.error(auth.refusal_message(settings))
@@ -215,8 +223,9 @@ def current_user() -> Actor | None:
         _rerun_shortly()
         st.stop()
     if status is False:
-        known = next((u for u, c in creds["usernames"].items()
-                      if c.get("failed_login_attempts")), None)
+        known = next(
+            (u for u, c in creds["usernames"].items() if c.get("failed_login_attempts")), None
+        )
         auth.record_failure(deps.database(), settings, known, spend_hash_time=known is None)
         st.error(auth.refusal_message(settings))
     return None
@@ -255,5 +264,6 @@ def _idle_check(idle_seconds: int) -> None:
         st.warning(
             f"For privacy you will be signed out in about {int(left)} seconds without activity."
         )
-        st.button("Stay signed in", on_click=_stay_signed_in, args=(idle_seconds,),
-                  key="stay_signed_in")
+        st.button(
+            "Stay signed in", on_click=_stay_signed_in, args=(idle_seconds,), key="stay_signed_in"
+        )

@@ -39,8 +39,8 @@ st.dataframe(
             "Role": [u.role for u in accounts],
             "Active": ["yes" if u.is_active else "no" for u in accounts],
             "Locked until": [
-                u.locked_until.astimezone(tz).strftime("%d %b %H:%M") if u.locked_until
-                else "" for u in accounts
+                u.locked_until.astimezone(tz).strftime("%d %b %H:%M") if u.locked_until else ""
+                for u in accounts
             ],
         }
     ),
@@ -50,7 +50,9 @@ st.dataframe(
 
 tab_new, tab_manage, tab_assign, tab_audit = st.tabs(
     ["New account", "Manage an account", "Assign clients", "Audit trail"],
-    key="admin_tab", default="New account")
+    key="admin_tab",
+    default="New account",
+)
 
 with tab_new, st.form("new_account", clear_on_submit=True):
     username = st.text_input("Username", help="Lower-case letters, digits, dots or hyphens")
@@ -58,8 +60,7 @@ with tab_new, st.form("new_account", clear_on_submit=True):
     role = st.selectbox("Role", ["clinician", "supervisor", "admin"])
     if st.form_submit_button("Create account"):
         try:
-            info = users.create_user(db, actor, username=username, full_name=full_name,
-                                     role=role)
+            info = users.create_user(db, actor, username=username, full_name=full_name, role=role)
         except DomainError as exc:
             show_error(exc)
         else:
@@ -73,34 +74,48 @@ with tab_new, st.form("new_account", clear_on_submit=True):
 with tab_manage:
     names = [u.username for u in accounts]
     # No account chosen until the administrator picks one: a button below acts on it.
-    chosen = st.selectbox("Account", names, key="manage_user", index=None,
-                          placeholder="Choose an account") if names else None
+    chosen = (
+        st.selectbox(
+            "Account", names, key="manage_user", index=None, placeholder="Choose an account"
+        )
+        if names
+        else None
+    )
     target = next((u for u in accounts if u.username == chosen), None)
     if target is not None:
         c1, c2, c3, c4 = st.columns(4)
         try:
-            if c1.button("Reactivate" if not target.is_active else "Deactivate",
-                         key="toggle_active"):
-                users.set_active(db, actor, username=target.username,
-                                 active=not target.is_active)
+            if c1.button(
+                "Reactivate" if not target.is_active else "Deactivate", key="toggle_active"
+            ):
+                users.set_active(db, actor, username=target.username, active=not target.is_active)
                 st.session_state["admin_flash"] = (
                     f"{target.username} is now {'active' if not target.is_active else 'inactive'}"
-                    + ("" if not target.is_active else "; their sign-ins were ended") + "."
+                    + ("" if not target.is_active else "; their sign-ins were ended")
+                    + "."
                 )
                 st.rerun()
-            if c2.button("Unlock", key="unlock", disabled=target.locked_until is None
-                         and target.failed_signin_count == 0):
+            if c2.button(
+                "Unlock",
+                key="unlock",
+                disabled=target.locked_until is None and target.failed_signin_count == 0,
+            ):
                 users.unlock(db, actor, username=target.username)
                 st.session_state["admin_flash"] = f"Unlocked {target.username}."
                 st.rerun()
             if c3.button("Set-password link", key="issue_link"):
                 token = users.issue_password_link(db, actor, username=target.username)
                 st.session_state["issued_link"] = (
-                    target.username, f"{deps.settings().base_url}/?set_password={token}"
+                    target.username,
+                    f"{deps.settings().base_url}/?set_password={token}",
                 )
-            new_role = c4.selectbox("Role", ["clinician", "supervisor", "admin"],
-                                    index=["clinician", "supervisor", "admin"].index(target.role),
-                                    key="new_role", label_visibility="collapsed")
+            new_role = c4.selectbox(
+                "Role",
+                ["clinician", "supervisor", "admin"],
+                index=["clinician", "supervisor", "admin"].index(target.role),
+                key="new_role",
+                label_visibility="collapsed",
+            )
             if new_role != target.role and c4.button("Change role", key="change_role"):
                 users.change_role(db, actor, username=target.username, role=new_role)
                 st.session_state["admin_flash"] = f"{target.username} is now a {new_role}."
@@ -119,8 +134,9 @@ with tab_manage:
 
 with tab_assign:
     roster = rosters.assignment_roster(db, actor)
-    clinicians = [u.username for u in accounts
-                  if u.is_active and u.role in ("clinician", "supervisor")]
+    clinicians = [
+        u.username for u in accounts if u.is_active and u.role in ("clinician", "supervisor")
+    ]
     if not roster:
         st.info("There are no clients yet.")
     else:
@@ -146,11 +162,11 @@ with tab_assign:
                 row = next(r for r in roster if r.ref == ref)
                 try:
                     if remove:
-                        clients.unassign_clinician(db, actor, client_id=row.client_id,
-                                                   username=who)
+                        clients.unassign_clinician(db, actor, client_id=row.client_id, username=who)
                     else:
-                        clients.assign_clinician(db, actor, client_id=row.client_id,
-                                                 username=who, primary=primary)
+                        clients.assign_clinician(
+                            db, actor, client_id=row.client_id, username=who, primary=primary
+                        )
                 except DomainError as exc:
                     show_error(exc)
                 else:
@@ -158,15 +174,25 @@ with tab_assign:
                     st.rerun()
 
 with tab_audit:
-    st.caption("Who did what to which record, and when: ids and field names, never clinical "
-               "text. `care-plans verify-audit` proves no event was changed or removed.")
+    st.caption(
+        "Who did what to which record, and when: ids and field names, never clinical "
+        "text. `care-plans verify-audit` proves no event was changed or removed."
+    )
     f1, f2, f3, f4, f5 = st.columns(5)
     trail_filter = audit_trail.AuditFilter(
-        user=f1.selectbox("User", [""] + sorted({u.username for u in accounts} | {"cli"}),
-                          key="audit_user", format_func=lambda v: v or "Anyone"),
+        user=f1.selectbox(
+            "User",
+            [""] + sorted({u.username for u in accounts} | {"cli"}),
+            key="audit_user",
+            format_func=lambda v: v or "Anyone",
+        ),
         client_ref=f2.text_input("Client ref", key="audit_ref"),
-        action=f3.selectbox("Action", [""] + audit_trail.actions(db, actor), key="audit_action",
-                            format_func=lambda v: v or "Any action"),
+        action=f3.selectbox(
+            "Action",
+            [""] + audit_trail.actions(db, actor),
+            key="audit_action",
+            format_func=lambda v: v or "Any action",
+        ),
         since=f4.date_input("From", value=None, key="audit_since", format="DD/MM/YYYY"),
         until=f5.date_input("To", value=None, key="audit_until", format="DD/MM/YYYY"),
     )
@@ -175,26 +201,42 @@ with tab_audit:
     except DomainError as exc:
         show_error(exc)
         trail = []
-    st.caption(f"{len(trail)} event{'' if len(trail) == 1 else 's'}"
-               + (f" (the newest {audit_trail.PAGE_LIMIT}; the CSV has them all)"
-                  if len(trail) >= audit_trail.PAGE_LIMIT else ""))
+    st.caption(
+        f"{len(trail)} event{'' if len(trail) == 1 else 's'}"
+        + (
+            f" (the newest {audit_trail.PAGE_LIMIT}; the CSV has them all)"
+            if len(trail) >= audit_trail.PAGE_LIMIT
+            else ""
+        )
+    )
     st.dataframe(
-        pd.DataFrame({
-            "Seq": [r.seq for r in trail],
-            "When": [r.at.astimezone(tz).strftime("%d %b %Y %H:%M:%S") for r in trail],
-            "User": [r.user for r in trail],
-            "Action": [r.action for r in trail],
-            "Record": [f"{r.entity} {r.entity_id}" if r.entity_id is not None else r.entity
-                       for r in trail],
-            "Client ref": [r.client_ref for r in trail],
-            "Detail": [r.detail for r in trail],
-            "Address": [r.source_address for r in trail],
-        }),
-        hide_index=True, width="stretch",
+        pd.DataFrame(
+            {
+                "Seq": [r.seq for r in trail],
+                "When": [r.at.astimezone(tz).strftime("%d %b %Y %H:%M:%S") for r in trail],
+                "User": [r.user for r in trail],
+                "Action": [r.action for r in trail],
+                "Record": [
+                    f"{r.entity} {r.entity_id}" if r.entity_id is not None else r.entity
+                    for r in trail
+                ],
+                "Client ref": [r.client_ref for r in trail],
+                "Detail": [r.detail for r in trail],
+                "Address": [r.source_address for r in trail],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
     )
 
     def _trail_csv() -> bytes:
         return audit_trail.export_csv(db, deps.current_actor(), trail_filter, tz=tz)
 
-    st.download_button("Export as CSV", _trail_csv, file_name="audit-trail.csv",
-                       mime="text/csv", key="audit_export", on_click="ignore")
+    st.download_button(
+        "Export as CSV",
+        _trail_csv,
+        file_name="audit-trail.csv",
+        mime="text/csv",
+        key="audit_export",
+        on_click="ignore",
+    )

@@ -23,8 +23,7 @@ db, actor, tz = deps.database(), deps.current_actor(), deps.settings().tz
 today = deps.today()  # the clinic's date, which the flags are about
 PAGE_SIZE = 50
 TREND = {"up": "↑", "down": "↓", "steady": "→", None: ""}
-FLAG_CHOICES = ["self-harm item", "reliable deterioration", "review overdue",
-                "no check-in 14 days"]
+FLAG_CHOICES = ["self-harm item", "reliable deterioration", "review overdue", "no check-in 14 days"]
 
 
 SHOWN_REFS = "caseload_shown_refs"  # the refs of the rows on screen, top to bottom
@@ -66,12 +65,15 @@ for alert in caseload.risk_alerts(db, actor, today=today):
             " Follow up and record what was done."
         )
         c1, c2 = st.columns([0.75, 0.25])
-        note = c1.text_input("Follow-up (who was contacted, what was agreed)",
-                             key=f"{DRAFT_PREFIX}followup:{alert.measure_response_id}")
+        note = c1.text_input(
+            "Follow-up (who was contacted, what was agreed)",
+            key=f"{DRAFT_PREFIX}followup:{alert.measure_response_id}",
+        )
         if c2.button("Record follow-up", key=f"followup:{alert.measure_response_id}"):
             try:
-                risk.record_risk_follow_up(db, actor, measure_response_id=alert.measure_response_id,
-                                           note=note)
+                risk.record_risk_follow_up(
+                    db, actor, measure_response_id=alert.measure_response_id, note=note
+                )
             except DomainError as exc:
                 show_error(exc)
             else:
@@ -80,23 +82,45 @@ for alert in caseload.risk_alerts(db, actor, today=today):
 
 c1, c2, c3, c4 = st.columns([0.35, 0.25, 0.2, 0.2])
 search = c1.text_input("Search by name or ref", key="caseload_search", on_change=first_page)
-flag = c2.selectbox("Only clients flagged", [None, *FLAG_CHOICES], key="caseload_flag",
-                    format_func=lambda f: "all clients" if f is None else f,
-                    on_change=first_page)
+flag = c2.selectbox(
+    "Only clients flagged",
+    [None, *FLAG_CHOICES],
+    key="caseload_flag",
+    format_func=lambda f: "all clients" if f is None else f,
+    on_change=first_page,
+)
 clinician = None
 if actor.role == "supervisor":
     team = dict(caseload.clinician_choices(db, actor))
-    clinician = c3.selectbox("Clinician", [None, *team], key="caseload_clinician",
-                             format_func=lambda u: "everyone" if u is None
-                             else f"{team[u]} ({u})", on_change=first_page)
-sort = c4.selectbox("Sort by", ["flags", "ref", "name", "last_checkin", "next_review"],
-                    key="caseload_sort", format_func=lambda s: s.replace("_", " "),
-                    on_change=first_page)
+    clinician = c3.selectbox(
+        "Clinician",
+        [None, *team],
+        key="caseload_clinician",
+        format_func=lambda u: "everyone" if u is None else f"{team[u]} ({u})",
+        on_change=first_page,
+    )
+sort = c4.selectbox(
+    "Sort by",
+    ["flags", "ref", "name", "last_checkin", "next_review"],
+    key="caseload_sort",
+    format_func=lambda s: s.replace("_", " "),
+    on_change=first_page,
+)
 page_no = st.session_state.get("caseload_page", 1)
 try:
     result = caseload.caseload_page(
-        db, actor, today=today, search=search, flag=flag, clinician=clinician, sort=sort,
-        descending=sort == "flags", page=page_no, page_size=PAGE_SIZE, tz=tz)
+        db,
+        actor,
+        today=today,
+        search=search,
+        flag=flag,
+        clinician=clinician,
+        sort=sort,
+        descending=sort == "flags",
+        page=page_no,
+        page_size=PAGE_SIZE,
+        tz=tz,
+    )
 except DomainError as exc:
     show_error(exc)
     st.stop()
@@ -105,8 +129,10 @@ if result.total == 0:
     if search or flag or clinician:
         st.info("No clients match these filters.")
     else:
-        st.info("You have no clients yet. Add one below, or ask an administrator to assign "
-                "clients to you.")
+        st.info(
+            "You have no clients yet. Add one below, or ask an administrator to assign "
+            "clients to you."
+        )
 else:
     year = deps.today().year  # dates of this year are shown without it: the table is narrow
     frame = pd.DataFrame(
@@ -115,19 +141,37 @@ else:
             "Name": [r.name for r in result.rows],
             "Flags": [", ".join(r.flags) for r in result.rows],
             "Review": [f"review?client={quote(r.ref)}" for r in result.rows],
-            "Last check-in": [show_day(r.last_checkin.astimezone(tz).date(), this_year=year)
-                              if r.last_checkin else "none" for r in result.rows],
-            "Mood": [" ".join(part for part in (
-                "" if r.latest_mood is None else str(r.latest_mood), TREND[r.mood_trend]) if part)
-                for r in result.rows],
+            "Last check-in": [
+                show_day(r.last_checkin.astimezone(tz).date(), this_year=year)
+                if r.last_checkin
+                else "none"
+                for r in result.rows
+            ],
+            "Mood": [
+                " ".join(
+                    part
+                    for part in (
+                        "" if r.latest_mood is None else str(r.latest_mood),
+                        TREND[r.mood_trend],
+                    )
+                    if part
+                )
+                for r in result.rows
+            ],
             "Mood, last 14": [list(r.mood_recent) for r in result.rows],
-            "PHQ-9": [f"{r.latest_phq9} {r.phq9_severity}" if r.latest_phq9 is not None
-                      else "" for r in result.rows],
-            "GAD-7": [f"{r.latest_gad7} {r.gad7_severity}" if r.latest_gad7 is not None
-                      else "" for r in result.rows],
+            "PHQ-9": [
+                f"{r.latest_phq9} {r.phq9_severity}" if r.latest_phq9 is not None else ""
+                for r in result.rows
+            ],
+            "GAD-7": [
+                f"{r.latest_gad7} {r.gad7_severity}" if r.latest_gad7 is not None else ""
+                for r in result.rows
+            ],
             "Paired": [r.paired_recovery or "" for r in result.rows],
-            "Next review": [show_day(r.next_review_date, this_year=year) if r.next_review_date
-                            else "" for r in result.rows],
+            "Next review": [
+                show_day(r.next_review_date, this_year=year) if r.next_review_date else ""
+                for r in result.rows
+            ],
             "Clinician": [r.primary_clinician or "" for r in result.rows],
         }
     )
@@ -137,49 +181,82 @@ else:
         frame = frame.drop(columns=["Clinician"])
     st.session_state[SHOWN_REFS] = [r.ref for r in result.rows]
     st.dataframe(
-        frame, hide_index=True, width="stretch", key="caseload_table", on_select=open_selected,
+        frame,
+        hide_index=True,
+        width="stretch",
+        key="caseload_table",
+        on_select=open_selected,
         selection_mode="single-row",
         column_config={
             "Ref": st.column_config.TextColumn("Ref", width=64),
             "Mood": st.column_config.TextColumn(
-                "Mood", width=52, help="The latest mood (0–10) and its trend over the last week: "
-                "↑ better, ↓ worse, → steady"),
+                "Mood",
+                width=52,
+                help="The latest mood (0–10) and its trend over the last week: "
+                "↑ better, ↓ worse, → steady",
+            ),
             "Mood, last 14": st.column_config.LineChartColumn(
-                "14 days", y_min=0, y_max=10, width=75,
-                help="Daily mood over the last 14 days, oldest to newest"),
+                "14 days",
+                y_min=0,
+                y_max=10,
+                width=75,
+                help="Daily mood over the last 14 days, oldest to newest",
+            ),
             "Paired": st.column_config.TextColumn(
-                "Paired", help="PHQ-9 and GAD-7 together (NHS Talking Therapies paired "
+                "Paired",
+                help="PHQ-9 and GAD-7 together (NHS Talking Therapies paired "
                 "recovery), from each one's baseline since the plan began to its latest; "
-                "empty until both have a later response"),
+                "empty until both have a later response",
+            ),
             "Review": st.column_config.LinkColumn(
-                "Review", display_text="Open", width=62,
+                "Review",
+                display_text="Open",
+                width=62,
                 help="The session review: everything since the last session, for the hour "
-                "with the client"),
+                "with the client",
+            ),
         },
     )
     clients_shown = "1 client" if result.total == 1 else f"{result.total} clients"
-    st.caption(f"{clients_shown} · page {result.page} of {result.pages} · "
-               "select a row to open the client")
+    st.caption(
+        f"{clients_shown} · page {result.page} of {result.pages} · select a row to open the client"
+    )
     if result.pages > 1:
         p1, p2, _ = st.columns([0.15, 0.15, 0.7])
-        p1.button("Previous page", disabled=result.page <= 1, on_click=go_to_page,
-                  args=(result.page - 1,))
-        p2.button("Next page", disabled=result.page >= result.pages, on_click=go_to_page,
-                  args=(result.page + 1,))
+        p1.button(
+            "Previous page", disabled=result.page <= 1, on_click=go_to_page, args=(result.page - 1,)
+        )
+        p2.button(
+            "Next page",
+            disabled=result.page >= result.pages,
+            on_click=go_to_page,
+            args=(result.page + 1,),
+        )
 
 with st.expander("Add a client"):
     ref = st.text_input("Ref (e.g. CP-0042)", key=f"{DRAFT_PREFIX}new_client_ref")
     name = st.text_input("Name", key=f"{DRAFT_PREFIX}new_client_name")
-    dob = st.date_input("Date of birth (optional)", value=None, format="DD/MM/YYYY",
-                        min_value=date(1900, 1, 1), max_value=today,
-                        key=f"{DRAFT_PREFIX}new_client_dob")
+    dob = st.date_input(
+        "Date of birth (optional)",
+        value=None,
+        format="DD/MM/YYYY",
+        min_value=date(1900, 1, 1),
+        max_value=today,
+        key=f"{DRAFT_PREFIX}new_client_dob",
+    )
     details = client_details.inputs(f"{DRAFT_PREFIX}new_client_")
     if st.button("Add client", key="add_client"):
         try:
-            info = clients.create_client(db, actor, ref=ref, full_name=name, date_of_birth=dob,
-                                         today=today, details=details,
-                                         measure_interval_days=deps.settings()
-                                         .measure_interval_days)
+            info = clients.create_client(
+                db,
+                actor,
+                ref=ref,
+                full_name=name,
+                date_of_birth=dob,
+                today=today,
+                details=details,
+                measure_interval_days=deps.settings().measure_interval_days,
+            )
         except DomainError as exc:
             show_error(exc)
         else:

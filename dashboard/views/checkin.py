@@ -22,8 +22,9 @@ from dashboard import deps
 from dashboard.components import client_plan
 from dashboard.components.text import plain
 
-st.set_page_config(page_title="Your check-in", page_icon="🌱", layout="centered",
-                   initial_sidebar_state="collapsed")
+st.set_page_config(
+    page_title="Your check-in", page_icon="🌱", layout="centered", initial_sidebar_state="collapsed"
+)
 # Our own static CSS (no user text). On a phone, eleven pills wrap raggedly ("9 10" alone on
 # a second line); two even rows, 0–5 and 6–10, read as one scale and give thumb-sized targets.
 # Streamlit's roomy top padding is trimmed so the first screen shows a question.
@@ -46,15 +47,25 @@ SCALE = list(range(11))
 QUESTIONS: dict[str, tuple[str, str]] = {
     "mood": ("How has your mood been today?", "0 is very low, 10 is really good"),
     "sleep": ("How well have you been sleeping?", "0 is very badly, 10 is really well"),
-    "self_care": ("How well have you been looking after yourself?",
-                  "0 is not at all, 10 is really well"),
-    "connection": ("How connected have you felt to other people?",
-                   "0 is very alone, 10 is really connected"),
-    "hope": ("How hopeful do you feel about the days ahead?",
-             "0 is no hope at all, 10 is very hopeful"),
+    "self_care": (
+        "How well have you been looking after yourself?",
+        "0 is not at all, 10 is really well",
+    ),
+    "connection": (
+        "How connected have you felt to other people?",
+        "0 is very alone, 10 is really connected",
+    ),
+    "hope": (
+        "How hopeful do you feel about the days ahead?",
+        "0 is no hope at all, 10 is very hopeful",
+    ),
 }
-def crisis_box(lead: str = "**This form is not watched in real time.** Your care team reads "
-                           "it later, not as you send it.") -> None:
+
+
+def crisis_box(
+    lead: str = "**This form is not watched in real time.** Your care team reads "
+    "it later, not as you send it.",
+) -> None:
     st.info(f"{lead}\n\n{plain(deps.settings().crisis_message)}", icon=":material/support:")
 
 
@@ -79,18 +90,21 @@ def show_crisis_contacts(contacts: Sequence[CrisisContact]) -> None:
 
 def thank_you(form: LinkForm, risk: bool, partial: Sequence[str] = ()) -> None:
     name = f", {plain(form.first_name)}" if form.first_name else ""
-    st.success(f"Thank you{name}. Your check-in has been sent to your care team.",
-               icon=":material/check_circle:")
+    st.success(
+        f"Thank you{name}. Your check-in has been sent to your care team.",
+        icon=":material/check_circle:",
+    )
     if partial:
-        st.write("Everything you answered was sent, including the questions you answered in "
-                 f"{' and '.join(partial)}. Your clinician may go through the rest with you "
-                 "next time.")
+        st.write(
+            "Everything you answered was sent, including the questions you answered in "
+            f"{' and '.join(partial)}. Your clinician may go through the rest with you "
+            "next time."
+        )
     if risk:
         show_crisis_contacts(form.crisis_contacts)
         st.write("Your clinician will also see your answers, but not straight away.")
     else:
-        st.write("Your clinician will look at it before you next meet. "
-                 "You can close this page.")
+        st.write("Your clinician will look at it before you next meet. You can close this page.")
     if st.button("Start another check-in", key="checkin_again"):
         st.session_state.pop(SENT, None)
         st.rerun()
@@ -110,20 +124,29 @@ def measure_section(code: str) -> tuple[list[int | None], int | None]:
     st.markdown(f"**{plain(instrument.preamble)}**")
     st.caption(plain(instrument.name))
     answers = [
-        st.pills(f"{number}\\. {plain(item)}", list(labels), format_func=labels.__getitem__,
-                 key=f"measure_{code}_{number}")
+        st.pills(
+            f"{number}\\. {plain(item)}",
+            list(labels),
+            format_func=labels.__getitem__,
+            key=f"measure_{code}_{number}",
+        )
         for number, item in enumerate(instrument.items, start=1)
     ]
     difficulty = None
     if instrument.difficulty_question is not None:
         options = dict(instrument.difficulty_options)
-        difficulty = st.pills(plain(instrument.difficulty_question), list(options),
-                              format_func=options.__getitem__, key=f"measure_{code}_difficulty")
+        difficulty = st.pills(
+            plain(instrument.difficulty_question),
+            list(options),
+            format_func=options.__getitem__,
+            key=f"measure_{code}_difficulty",
+        )
     return answers, difficulty
 
 
-def measure_answers(form: LinkForm, given: dict[str, tuple[list[int | None], int | None]]
-                    ) -> tuple[dict[str, list[int | None]], dict[str, int | None], list[str]]:
+def measure_answers(
+    form: LinkForm, given: dict[str, tuple[list[int | None], int | None]]
+) -> tuple[dict[str, list[int | None]], dict[str, int | None], list[str]]:
     """Every questionnaire with anything answered, blanks kept as None (a part-answered one is
     saved as partial, never refused); the difficulty answers; the part-answered codes."""
     answers: dict[str, list[int | None]] = {}
@@ -179,8 +202,9 @@ if sent and sent[0] == form.link_id:
     thank_you(form, sent[1], sent[2] if len(sent) > 2 else ())
     st.stop()
 
-st.write("How have things been? Answer as much or as little as you like: "
-         "every question can be skipped.")
+st.write(
+    "How have things been? Answer as much or as little as you like: every question can be skipped."
+)
 with st.form("checkin", border=False):
     ratings = {name: rating(f"rating_{name}", *QUESTIONS[name]) for name in QUESTIONS}
     progress: dict[int, int | None] = {}
@@ -189,17 +213,26 @@ with st.form("checkin", border=False):
         st.caption("How is each one going? 0 is not started yet, 10 is done.")
         for goal in form.goals:
             st.markdown(f"**{plain(goal.description)}**")
-            progress[goal.id] = st.pills(plain(goal.description), SCALE, key=f"goal_{goal.id}",
-                                         label_visibility="collapsed", width="stretch")
+            progress[goal.id] = st.pills(
+                plain(goal.description),
+                SCALE,
+                key=f"goal_{goal.id}",
+                label_visibility="collapsed",
+                width="stretch",
+            )
     st.subheader("In your own words", anchor=False)
-    went_well = st.text_area("Something that went well (if you like)", max_chars=2000,
-                             key="went_well", height=90)
-    was_hard = st.text_area("Something that was hard (if you like)", max_chars=2000,
-                            key="was_hard", height=90)
+    went_well = st.text_area(
+        "Something that went well (if you like)", max_chars=2000, key="went_well", height=90
+    )
+    was_hard = st.text_area(
+        "Something that was hard (if you like)", max_chars=2000, key="was_hard", height=90
+    )
     if form.measures_due:
         st.subheader("A few more questions", anchor=False)
-        st.caption("We ask these every couple of weeks. They help most when every question "
-                   "in a part is answered, but anything you answer is kept and sent.")
+        st.caption(
+            "We ask these every couple of weeks. They help most when every question "
+            "in a part is answered, but anything you answer is kept and sent."
+        )
     given = {code: measure_section(code) for code in form.measures_due}
     send = st.form_submit_button("Send my check-in", type="primary", width="stretch")
 
@@ -210,16 +243,24 @@ if send:
     problems: list[str] = []
     try:
         result = checkin_links.submit_via_link(
-            db, token, source_address=address, ratings=ratings,
+            db,
+            token,
+            source_address=address,
+            ratings=ratings,
             goal_progress={g: v for g, v in progress.items() if v is not None},
-            went_well=went_well, was_hard=was_hard, measure_answers=answers,
-            difficulty=difficulty)
+            went_well=went_well,
+            was_hard=was_hard,
+            measure_answers=answers,
+            difficulty=difficulty,
+        )
     except ValidationError as exc:
         if "" in exc.problems:
             problems.append("Please answer at least one question before sending.")
         else:
-            problems.append("Something in the form could not be saved. Please check your "
-                            "answers and send it again.")
+            problems.append(
+                "Something in the form could not be saved. Please check your "
+                "answers and send it again."
+            )
     except DomainError as exc:  # the link stopped working, or too many attempts
         problems.append(exc.message)
     if result is not None:

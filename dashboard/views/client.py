@@ -40,29 +40,51 @@ st.session_state["client_id"] = client_id
 can_write = clients.can_edit(db, actor, client_id)
 
 st.title(plain(client.full_name))
-facts = [client.ref, f"client {client.status}", f"plan {plan.status}",
-         f"started {plan.start_date:%d %b %Y}"]
+facts = [
+    client.ref,
+    f"client {client.status}",
+    f"plan {plan.status}",
+    f"started {plan.start_date:%d %b %Y}",
+]
 if plan.next_review_date:
     overdue = " (overdue)" if plan.next_review_date < deps.today() else ""
     facts.append(f"review {plan.next_review_date:%d %b %Y}{overdue}")
 if client.date_of_birth:
     facts.append(f"born {client.date_of_birth:%d %b %Y}")
 if client.national_id_kind in NATIONAL_IDENTIFIERS and client.national_id:
-    facts.append(f"{NATIONAL_IDENTIFIERS[client.national_id_kind].label} "
-                 f"{show_identifier(client.national_id_kind, client.national_id)}")
+    facts.append(
+        f"{NATIONAL_IDENTIFIERS[client.national_id_kind].label} "
+        f"{show_identifier(client.national_id_kind, client.national_id)}"
+    )
 st.caption(" · ".join(facts))
-st.caption("Care team: " + ", ".join(
-    f"{u} (primary)" if u == client.primary_clinician else u for u in client.clinicians))
+st.caption(
+    "Care team: "
+    + ", ".join(f"{u} (primary)" if u == client.primary_clinician else u for u in client.clinicians)
+)
 client_link_status.agreement_caption(client_id)
 if not can_write:
     st.info("You can read this record; only the client's assigned clinicians can change it.")
-st.page_link(deps.page("review"), label="Session review", icon=":material/forum:",
-             query_params={"client": client.ref})
+st.page_link(
+    deps.page("review"),
+    label="Session review",
+    icon=":material/forum:",
+    query_params={"client": client.ref},
+)
 show_flash()
 risk_notes.render(client_id)  # open self-harm answers first; follow-ups with their notes
 
-TABS = ["Progress", "Care plan", "Goals and steps", "Support network", "Check-ins",
-        "Check-in link", "Sessions", "History", "Export", "Status"]
+TABS = [
+    "Progress",
+    "Care plan",
+    "Goals and steps",
+    "Support network",
+    "Check-ins",
+    "Check-in link",
+    "Sessions",
+    "History",
+    "Export",
+    "Status",
+]
 
 
 def _status() -> None:
@@ -70,15 +92,26 @@ def _status() -> None:
         with st.expander("Client details", icon=":material/badge:", key="client_details_panel"):
             prefix = f"{DRAFT_PREFIX}details:{client_id}:"
             full_name = st.text_input("Name", value=client.full_name, key=f"{prefix}name")
-            born = st.date_input("Date of birth (optional)", value=client.date_of_birth,
-                                 format="DD/MM/YYYY", min_value=date(1900, 1, 1),
-                                 max_value=deps.today(), key=f"{prefix}dob")
+            born = st.date_input(
+                "Date of birth (optional)",
+                value=client.date_of_birth,
+                format="DD/MM/YYYY",
+                min_value=date(1900, 1, 1),
+                max_value=deps.today(),
+                key=f"{prefix}dob",
+            )
             details = client_details.inputs(prefix, client)
             if st.button("Save details", key=f"details:save:{client_id}"):
                 try:
-                    clients.update_details(db, actor, client_id, full_name=full_name,
-                                           date_of_birth=born, details=details,
-                                           today=deps.today())
+                    clients.update_details(
+                        db,
+                        actor,
+                        client_id,
+                        full_name=full_name,
+                        date_of_birth=born,
+                        details=details,
+                        today=deps.today(),
+                    )
                 except DomainError as exc:
                     show_error(exc)
                 else:
@@ -88,8 +121,10 @@ def _status() -> None:
                     flash("Client details saved.", "Status")
                     st.rerun()
     if plan.status == "draft" and client.status != "discharged":
-        st.write("This plan is a draft. Make it active when it has been agreed with the client: "
-                 "the caseload, the review and the summary PDF then show it as the current plan.")
+        st.write(
+            "This plan is a draft. Make it active when it has been agreed with the client: "
+            "the caseload, the review and the summary PDF then show it as the current plan."
+        )
         if can_write and st.button("Make the plan active", key="activate_plan", type="primary"):
             try:
                 plans.activate_plan(db, actor, plan.id, expected_version=plan.version, tz=tz)
@@ -110,18 +145,17 @@ def _status() -> None:
                 st.rerun()
     elif can_write:
         with st.form("discharge"):
-            reason = st.text_input("Reason for discharge (required)",
-                                   max_chars=plans.MAX_NOTE_TEXT)
+            reason = st.text_input("Reason for discharge (required)", max_chars=plans.MAX_NOTE_TEXT)
             on = st.date_input("Discharge date", value=deps.today(), format="DD/MM/YYYY")
             if st.form_submit_button("Discharge"):
                 try:
-                    clients.discharge(db, actor, client_id=client_id, reason=reason, on=on,
-                                      today=deps.today())
+                    clients.discharge(
+                        db, actor, client_id=client_id, reason=reason, on=on, today=deps.today()
+                    )
                 except DomainError as exc:
                     show_error(exc)
                 else:
-                    flash("Client discharged. The plan is completed and stays readable.",
-                          "Status")
+                    flash("Client discharged. The plan is completed and stays readable.", "Status")
                     st.rerun()
 
 
@@ -151,8 +185,9 @@ DRAW = {
 # Keyed and tracked: the selected tab survives every rerun (a save, a message drawn above the
 # tabs), and only its content runs. One key for every client: the tab a clinician works in
 # stays chosen when they open the next client.
-for label, tab in zip(TABS, st.tabs(TABS, key="client_tab", default="Progress",
-                                     on_change="rerun"), strict=True):
+for label, tab in zip(
+    TABS, st.tabs(TABS, key="client_tab", default="Progress", on_change="rerun"), strict=True
+):
     if tab.open:
         with tab:
             show_flash(label)

@@ -38,7 +38,8 @@ ATTENDANCE = [a.value for a in Attendance]
 CHECKIN = "session_checkin:"  # widget keys of the in-session check-in form
 
 client = client_from_address(
-    "Session review", "Choose a client from your caseload, then open their session review.")
+    "Session review", "Choose a client from your caseload, then open their session review."
+)
 client_id = client.id
 data = review.since_last_session(db, actor, client_id, today=today, tz=tz)
 plan = read_plans.get_plan(db, actor, client_id)
@@ -59,42 +60,62 @@ def _delta(value: float | None) -> str | int | None:
 # --- Header --------------------------------------------------------------------------------------
 
 st.title(f"Session review: {plain(client.full_name)}")
-since = ("the last session" if period.basis == LAST_SESSION else "the plan started")
+since = "the last session" if period.basis == LAST_SESSION else "the plan started"
 span = "1 day" if period.days == 1 else f"{period.days} days"  # on a plan's first day: 1
-st.caption(f"{client.ref} · since {since} on {show_day(period.since)} · {span}, "
-           f"compared with the {span} before")
-st.page_link(deps.page("client"), label="Open the client's record", icon=":material/person:",
-             query_params={"client": client.ref})
+st.caption(
+    f"{client.ref} · since {since} on {show_day(period.since)} · {span}, "
+    f"compared with the {span} before"
+)
+st.page_link(
+    deps.page("client"),
+    label="Open the client's record",
+    icon=":material/person:",
+    query_params={"client": client.ref},
+)
 # Open self-harm answers (complete or part-answered) first; the banner clears once a
 # follow-up is recorded, and the follow-up is shown instead, with who, when and the note.
 risk = safety.safety_summary(db, actor, client_id, today=today, tz=tz)
 for answer in risk.open_self_harm:
     partial = "" if answer.completeness == "complete" else f" ({answer.completeness})"
-    st.error(f"On {show_day(answer.administered_at.astimezone(tz).date())} the {answer.instrument} "
-             f"self-harm question was answered “{answer.answer_wording}”{partial}. Talk about "
-             "it today and record what was agreed (the caseload keeps it pinned until a "
-             "follow-up is recorded).", icon=":material/warning:")
+    st.error(
+        f"On {show_day(answer.administered_at.astimezone(tz).date())} the {answer.instrument} "
+        f"self-harm question was answered “{answer.answer_wording}”{partial}. Talk about "
+        "it today and record what was agreed (the caseload keeps it pinned until a "
+        "follow-up is recorded).",
+        icon=":material/warning:",
+    )
 for answer in risk.followed_up:
     if answer.administered_at.astimezone(tz).date() < period.since:
         continue  # followed up before this period: on the client's record, not news today
     assert answer.followed_up_at is not None
-    st.info(f"Followed up: the {answer.instrument} self-harm question answered "
-            f"“{answer.answer_wording}” on {show_day(answer.administered_at.astimezone(tz).date())}"
-            f" was followed up by {plain(answer.followed_up_by or 'a clinician')} on "
-            f"{answer.followed_up_at.astimezone(tz):%d %b %Y %H:%M}: "
-            f"“{plain(answer.follow_up_note or '')}”", icon=":material/task_alt:")
+    st.info(
+        f"Followed up: the {answer.instrument} self-harm question answered "
+        f"“{answer.answer_wording}” on {show_day(answer.administered_at.astimezone(tz).date())}"
+        f" was followed up by {plain(answer.followed_up_by or 'a clinician')} on "
+        f"{answer.followed_up_at.astimezone(tz):%d %b %Y %H:%M}: "
+        f"“{plain(answer.follow_up_note or '')}”",
+        icon=":material/task_alt:",
+    )
 
 # --- Since last session --------------------------------------------------------------------------
 
 st.header("Since last session")
 cols = st.columns(1 + len(data.ratings))
-cols[0].metric("Check-ins", data.checkins, data.checkins - data.previous_checkins,
-               help=f"{data.previous_checkins} in the previous {span}.")
+cols[0].metric(
+    "Check-ins",
+    data.checkins,
+    data.checkins - data.previous_checkins,
+    help=f"{data.previous_checkins} in the previous {span}.",
+)
 for col, rating in zip(cols[1:], data.ratings, strict=True):
-    col.metric(f"{rating.label} (mean)", _number(rating.mean), _delta(rating.delta),
-               help=f"0–10. {rating.count} answers this period (mean "
-                    f"{_number(rating.mean) or 'none'}); {rating.previous_count} in the previous "
-                    f"period (mean {_number(rating.previous_mean) or 'none'}).")
+    col.metric(
+        f"{rating.label} (mean)",
+        _number(rating.mean),
+        _delta(rating.delta),
+        help=f"0–10. {rating.count} answers this period (mean "
+        f"{_number(rating.mean) or 'none'}); {rating.previous_count} in the previous "
+        f"period (mean {_number(rating.previous_mean) or 'none'}).",
+    )
 measure_cols = st.columns(3)
 for col, code in zip(measure_cols, review.REVIEWED_INSTRUMENTS, strict=False):
     summary = data.measure(code)
@@ -103,24 +124,34 @@ for col, code in zip(measure_cols, review.REVIEWED_INSTRUMENTS, strict=False):
         col.caption("Not given yet.")
         continue
     change = None if summary.latest_is_baseline else summary.change
-    col.metric(code, f"{summary.latest_total} {summary.severity}",
-               None if change is None else (0 if change == 0 else f"{change:+d}"),
-               delta_color="inverse", delta_description="since baseline" if change else None,
-               help="Lower is better. Reliable change: "
-                    f"{measures.get_instrument(code).reliable_change_points} points or more.")
+    col.metric(
+        code,
+        f"{summary.latest_total} {summary.severity}",
+        None if change is None else (0 if change == 0 else f"{change:+d}"),
+        delta_color="inverse",
+        delta_description="since baseline" if change else None,
+        help="Lower is better. Reliable change: "
+        f"{measures.get_instrument(code).reliable_change_points} points or more.",
+    )
     if summary.baseline_total is None or summary.baseline_on is None:
         col.caption(f"Last given {show_day(summary.latest_on)} · no baseline since the plan began")
     elif summary.latest_is_baseline:
-        col.caption(f"Given {show_day(summary.latest_on)}. This is the baseline: the first score "
-                    "since the plan began.")
+        col.caption(
+            f"Given {show_day(summary.latest_on)}. This is the baseline: the first score "
+            "since the plan began."
+        )
     else:
-        col.caption(f"Baseline {summary.baseline_total} on {show_day(summary.baseline_on)} · "
-                    f"latest {show_day(summary.latest_on)} · {summary.recovery_status}")
-measure_cols[2].metric("Steps done", len(data.steps_done),
-               help="Steps of the plan's goals ticked off in this period.")
+        col.caption(
+            f"Baseline {summary.baseline_total} on {show_day(summary.baseline_on)} · "
+            f"latest {show_day(summary.latest_on)} · {summary.recovery_status}"
+        )
+measure_cols[2].metric(
+    "Steps done", len(data.steps_done), help="Steps of the plan's goals ticked off in this period."
+)
 paired = measures.paired_recovery_status(
     {m.instrument: m.baseline_total for m in data.measures if m.baseline_total is not None},
-    {m.instrument: m.latest_total for m in data.measures if m.baseline_total is not None})
+    {m.instrument: m.latest_total for m in data.measures if m.baseline_total is not None},
+)
 if paired is not None:
     st.caption(f"PHQ-9 and GAD-7 together (NHS Talking Therapies paired recovery): {paired}")
 
@@ -128,13 +159,21 @@ left, right = st.columns(2)
 with left:
     st.subheader("Goal progress")
     if data.goals:
-        st.dataframe(pd.DataFrame({
-            "Goal": [g.description for g in data.goals],
-            "Before": ["—" if g.before is None else str(g.before) for g in data.goals],
-            "Now": ["—" if g.latest is None else str(g.latest) for g in data.goals],
-            "Change": ["—" if g.delta is None else f"{g.delta:+d}" if g.delta else "0"
-                       for g in data.goals],
-        }), hide_index=True, width="stretch")
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "Goal": [g.description for g in data.goals],
+                    "Before": ["—" if g.before is None else str(g.before) for g in data.goals],
+                    "Now": ["—" if g.latest is None else str(g.latest) for g in data.goals],
+                    "Change": [
+                        "—" if g.delta is None else f"{g.delta:+d}" if g.delta else "0"
+                        for g in data.goals
+                    ],
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+        )
         st.caption("The client's latest 0–10 rating this period against their latest before it.")
     else:
         st.caption("No active goals yet.")
@@ -148,8 +187,10 @@ with right:
 
 st.subheader("In the client's own words")
 left, right = st.columns(2)
-for col, title, words in ((left, "What was hard", data.setbacks),
-                          (right, "What went well", data.wins)):
+for col, title, words in (
+    (left, "What was hard", data.setbacks),
+    (right, "What went well", data.wins),
+):
     col.markdown(f"**{title}**")
     for item in words:
         col.text(f"{show_day(item.day)}: {item.text}")
@@ -157,8 +198,9 @@ for col, title, words in ((left, "What was hard", data.setbacks),
         col.caption("Nothing noted in this period.")
 
 # Drawn only once opened: building charts nobody looks at was most of this page's time.
-charts_box = st.expander("Charts: self-ratings, PHQ-9 / GAD-7, goals", key="review:charts",
-                         on_change="rerun")
+charts_box = st.expander(
+    "Charts: self-ratings, PHQ-9 / GAD-7, goals", key="review:charts", on_change="rerun"
+)
 if charts_box.open:
     with charts_box:
         progress.render(client_id)
@@ -192,8 +234,9 @@ with right:
 # --- Pillar prompts ------------------------------------------------------------------------------
 
 st.header("Talking points")
-st.caption("From the five pillars of recovery: to acknowledge progress and plan next steps "
-           "together.")
+st.caption(
+    "From the five pillars of recovery: to acknowledge progress and plan next steps together."
+)
 cols = [*st.columns(3), *st.columns(3)]  # two rows: the prompts need room to read
 for col, prompt in zip(cols, data.prompts, strict=False):
     with col.container(border=True, height="stretch"):
@@ -221,13 +264,24 @@ def _checkin_form() -> None:
     with st.form("session_checkin"):
         cols = st.columns(len(RATING_LABELS))
         for col, (name, label) in zip(cols, RATING_LABELS.items(), strict=True):
-            col.number_input(f"{label} (0–10)", min_value=0, max_value=10, value=None, step=1,
-                             key=f"{CHECKIN}{name}")
+            col.number_input(
+                f"{label} (0–10)",
+                min_value=0,
+                max_value=10,
+                value=None,
+                step=1,
+                key=f"{CHECKIN}{name}",
+            )
         goal_cols = st.columns(2)
         for i, goal in enumerate(active):
             goal_cols[i % 2].number_input(
-                f"Progress on: {plain(goal.description[:60])} (0–10)", min_value=0, max_value=10,
-                value=None, step=1, key=f"{CHECKIN}goal:{goal.id}")
+                f"Progress on: {plain(goal.description[:60])} (0–10)",
+                min_value=0,
+                max_value=10,
+                value=None,
+                step=1,
+                key=f"{CHECKIN}goal:{goal.id}",
+            )
         c1, c2 = st.columns(2)
         c1.text_input("What went well", key=f"{CHECKIN}went_well")
         c2.text_input("What was hard", key=f"{CHECKIN}was_hard")
@@ -238,15 +292,28 @@ def _checkin_form() -> None:
                 values = [v for v, _ in instrument.answer_options]
                 labels = dict(instrument.answer_options)
                 for i, item in enumerate(instrument.items):
-                    st.radio(f"{i + 1}. {item}", values, index=None, horizontal=True,
-                             format_func=labels.__getitem__, key=f"{CHECKIN}{code}:{i}")
+                    st.radio(
+                        f"{i + 1}. {item}",
+                        values,
+                        index=None,
+                        horizontal=True,
+                        format_func=labels.__getitem__,
+                        key=f"{CHECKIN}{code}:{i}",
+                    )
                 if instrument.difficulty_question is not None:
                     extra = dict(instrument.difficulty_options)
-                    st.radio(instrument.difficulty_question, list(extra), index=None,
-                             horizontal=True, format_func=extra.__getitem__,
-                             key=f"{CHECKIN}{code}:difficulty")
-                st.caption("Best answered in full; a part-answered questionnaire is kept as "
-                           "incomplete (no total), and its self-harm answer is still flagged.")
+                    st.radio(
+                        instrument.difficulty_question,
+                        list(extra),
+                        index=None,
+                        horizontal=True,
+                        format_func=extra.__getitem__,
+                        key=f"{CHECKIN}{code}:difficulty",
+                    )
+                st.caption(
+                    "Best answered in full; a part-answered questionnaire is kept as "
+                    "incomplete (no total), and its self-harm answer is still flagged."
+                )
         submitted = st.form_submit_button("Save check-in")
     if not submitted:
         return
@@ -258,25 +325,42 @@ def _checkin_form() -> None:
         if any(a is not None for a in given):  # part-answered is kept as partial
             answers[code] = given
             difficulty[code] = state.get(f"{CHECKIN}{code}:difficulty")
-    progress = {g.id: state[f"{CHECKIN}goal:{g.id}"] for g in active
-                if state.get(f"{CHECKIN}goal:{g.id}") is not None}
+    progress = {
+        g.id: state[f"{CHECKIN}goal:{g.id}"]
+        for g in active
+        if state.get(f"{CHECKIN}goal:{g.id}") is not None
+    }
     try:
         saved = checkins.record_checkin(
-            db, actor, client_id=client_id, source=CheckinSource.SESSION,
+            db,
+            actor,
+            client_id=client_id,
+            source=CheckinSource.SESSION,
             ratings={name: state.get(f"{CHECKIN}{name}") for name in RATING_LABELS},
-            goal_progress=progress or None, went_well=state.get(f"{CHECKIN}went_well", ""),
-            was_hard=state.get(f"{CHECKIN}was_hard", ""), measure_answers=answers or None,
-            difficulty=difficulty or None)
+            goal_progress=progress or None,
+            went_well=state.get(f"{CHECKIN}went_well", ""),
+            was_hard=state.get(f"{CHECKIN}was_hard", ""),
+            measure_answers=answers or None,
+            difficulty=difficulty or None,
+        )
     except DomainError as exc:
         show_error(exc)
         return
     scores = "; ".join(
-        f"{code} {measures.describe_unanswered(s.unanswered)}" if s.is_partial
-        else f"{code} {s.total} ({s.severity})" for code, s in saved.scores.items())
+        f"{code} {measures.describe_unanswered(s.unanswered)}"
+        if s.is_partial
+        else f"{code} {s.total} ({s.severity})"
+        for code, s in saved.scores.items()
+    )
     state[f"{CHECKIN}reset"] = (
-        "Check-in recorded in session." + (f" {scores}." if scores else "")
-        + (" The self-harm question was answered above 0: follow up today."
-           if saved.risk_flag else ""))
+        "Check-in recorded in session."
+        + (f" {scores}." if scores else "")
+        + (
+            " The self-harm question was answered above 0: follow up today."
+            if saved.risk_flag
+            else ""
+        )
+    )
     st.rerun()
 
 
@@ -300,9 +384,16 @@ def _base_key(record_key: int) -> str:
 
 
 def _blank() -> dict[str, Any]:
-    return {"session_date": today, "attendance": Attendance.ATTENDED.value,
-            "summary": "", "progress_acknowledged": "", "plan_changes": "",
-            "plan_revision_id": None, "next_steps": "", "next_session_date": None}
+    return {
+        "session_date": today,
+        "attendance": Attendance.ATTENDED.value,
+        "summary": "",
+        "progress_acknowledged": "",
+        "plan_changes": "",
+        "plan_revision_id": None,
+        "next_steps": "",
+        "next_session_date": None,
+    }
 
 
 def _sync(record_key: int, version: int, saved: dict[str, Any]) -> None:
@@ -339,7 +430,8 @@ def _save(record_key: int, sign: bool) -> None:
     state.pop(ERROR, None)
     # What the widgets hold (session state is untyped); the service checks every field.
     typed: dict[str, Any] = {
-        f: state.get(_key(record_key, f)) for f in read_sessions.SESSION_FIELDS}
+        f: state.get(_key(record_key, f)) for f in read_sessions.SESSION_FIELDS
+    }
     typed["plan_revision_id"] = typed["plan_revision_id"] or None
     if sign and not state.get(f"session_confirm:{client_id}:{record_key}"):
         state[ERROR] = DomainError("Tick the box to confirm the record is complete first.")
@@ -351,21 +443,36 @@ def _save(record_key: int, sign: bool) -> None:
             view = sessions.create_draft(db, actor, client_id, today=today, **typed)
             state[PICK] = view.id
             if sign:
-                view = sessions.sign_off(db, actor, view.id, expected_version=view.version,
-                                         today=today, tz=tz)
+                view = sessions.sign_off(
+                    db, actor, view.id, expected_version=view.version, today=today, tz=tz
+                )
         else:
             version, base = state[_base_key(record_key)]
             base = {**base, "plan_revision_id": base["plan_revision_id"] or None}
             changes = {f: v for f, v in typed.items() if v != base[f]}
             if sign:
-                view = sessions.sign_off(db, actor, record_key, expected_version=version,
-                                         changes=changes, today=today, tz=tz)
+                view = sessions.sign_off(
+                    db,
+                    actor,
+                    record_key,
+                    expected_version=version,
+                    changes=changes,
+                    today=today,
+                    tz=tz,
+                )
             elif not changes:
                 flash("Nothing to save: the draft has not changed.")
                 return
             else:
-                view = sessions.update_draft(db, actor, record_key, expected_version=version,
-                                             changes=changes, today=today, tz=tz)
+                view = sessions.update_draft(
+                    db,
+                    actor,
+                    record_key,
+                    expected_version=version,
+                    changes=changes,
+                    today=today,
+                    tz=tz,
+                )
     except sessions.SignedOff as exc:
         state[ERROR] = exc
         base = state[_base_key(record_key)][1] if record_key != NEW else typed
@@ -380,8 +487,10 @@ def _save(record_key: int, sign: bool) -> None:
         return
     _forget(record_key)
     if view.is_signed:
-        flash("Session record signed off. It can no longer be changed; add an addendum if "
-              "something needs adding.")
+        flash(
+            "Session record signed off. It can no longer be changed; add an addendum if "
+            "something needs adding."
+        )
     else:
         flash(f"Draft saved ({show_day(view.session_date)}).")
 
@@ -390,40 +499,73 @@ def _record_form(record_key: int, can_sign: bool) -> None:
     c1, c2, c3 = st.columns(3)
     c1.date_input("Session date", key=_key(record_key, "session_date"), format="DD/MM/YYYY")
     c2.selectbox("Attendance", ATTENDANCE, key=_key(record_key, "attendance"))
-    c3.date_input("Next session", key=_key(record_key, "next_session_date"),
-                  format="DD/MM/YYYY", min_value=date(2000, 1, 1))
+    c3.date_input(
+        "Next session",
+        key=_key(record_key, "next_session_date"),
+        format="DD/MM/YYYY",
+        min_value=date(2000, 1, 1),
+    )
     st.text_area("Summary", key=_key(record_key, "summary"), height=120)
-    st.text_area("Progress acknowledged", key=_key(record_key, "progress_acknowledged"),
-                 height=80, help="What the client has done or come through, named together.")
+    st.text_area(
+        "Progress acknowledged",
+        key=_key(record_key, "progress_acknowledged"),
+        height=80,
+        help="What the client has done or come through, named together.",
+    )
     st.text_area("Plan changes agreed", key=_key(record_key, "plan_changes"), height=80)
-    links = {r.id: f"Revision {r.number}: {r.reason} ({r.created_by_name}, "
-                   f"{r.created_at.astimezone(tz):%d %b %Y %H:%M})"
-             for r in read_sessions.revision_links(db, actor, client_id)}
+    links = {
+        r.id: f"Revision {r.number}: {r.reason} ({r.created_by_name}, "
+        f"{r.created_at.astimezone(tz):%d %b %Y %H:%M})"
+        for r in read_sessions.revision_links(db, actor, client_id)
+    }
     chosen = st.session_state.get(_key(record_key, "plan_revision_id"))
     if chosen and chosen not in links:
         links[chosen] = "A revision of an earlier plan"
-    st.selectbox("Plan revision made in this session (optional)", [NO_REVISION, *links],
-                 key=_key(record_key, "plan_revision_id"),
-                 format_func=lambda i: "none linked" if i == NO_REVISION else links[i])
+    st.selectbox(
+        "Plan revision made in this session (optional)",
+        [NO_REVISION, *links],
+        key=_key(record_key, "plan_revision_id"),
+        format_func=lambda i: "none linked" if i == NO_REVISION else links[i],
+    )
     st.text_area("Next steps", key=_key(record_key, "next_steps"), height=80)
     error = st.session_state.get(ERROR)
     if isinstance(error, EditConflict):
         st.error(error.message)  # its `changed` holds no "before" for a session record
-        st.info("Your text is still in the boxes. Copy what you need, then discard it to load "
-                "the saved draft.")
-        st.button("Discard mine, load the saved draft", key=f"session_discard:{client_id}",
-                  on_click=_discard, args=(record_key,))
+        st.info(
+            "Your text is still in the boxes. Copy what you need, then discard it to load "
+            "the saved draft."
+        )
+        st.button(
+            "Discard mine, load the saved draft",
+            key=f"session_discard:{client_id}",
+            on_click=_discard,
+            args=(record_key,),
+        )
     elif error is not None:
         show_error(error)
     if can_sign:
-        st.checkbox("I confirm this record is complete and accurate; once signed off it cannot "
-                    "be changed, only added to.", key=f"session_confirm:{client_id}:{record_key}")
+        st.checkbox(
+            "I confirm this record is complete and accurate; once signed off it cannot "
+            "be changed, only added to.",
+            key=f"session_confirm:{client_id}:{record_key}",
+        )
     c1, c2, _ = st.columns([0.2, 0.2, 0.6])
-    c1.button("Save draft", key=f"session_save:{client_id}", on_click=_save,
-              args=(record_key, False), width="stretch")
+    c1.button(
+        "Save draft",
+        key=f"session_save:{client_id}",
+        on_click=_save,
+        args=(record_key, False),
+        width="stretch",
+    )
     if can_sign:
-        c2.button("Sign off", type="primary", key=f"session_sign:{client_id}", on_click=_save,
-                  args=(record_key, True), width="stretch")
+        c2.button(
+            "Sign off",
+            type="primary",
+            key=f"session_sign:{client_id}",
+            on_click=_save,
+            args=(record_key, True),
+            width="stretch",
+        )
     else:
         st.caption("Only the clinician who wrote this draft can sign it off.")
 
@@ -439,16 +581,25 @@ def _session_record() -> None:
     if picked not in (*options, NEW):
         todays_draft = next((r.id for r in drafts if r.session_date == today), None)
         st.session_state[PICK] = todays_draft or next(iter([r.id for r in signed_today]), NEW)
-    labels = {i: f"{show_day(r.session_date)} · {r.attendance} · {sessions_list.status_label(r)}"
-              for i, r in options.items()}
+    labels = {
+        i: f"{show_day(r.session_date)} · {r.attendance} · {sessions_list.status_label(r)}"
+        for i, r in options.items()
+    }
     labels[NEW] = "A new record"
     if len(labels) > 1:
-        st.selectbox("Record", list(labels), key=PICK, format_func=labels.__getitem__,
-                     on_change=lambda: st.session_state.pop(ERROR, None))
+        st.selectbox(
+            "Record",
+            list(labels),
+            key=PICK,
+            format_func=labels.__getitem__,
+            on_change=lambda: st.session_state.pop(ERROR, None),
+        )
     older = [r for r in drafts if r.session_date < today]
     if older:
-        st.caption(f"{len(older)} earlier draft{'s' if len(older) != 1 else ''} not signed off "
-                   "yet: choose one above to finish it.")
+        st.caption(
+            f"{len(older)} earlier draft{'s' if len(older) != 1 else ''} not signed off "
+            "yet: choose one above to finish it."
+        )
     record = options.get(st.session_state[PICK])
     if record is not None and record.is_signed:
         error = st.session_state.get(ERROR)

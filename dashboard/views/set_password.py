@@ -21,8 +21,10 @@ if username is None:
     st.warning("This link has expired or was already used. Ask an administrator for a new one.")
     st.stop()
 st.write(f"Choose a password for **{username}**.")
-st.caption(f"Use {MIN_LENGTH}–{MAX_LENGTH} characters. A few unrelated words work well; "
-           "it must not contain your username.")
+st.caption(
+    f"Use {MIN_LENGTH}–{MAX_LENGTH} characters. A few unrelated words work well; "
+    "it must not contain your username."
+)
 with st.form("set_password"):
     first = st.text_input("New password", type="password")
     second = st.text_input("Repeat the new password", type="password")

@@ -19,7 +19,9 @@ COOKIE_KEY = "test-cookie-key-" + "x" * 32
 
 
 @pytest.fixture
-def app_db(sqlite_db: Database, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Database]:
+def app_db(
+    sqlite_db: Database, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Iterator[Database]:
     monkeypatch.setenv("DATABASE_URL", str(sqlite_db.engine.url))
     monkeypatch.setenv("CARE_PLANS_COOKIE_KEY", COOKIE_KEY)
     monkeypatch.setenv("CARE_PLANS_AUDIT_KEY", AUDIT_KEY)

@@ -16,9 +16,14 @@ from tests.factories import TEST_PASSWORD, clinic_today, make_client, make_user
 
 def views(db) -> list[tuple[int | None, int | None]]:
     with db.uow() as uow:
-        return [(e.client_id, e.entity_id) for e in uow.session.scalars(
-            select(AuditEvent).where(AuditEvent.action == "client.view")
-            .order_by(AuditEvent.seq))]
+        return [
+            (e.client_id, e.entity_id)
+            for e in uow.session.scalars(
+                select(AuditEvent)
+                .where(AuditEvent.action == "client.view")
+                .order_by(AuditEvent.seq)
+            )
+        ]
 
 
 def test_opening_a_record_is_audited_once_per_sign_in(app_db):
@@ -87,16 +92,21 @@ def test_trail_csv_neutralises_formula_cells(sqlite_db):
 
     admin = make_user(sqlite_db, "root.admin", role="admin")
     with sqlite_db.uow() as uow:
-        for address in ("=HYPERLINK(\"http://x\")", "+1", "-2+3", "@SUM(A1)", "10.0.0.1"):
-            audit.record(uow.session, Actor.cli(), "signin.failed", "user",
-                         source_address=address)
+        for address in ('=HYPERLINK("http://x")', "+1", "-2+3", "@SUM(A1)", "10.0.0.1"):
+            audit.record(uow.session, Actor.cli(), "signin.failed", "user", source_address=address)
         uow.commit()
-    data = audit_trail.export_csv(sqlite_db, admin, audit_trail.AuditFilter(
-        action="signin.failed"), tz=ZoneInfo("Europe/London")).decode()
+    data = audit_trail.export_csv(
+        sqlite_db,
+        admin,
+        audit_trail.AuditFilter(action="signin.failed"),
+        tz=ZoneInfo("Europe/London"),
+    ).decode()
     rows = list(csv.DictReader(io.StringIO(data)))
     assert sorted(r["source_address"] for r in rows) == sorted(
-        ["'=HYPERLINK(\"http://x\")", "'+1", "'-2+3", "'@SUM(A1)", "10.0.0.1"])
+        ['\'=HYPERLINK("http://x")', "'+1", "'-2+3", "'@SUM(A1)", "10.0.0.1"]
+    )
     with sqlite_db.uow() as uow:
-        actor, detail = uow.session.execute(select(AuditEvent.actor, AuditEvent.detail).where(
-            AuditEvent.action == "audit.export")).one()
+        actor, detail = uow.session.execute(
+            select(AuditEvent.actor, AuditEvent.detail).where(AuditEvent.action == "audit.export")
+        ).one()
     assert detail["rows"] == 5 and actor == "root.admin"

@@ -27,8 +27,9 @@ from tests.db.test_cli import run
 
 def _seed(env: dict[str, str]) -> None:
     assert run(env, "init-db")[0] == 0
-    code, _, err = run(env, "seed-demo", "--clients", "3", "--days", "30", "--end-date",
-                       "2026-06-30")
+    code, _, err = run(
+        env, "seed-demo", "--clients", "3", "--days", "30", "--end-date", "2026-06-30"
+    )
     assert code == 0, err
 
 
@@ -37,16 +38,24 @@ def _a_client_of_demo_clinician(url: str) -> tuple[str, str]:
     try:
         with db.uow() as uow:
             return uow.session.execute(
-                select(Client.ref, Client.full_name).join(ClientAssignment).join(User)
-                .where(User.username == "demo.clinician").order_by(Client.ref).limit(1)).one()
+                select(Client.ref, Client.full_name)
+                .join(ClientAssignment)
+                .join(User)
+                .where(User.username == "demo.clinician")
+                .order_by(Client.ref)
+                .limit(1)
+            ).one()
     finally:
         db.dispose()
 
 
 def _restored_database_works(url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """verify-audit passes, and a clinician signs in and opens a client in the restored copy."""
-    env = {"DATABASE_URL": url, "CARE_PLANS_AUDIT_KEY": AUDIT_KEY,
-           "CARE_PLANS_AUDIT_CHECKPOINT": str(tmp_path / "restored-checkpoint.json")}
+    env = {
+        "DATABASE_URL": url,
+        "CARE_PLANS_AUDIT_KEY": AUDIT_KEY,
+        "CARE_PLANS_AUDIT_CHECKPOINT": str(tmp_path / "restored-checkpoint.json"),
+    }
     code, out, err = run(env, "verify-audit")
     assert code == 0, err
     assert "intact" in out
@@ -67,8 +76,7 @@ def _restored_database_works(url: str, tmp_path: Path, monkeypatch: pytest.Monke
 
 
 def test_a_sqlite_backup_restores_into_a_working_database(tmp_path, monkeypatch):
-    live = {"DATABASE_URL": f"sqlite:///{tmp_path / 'live.db'}",
-            "CARE_PLANS_AUDIT_KEY": AUDIT_KEY}
+    live = {"DATABASE_URL": f"sqlite:///{tmp_path / 'live.db'}", "CARE_PLANS_AUDIT_KEY": AUDIT_KEY}
     _seed(live)
     backup = tmp_path / "backups" / "care-plans-2026-06-30.db"
     backup.parent.mkdir()
@@ -88,13 +96,21 @@ def test_a_postgresql_dump_restores_into_a_working_database(pg_server, tmp_path,
     _seed(live)
     dump = tmp_path / "care-plans.dump"
     base = ["-h", "127.0.0.1", "-p", str(pg_server.port), "-U", "postgres"]
-    done = subprocess.run([str(pg_server.bin / "pg_dump"), *base, "--format=custom",
-                           f"--file={dump}", "backup_live"], capture_output=True, text=True,
-                          timeout=120, check=False)
+    done = subprocess.run(
+        [str(pg_server.bin / "pg_dump"), *base, "--format=custom", f"--file={dump}", "backup_live"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     restored_url = pg_server.create_database("backup_restored")
-    done = subprocess.run([str(pg_server.bin / "pg_restore"), *base,
-                           "--dbname=backup_restored", str(dump)], capture_output=True,
-                          text=True, timeout=120, check=False)
+    done = subprocess.run(
+        [str(pg_server.bin / "pg_restore"), *base, "--dbname=backup_restored", str(dump)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     _restored_database_works(restored_url, tmp_path, monkeypatch)

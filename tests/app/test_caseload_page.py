@@ -48,12 +48,22 @@ def set_plan(db: Database, client_id: int, **values: object) -> None:
         uow.commit()
 
 
-def checkin(db: Database, actor: Actor, client_id: int, n: int, *, mood: int = 5,
-            phq9_answers: list[int] | None = None) -> int:
+def checkin(
+    db: Database,
+    actor: Actor,
+    client_id: int,
+    n: int,
+    *,
+    mood: int = 5,
+    phq9_answers: list[int] | None = None,
+) -> int:
     return checkins.record_checkin(
-        db, actor, client_id=client_id,
-        submitted_at=datetime.combine(days_ago(n), time(12), UTC) if n else
-        datetime.now(UTC) - timedelta(minutes=5),
+        db,
+        actor,
+        client_id=client_id,
+        submitted_at=datetime.combine(days_ago(n), time(12), UTC)
+        if n
+        else datetime.now(UTC) - timedelta(minutes=5),
         ratings={"mood": mood},
         measure_answers={"PHQ-9": phq9_answers} if phq9_answers else None,
     ).id
@@ -115,17 +125,23 @@ def test_clinician_sees_only_their_clients_each_with_its_flag(caseload) -> None:
     assert rows["CP-0002"]["Last check-in"] == "none"
     yesterday = days_ago(1)  # this year's dates without the year: the table is narrow
     assert rows["CP-0005"]["Last check-in"] == (
-        f"{yesterday.day} {yesterday:%b}" if yesterday.year == TODAY.year
-        else f"{yesterday.day} {yesterday:%b %Y}")
+        f"{yesterday.day} {yesterday:%b}"
+        if yesterday.year == TODAY.year
+        else f"{yesterday.day} {yesterday:%b %Y}"
+    )
 
 
 def test_the_paired_column_shows_the_nhs_talking_therapies_outcome(caseload) -> None:
     db, alice, ids = caseload
     for n, phq, gad in ((9, 15, [2, 2, 2, 2, 1, 1, 0]), (2, 5, [1, 1, 1, 1, 1, 1, 1])):
         checkins.record_checkin(
-            db, alice, client_id=ids["fine"],
+            db,
+            alice,
+            client_id=ids["fine"],
             submitted_at=datetime.combine(days_ago(n), time(12), UTC),
-            ratings={"mood": 6}, measure_answers={"PHQ-9": phq9(phq), "GAD-7": gad})
+            ratings={"mood": 6},
+            measure_answers={"PHQ-9": phq9(phq), "GAD-7": gad},
+        )
     rows = table(sign_in(new_app(), "alice", TEST_PASSWORD))
     assert rows["CP-0005"]["Paired"] == "reliable recovery"  # 15→5 and 10→7
     assert rows["CP-0003"]["Paired"] == ""  # a PHQ-9 only: the pair needs both
@@ -135,7 +151,10 @@ def test_self_harm_alert_is_pinned_above_the_table_until_followed_up(caseload) -
     db, alice, ids = caseload
     at = sign_in(new_app(), "alice", TEST_PASSWORD)
     [alert] = at.error
-    assert "Dee Risk (CP-0004) answered “More than half the days” to the PHQ-9 self-harm question" in alert.value
+    assert (
+        "Dee Risk (CP-0004) answered “More than half the days” to the PHQ-9 self-harm question"
+        in alert.value
+    )
     drawn = list(in_order(at.main))
     assert drawn.index(alert) < drawn.index(at.dataframe(key="caseload_table"))
 
@@ -145,8 +164,9 @@ def test_self_harm_alert_is_pinned_above_the_table_until_followed_up(caseload) -
     assert "Dee Risk" in at.error[0].value
 
     with db.uow() as uow:
-        response_id = uow.session.scalar(select(MeasureResponse.id).where(
-            MeasureResponse.client_id == ids["risk"]))
+        response_id = uow.session.scalar(
+            select(MeasureResponse.id).where(MeasureResponse.client_id == ids["risk"])
+        )
     at.button(key=f"followup:{response_id}").click().run()  # no note: refused
     assert not at.exception
     assert "Describe the follow-up" in " ".join(e.value for e in at.error)
@@ -162,10 +182,15 @@ def test_self_harm_alert_is_pinned_above_the_table_until_followed_up(caseload) -
     with db.uow() as uow:
         response = uow.session.get(MeasureResponse, response_id)
         assert (response.risk_follow_up_note, response.risk_followed_up_by_id) == (
-            note, alice.user_id)
+            note,
+            alice.user_id,
+        )
         event = uow.session.scalar(select(AuditEvent).where(AuditEvent.action == "risk.follow_up"))
         assert (event.actor, event.entity_id, event.client_id) == (
-            "alice", response_id, ids["risk"])
+            "alice",
+            response_id,
+            ids["risk"],
+        )
         assert "Phoned" not in str(event.detail)  # the audit keeps ids, never the note
 
 
@@ -202,7 +227,9 @@ def test_supervisor_sees_everyone_and_filters_by_clinician(caseload) -> None:
     box = at.selectbox(key="caseload_clinician")
     # chosen by name from the care teams, never typed as an exact username
     assert box.options[0] == "everyone" and set(box.options[1:]) == {
-        "Alice Example (alice)", "Bob Example (bob)"}
+        "Alice Example (alice)",
+        "Bob Example (bob)",
+    }
     box.set_value("bob").run()
     assert list(table(at)) == ["CP-0101"]
 
@@ -253,7 +280,8 @@ def test_a_refused_add_shows_why_and_writes_nothing(app_db) -> None:
     assert not at.exception
     assert [e.value for e in at.error] == [
         "Ref: Use 3–32 capital letters, digits or hyphens, starting and ending with a letter "
-        "or digit (for example CP-0042)."]
+        "or digit (for example CP-0042)."
+    ]
     assert at.title[0].value == "Caseload"
     assert at.text_input(key="draft:new_client_name").value == "Someone"  # kept to correct
     at.text_input(key="draft:new_client_ref").input("CP-0001")
@@ -261,15 +289,20 @@ def test_a_refused_add_shows_why_and_writes_nothing(app_db) -> None:
     assert "A client with ref CP-0001 already exists." in at.error[0].value
     assert client_count(app_db) == before
     with app_db.uow() as uow:
-        assert uow.session.scalar(select(func.count(AuditEvent.id)).where(
-            AuditEvent.action == "client.create")) == 1  # the factory's only
+        assert (
+            uow.session.scalar(
+                select(func.count(AuditEvent.id)).where(AuditEvent.action == "client.create")
+            )
+            == 1
+        )  # the factory's only
 
 
 def test_flags_follow_the_clinics_date_not_the_servers(app_db, monkeypatch) -> None:
     # UTC-12 and UTC+14 are 26 hours apart: one of them is always on another date than this
     # machine, so the test always runs where the two dates differ.
-    zone = next(z for z in ("Etc/GMT-14", "Etc/GMT+12")
-                if datetime.now(ZoneInfo(z)).date() != date.today())
+    zone = next(
+        z for z in ("Etc/GMT-14", "Etc/GMT+12") if datetime.now(ZoneInfo(z)).date() != date.today()
+    )
     monkeypatch.setenv("CARE_PLANS_TIMEZONE", zone)
     clinic_today = datetime.now(ZoneInfo(zone)).date()
     alice = make_user(app_db, "alice")
@@ -280,7 +313,9 @@ def test_flags_follow_the_clinics_date_not_the_servers(app_db, monkeypatch) -> N
     at = sign_in(new_app(), "alice", TEST_PASSWORD)
     assert not at.exception
     assert {ref: row["Flags"] for ref, row in table(at).items()} == {
-        "CP-0001": "review overdue", "CP-0002": ""}
+        "CP-0001": "review overdue",
+        "CP-0002": "",
+    }
 
 
 def test_pages_and_a_new_search_starts_on_the_first(app_db) -> None:

@@ -23,8 +23,13 @@ from tests.db.test_checkin_links import Seeded, seed_client
 from tests.factories import TEST_PASSWORD, make_user
 
 SEND = "Send my check-in"
-RATING_KEYS = ["rating_mood", "rating_sleep", "rating_self_care", "rating_connection",
-               "rating_hope"]
+RATING_KEYS = [
+    "rating_mood",
+    "rating_sleep",
+    "rating_self_care",
+    "rating_connection",
+    "rating_hope",
+]
 
 
 @pytest.fixture
@@ -49,8 +54,17 @@ def links_table(at: AppTest) -> pd.DataFrame:
 def page_text(at: AppTest) -> str:
     """Every text the page shows (Markdown as written, so user text is backslash-escaped)."""
     parts: list[str] = []
-    for kind in ("title", "subheader", "markdown", "caption", "info", "warning", "error",
-                 "success", "code"):
+    for kind in (
+        "title",
+        "subheader",
+        "markdown",
+        "caption",
+        "info",
+        "warning",
+        "error",
+        "success",
+        "code",
+    ):
         parts += [str(element.value) for element in getattr(at, kind)]
     parts += [p.label for p in at.pills] + [o for p in at.pills for o in p.options]
     parts += [w.label for w in (*at.text_area, *at.text_input, *at.button)]
@@ -96,7 +110,12 @@ def test_a_checkin_is_sent_with_skipped_ratings_left_empty(app_db, seeded):
     with app_db.uow() as uow:
         saved = uow.session.scalars(select(CheckIn)).one()
         assert (saved.mood, saved.sleep, saved.self_care, saved.connection, saved.hope) == (
-            3, None, None, None, 0)
+            3,
+            None,
+            None,
+            None,
+            0,
+        )
         assert saved.went_well == "Went for a walk" and saved.link_id == info.id
         assert [(p.goal_id, p.rating) for p in saved.goal_progress] == [(seeded.goal_ids[0], 7)]
         assert uow.session.scalars(select(MeasureResponse)).all() == []
@@ -120,8 +139,12 @@ def test_self_harm_item_shows_the_crisis_contacts_and_flags_the_response(app_db,
     assert "Sam \\(neighbour\\)" not in text and "Sam (neighbour)" not in text
     with app_db.uow() as uow:
         phq = uow.session.scalars(select(MeasureResponse)).one()
-        assert (phq.instrument, phq.total, phq.severity, phq.risk_flag) == ("PHQ-9", 7, "mild",
-                                                                            True)
+        assert (phq.instrument, phq.total, phq.severity, phq.risk_flag) == (
+            "PHQ-9",
+            7,
+            "mild",
+            True,
+        )
 
 
 def test_only_item_9_answered_is_saved_as_partial_and_pins_the_alert(app_db, seeded):
@@ -142,7 +165,12 @@ def test_only_item_9_answered_is_saved_as_partial_and_pins_the_alert(app_db, see
         assert (checkin.mood, checkin.was_hard) == (2, "A bad week")
         phq = uow.session.scalars(select(MeasureResponse)).one()
         assert (phq.instrument, phq.is_partial, phq.total, phq.severity, phq.risk_flag) == (
-            "PHQ-9", True, None, None, True)
+            "PHQ-9",
+            True,
+            None,
+            None,
+            True,
+        )
         assert phq.answers == [None] * 8 + [3]
     # The clinician, signed in, sees it pinned above the caseload in the published words.
     clinician = sign_in(new_app(), "alice", TEST_PASSWORD)
@@ -165,7 +193,11 @@ def test_a_part_answered_questionnaire_is_kept_with_a_gentle_note(app_db, seeded
     with app_db.uow() as uow:
         gad = uow.session.scalars(select(MeasureResponse)).one()
         assert (gad.instrument, gad.is_partial, gad.total, gad.answers) == (
-            "GAD-7", True, None, [2] + [None] * 6)
+            "GAD-7",
+            True,
+            None,
+            [2] + [None] * 6,
+        )
 
 
 def test_the_difficulty_question_is_stored_and_never_in_the_total(app_db, seeded):
@@ -193,8 +225,9 @@ def test_a_bad_link_shows_a_friendly_message_and_no_form(app_db, seeded, kind):
     if kind == "made-up":
         token = "not-a-real-link-at-all"
     elif kind == "expired":
-        token, _ = checkin_links.create_link(app_db, seeded.clinician, seeded.client_id,
-                                             days=1, now=utcnow() - timedelta(days=2))
+        token, _ = checkin_links.create_link(
+            app_db, seeded.clinician, seeded.client_id, days=1, now=utcnow() - timedelta(days=2)
+        )
     else:
         token, info = checkin_links.create_link(app_db, seeded.clinician, seeded.client_id)
         checkin_links.revoke_link(app_db, seeded.clinician, info.id)

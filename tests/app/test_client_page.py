@@ -48,10 +48,18 @@ def plan_state(db: Database, plan_id: int) -> tuple[int, int, dict[str, object]]
     """(version, number of revisions, sections and dates) of the stored plan."""
     with db.uow() as uow:
         plan = uow.session.get(CarePlan, plan_id)
-        count = uow.session.scalar(select(func.count(PlanRevision.id))
-                                   .where(PlanRevision.plan_id == plan_id)) or 0
-        values = {"what_helps": plan.what_helps, "crisis_plan": plan.crisis_plan,
-                  "next_review_date": plan.next_review_date, "status": plan.status.value}
+        count = (
+            uow.session.scalar(
+                select(func.count(PlanRevision.id)).where(PlanRevision.plan_id == plan_id)
+            )
+            or 0
+        )
+        values = {
+            "what_helps": plan.what_helps,
+            "crisis_plan": plan.crisis_plan,
+            "next_review_date": plan.next_review_date,
+            "status": plan.status.value,
+        }
         return plan.version, count, values
 
 
@@ -73,8 +81,14 @@ def test_the_address_opens_the_client(record) -> None:
     assert at.title[0].value == NAME
     assert at.caption[0].value.startswith(f"{REF} · client active · plan draft")
     assert "alice (primary)" in at.caption[1].value
-    assert {"Care plan", "Goals and steps", "Support network", "Check-ins", "History",
-            "Status"} <= {t.label for t in at.tabs}
+    assert {
+        "Care plan",
+        "Goals and steps",
+        "Support network",
+        "Check-ins",
+        "History",
+        "Status",
+    } <= {t.label for t in at.tabs}
     assert not section(at, plan_id, "what_helps").disabled
     at.run()  # a reload keeps the same client
     assert at.title[0].value == NAME
@@ -168,8 +182,9 @@ def test_an_over_long_section_is_capped_by_the_box_and_refused_by_the_service(re
     assert not at.exception
     assert plan_state(db, plan_id) == before
     with pytest.raises(ValidationError, match="20,001 characters long; keep it to 20,000"):
-        plans.update_plan(db, alice, plan_id, expected_version=before[0],
-                          changes={"what_helps": "x" * 20_001})
+        plans.update_plan(
+            db, alice, plan_id, expected_version=before[0], changes={"what_helps": "x" * 20_001}
+        )
     assert plan_state(db, plan_id) == before
 
 
@@ -179,22 +194,24 @@ def test_a_review_date_before_the_start_is_refused_and_nothing_is_written(record
     with db.uow() as uow:
         start = uow.session.get(CarePlan, plan_id).start_date
     at = signed_in("alice", tab="Care plan")
-    at.date_input(key=f"draft:plan:{plan_id}:next_review_date").set_value(
-        start - timedelta(days=1))
+    at.date_input(key=f"draft:plan:{plan_id}:next_review_date").set_value(start - timedelta(days=1))
     save(at, plan_id)
     assert not at.exception
     assert [e.value for e in at.error] == [
-        "Next review date: The next review date is before the plan's start date."]
+        "Next review date: The next review date is before the plan's start date."
+    ]
     assert plan_state(db, plan_id) == before
 
 
 def test_entered_in_error_hides_a_checkin_from_the_counts(record) -> None:
     db, alice, client_id, _plan_id = record
     now = datetime.now(UTC)
-    checkins.record_checkin(db, alice, client_id=client_id, submitted_at=now - timedelta(days=2),
-                            ratings={"mood": 6})
-    wrong = checkins.record_checkin(db, alice, client_id=client_id,
-                                    submitted_at=now - timedelta(hours=1), ratings={"mood": 1})
+    checkins.record_checkin(
+        db, alice, client_id=client_id, submitted_at=now - timedelta(days=2), ratings={"mood": 6}
+    )
+    wrong = checkins.record_checkin(
+        db, alice, client_id=client_id, submitted_at=now - timedelta(hours=1), ratings={"mood": 1}
+    )
     at = signed_in("alice", tab="Check-ins")
     assert not at.exception
     assert "2 check-ins" in [c.value for c in at.caption]
@@ -207,7 +224,10 @@ def test_entered_in_error_hides_a_checkin_from_the_counts(record) -> None:
     with db.uow() as uow:
         row = uow.session.get(CheckIn, wrong.id)
         assert (row.entered_in_error, row.error_reason, row.error_marked_by_id) == (
-            True, "Entered for the wrong client", alice.user_id)
+            True,
+            "Entered for the wrong client",
+            alice.user_id,
+        )
 
 
 def test_discharge_and_reopen(record) -> None:
@@ -219,7 +239,8 @@ def test_discharge_and_reopen(record) -> None:
     assert plan_state(db, plan_id)[2]["status"] == "draft"
 
     next(t for t in at.text_input if t.label == "Reason for discharge (required)").input(
-        "Goals met; moving away.")
+        "Goals met; moving away."
+    )
     at.button(key="FormSubmitter:discharge-Discharge").click().run()
     assert not at.exception
     assert "Client discharged" in at.success[0].value
@@ -227,7 +248,9 @@ def test_discharge_and_reopen(record) -> None:
     with db.uow() as uow:
         client = uow.session.get(Client, client_id)
         assert (client.status.value, client.discharge_reason) == (
-            "discharged", "Goals met; moving away.")
+            "discharged",
+            "Goals met; moving away.",
+        )
 
     at.button(key="reopen").click().run()
     assert not at.exception
@@ -263,7 +286,10 @@ def test_a_stale_save_is_refused_naming_what_changed_and_keeping_the_text(record
     assert second.success[0].value == f"Plan saved for {REF} (revision 3)."
     _version, revisions, values = plan_state(db, plan_id)
     assert (revisions, values["what_helps"], values["crisis_plan"]) == (
-        3, "Music and long walks.", "Bob's crisis plan text.")  # alice's text was kept
+        3,
+        "Music and long walks.",
+        "Bob's crisis plan text.",
+    )  # alice's text was kept
     assert section(second, plan_id, "what_helps").value == "Music and long walks."
 
 
@@ -287,15 +313,17 @@ def test_ticking_a_step_never_writes_back_over_someone_elses_change(record) -> N
 
     with db.uow() as uow:
         version = uow.session.get(Step, step.id).version
-    goals.set_step_done(db, bob, step.id, expected_version=version, done=False,
-                        today=clinic_today())
+    goals.set_step_done(
+        db, bob, step.id, expected_version=version, done=False, today=clinic_today()
+    )
     at.run()  # any click on alice's page: her box now shows bob's change, and writes nothing
     assert not at.exception
     assert step_done_on(db, step.id) is None
     assert at.checkbox(key=f"step:{step.id}").value is False
 
-    goals.set_step_done(db, bob, step.id, expected_version=version + 1, done=True,
-                        today=clinic_today())
+    goals.set_step_done(
+        db, bob, step.id, expected_version=version + 1, done=True, today=clinic_today()
+    )
     at.checkbox(key=f"step:{step.id}").check().run()  # her box was drawn before that
     assert not at.exception
     assert "Someone else saved this step" in at.error[0].value
@@ -313,15 +341,22 @@ def test_a_stale_contact_edit_is_refused_not_silently_dropped(record) -> None:
     from care_plans.services import contacts
 
     db, alice, client_id, _plan_id = record
-    contact = contacts.add_contact(db, alice, client_id, name="Mum", kind="family",
-                                   phone="01632 960001", today=clinic_today())
+    contact = contacts.add_contact(
+        db, alice, client_id, name="Mum", kind="family", phone="01632 960001", today=clinic_today()
+    )
     page = signed_in("alice", tab="Support network")
     page.toggle(key=f"contact_edit:{contact.id}").set_value(True).run()
     form = f"contact_form:{contact.id}@0"  # the form's first drawing
     page.text_input(key=f"{form}:phone").input("01632 960999")
     # meanwhile someone else changes the same contact
-    contacts.update_contact(db, alice, contact.id, expected_version=contact.version,
-                            changes={"phone": "01632 960555"}, today=clinic_today())
+    contacts.update_contact(
+        db,
+        alice,
+        contact.id,
+        expected_version=contact.version,
+        changes={"phone": "01632 960555"},
+        today=clinic_today(),
+    )
     page.button(key=f"FormSubmitter:{form}-Save contact").click().run()
     assert not page.exception
     assert any("Someone else saved" in e.value or "saved this" in e.value for e in page.error)
@@ -393,11 +428,27 @@ def test_a_contact_added_on_the_form_keeps_every_field_and_can_be_archived(recor
     page.button(key=f"FormSubmitter:{form}-Add contact").click().run()
     assert not page.exception
     [stored] = contacts.list_contacts(db, alice, client_id)
-    assert (stored.name, stored.kind, stored.role, stored.phone, stored.email,
-            stored.when_to_contact, stored.is_crisis_contact, stored.consent_to_share,
-            stored.consent_date) == ("Sam", "professional", "GP", "01632 960001",
-                                     "sam@example.org", "Weekday mornings", True, True,
-                                     date(2026, 11, 2))
+    assert (
+        stored.name,
+        stored.kind,
+        stored.role,
+        stored.phone,
+        stored.email,
+        stored.when_to_contact,
+        stored.is_crisis_contact,
+        stored.consent_to_share,
+        stored.consent_date,
+    ) == (
+        "Sam",
+        "professional",
+        "GP",
+        "01632 960001",
+        "sam@example.org",
+        "Weekday mornings",
+        True,
+        True,
+        date(2026, 11, 2),
+    )
     page.button(key=f"contact_archive:{stored.id}").click().run()
     assert not page.exception
     assert "Contact archived" in page.success[0].value

@@ -18,9 +18,12 @@ from tests.factories import TEST_PASSWORD, clinic_today, make_client, make_user
 
 def export_events(db: Database) -> list[tuple[str, int | None]]:
     with db.uow() as uow:
-        return [(e.action, e.client_id) for e in uow.session.scalars(
-            select(AuditEvent).where(AuditEvent.action.like("export.%"))
-            .order_by(AuditEvent.id))]
+        return [
+            (e.action, e.client_id)
+            for e in uow.session.scalars(
+                select(AuditEvent).where(AuditEvent.action.like("export.%")).order_by(AuditEvent.id)
+            )
+        ]
 
 
 def open_client(ref: str) -> AppTest:
@@ -39,8 +42,11 @@ def test_the_export_tab_offers_three_deferred_downloads(app_db) -> None:
     buttons = {b.key: b for b in at.get("download_button")}
     assert {f"export:{kind}:{info.id}" for kind in ("summary", "crisis", "fhir")} <= set(buttons)
     labels = {b.proto.label for b in buttons.values()}
-    assert {"Download session summary (PDF)", "Download crisis-plan page (PDF)",
-            "Download FHIR bundle (JSON)"} <= labels
+    assert {
+        "Download session summary (PDF)",
+        "Download crisis-plan page (PDF)",
+        "Download FHIR bundle (JSON)",
+    } <= labels
     for button in buttons.values():
         assert button.proto.deferred_file_id  # made on the click, not on every page run
         assert not button.proto.disabled
@@ -60,9 +66,9 @@ def test_a_period_ending_before_it_starts_disables_the_summary(app_db) -> None:
     at.date_input(key=f"export:until:{info.id}").set_value(until - timedelta(days=1)).run()
     assert not at.exception
     assert "Choose a period that starts on or before the day it ends." in [
-        e.value for e in at.error]
-    summary = next(b for b in at.get("download_button")
-                   if b.key == f"export:summary:{info.id}")
+        e.value for e in at.error
+    ]
+    summary = next(b for b in at.get("download_button") if b.key == f"export:summary:{info.id}")
     assert summary.proto.disabled
 
 

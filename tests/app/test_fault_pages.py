@@ -26,9 +26,11 @@ TYPED = "Walking the dog at 6; texting my sister when the evenings get long."
 
 
 def texts(at) -> str:
-    return "\n".join(str(e.value) for kind in ("title", "markdown", "caption", "info",
-                                                "warning", "error", "success")
-                     for e in getattr(at, kind))
+    return "\n".join(
+        str(e.value)
+        for kind in ("title", "markdown", "caption", "info", "warning", "error", "success")
+        for e in getattr(at, kind)
+    )
 
 
 @pytest.fixture
@@ -42,10 +44,13 @@ def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> pytest.MonkeyPatch:
     st.cache_resource.clear()
 
 
-@pytest.mark.parametrize("url", [
-    "postgresql+psycopg://nobody@127.0.0.1:1/none",  # no server at all
-    "sqlite:///{tmp}/empty.db",                      # a database without its tables
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql+psycopg://nobody@127.0.0.1:1/none",  # no server at all
+        "sqlite:///{tmp}/empty.db",  # a database without its tables
+    ],
+)
 def test_the_check_in_link_shows_the_crisis_message_whatever_fails(env, tmp_path, url):
     env.setenv("DATABASE_URL", url.format(tmp=tmp_path))
     at = new_app()

@@ -46,31 +46,37 @@ def expected(db: Database, username: str):
     today = datetime.now(SETTINGS.tz).date()
     with db.uow() as uow:
         actor = Actor.of(uow.session.scalar(select(User).where(User.username == username)))
-    return service_outcomes(db, actor, since=today - timedelta(days=364), until=today,
-                            tz=SETTINGS.tz, today=today)
+    return service_outcomes(
+        db, actor, since=today - timedelta(days=364), until=today, tz=SETTINGS.tz, today=today
+    )
 
 
 def test_supervisor_sees_tiles_table_completeness_chart_and_concerns(demo: Database) -> None:
     at = open_outcomes("demo.supervisor")
     assert not at.exception
     assert at.title[0].value == "Outcomes"
-    assert [s.value for s in at.subheader] == [
-        "PHQ-9 (depression)", "GAD-7 (anxiety)", "Paired"]
+    assert [s.value for s in at.subheader] == ["PHQ-9 (depression)", "GAD-7 (anxiety)", "Paired"]
     result = expected(demo, "demo.supervisor")
     tiles = metrics(at)[:15]
     want = []
     for row in result.headline:
-        want += [("Clients counted", shown_count(row.counted)),
-                 ("Reliable improvement", shown_count(row.reliable_improvement)),
-                 ("Reliable deterioration", shown_count(row.reliable_deterioration)),
-                 ("Recovery", shown_count(row.recovery)),
-                 ("Reliable recovery", shown_count(row.reliable_recovery))]
+        want += [
+            ("Clients counted", shown_count(row.counted)),
+            ("Reliable improvement", shown_count(row.reliable_improvement)),
+            ("Reliable deterioration", shown_count(row.reliable_deterioration)),
+            ("Recovery", shown_count(row.recovery)),
+            ("Reliable recovery", shown_count(row.reliable_recovery)),
+        ]
     assert tiles == want
     assert tiles[0] == ("Clients counted", "12")  # every demo client has a follow-up
 
     table = at.dataframe[0].value
-    assert sorted(set(table["Clinician"])) == ["demo.clinician", "demo.clinician2",
-                                               "demo.clinician3", "demo.supervisor"]
+    assert sorted(set(table["Clinician"])) == [
+        "demo.clinician",
+        "demo.clinician2",
+        "demo.clinician3",
+        "demo.supervisor",
+    ]
     assert set(table["Measure"]) == {"PHQ-9", "GAD-7", "paired"}
     # Four clients each and the supervisor co-works two: every count is under 5.
     assert set(table["Clients counted"]) == {FEWER_THAN}
@@ -123,7 +129,8 @@ def test_a_period_that_ends_before_it_starts_is_refused(demo) -> None:
     at.date_input(key="outcomes:until").set_value(today - timedelta(days=20)).run()
     assert [e.value for e in at.error] == [
         f"Since: the period starts on {today - timedelta(days=10):%d %b %Y}, after it ends "
-        f"({today - timedelta(days=20):%d %b %Y})"]
+        f"({today - timedelta(days=20):%d %b %Y})"
+    ]
     assert len(at.metric) == 0
 
 
@@ -132,6 +139,9 @@ def test_admins_have_no_outcomes_page(demo) -> None:
     assert not at.exception
     assert at.title[0].value == "Accounts and assignments"
     # besides the accounts page only the "not for your role" pages, which are not files
-    with pytest.raises(ValueError, match=r"Known pages: \['[^,]*admin.py', 'client', 'review', "
-                                         r"'outcomes'\]"):
+    with pytest.raises(
+        ValueError,
+        match=r"Known pages: \['[^,]*admin.py', 'client', 'review', "
+        r"'outcomes'\]",
+    ):
         at.switch_page("views/outcomes.py")

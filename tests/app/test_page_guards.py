@@ -51,8 +51,15 @@ class Recorder:
     on: bool = False
     statements: list[tuple[str, Any]] = field(default_factory=list)
 
-    def __call__(self, _conn: Any, _cursor: Any, statement: str, parameters: Any,
-                 _context: Any, _executemany: bool) -> None:
+    def __call__(
+        self,
+        _conn: Any,
+        _cursor: Any,
+        statement: str,
+        parameters: Any,
+        _context: Any,
+        _executemany: bool,
+    ) -> None:
         if self.on:
             self.statements.append((statement, parameters))
 
@@ -76,17 +83,21 @@ def _seeded(url: str, clients: int, days: int) -> tuple[Database, str, str]:
         s = uow.session
         user = s.scalar(select(User).where(User.username == "demo.clinician"))
         ref, client_id = s.execute(
-            select(Client.ref, Client.id).join(ClientAssignment,
-                                               ClientAssignment.client_id == Client.id)
-            .where(ClientAssignment.user_id == user.id).order_by(Client.id).limit(1)).one()
+            select(Client.ref, Client.id)
+            .join(ClientAssignment, ClientAssignment.client_id == Client.id)
+            .where(ClientAssignment.user_id == user.id)
+            .order_by(Client.id)
+            .limit(1)
+        ).one()
         actor = Actor.of(user)
     token, _ = checkin_links.create_link(db, actor, client_id)
     return db, ref, token
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def two_sizes(request: pytest.FixtureRequest, tmp_path: Path,
-              monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, tuple[Database, str, str]]]:
+def two_sizes(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[dict[str, tuple[Database, str, str]]]:
     made: dict[str, tuple[Database, str, str]] = {}
     for name, (clients, days) in SIZES.items():
         if request.param == "sqlite":
@@ -105,12 +116,18 @@ def two_sizes(request: pytest.FixtureRequest, tmp_path: Path,
     st.cache_data.clear()
 
 
-PAGES = ("caseload, clinician", "caseload, supervisor", "client page", "session review",
-         "check-in form")
+PAGES = (
+    "caseload, clinician",
+    "caseload, supervisor",
+    "client page",
+    "session review",
+    "check-in form",
+)
 
 
-def _page_runs(db: Database, ref: str, token: str, rec: Recorder,
-               monkeypatch: pytest.MonkeyPatch) -> dict[str, list[tuple[str, Any]]]:
+def _page_runs(
+    db: Database, ref: str, token: str, rec: Recorder, monkeypatch: pytest.MonkeyPatch
+) -> dict[str, list[tuple[str, Any]]]:
     """The statements of one rerun of each page (after a first run, as a clinician clicks)."""
     monkeypatch.setenv("DATABASE_URL", str(db.engine.url.render_as_string(hide_password=False)))
     st.cache_resource.clear()
@@ -146,11 +163,17 @@ def _page_runs(db: Database, ref: str, token: str, rec: Recorder,
 
 
 def test_each_pages_statement_count_does_not_grow_with_the_data(
-        two_sizes: dict[str, tuple[Database, str, str]], recorder: Recorder,
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    counts = {name: {page: len(statements) for page, statements in
-                     _page_runs(*made, recorder, monkeypatch).items()}
-              for name, made in two_sizes.items()}
+    two_sizes: dict[str, tuple[Database, str, str]],
+    recorder: Recorder,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    counts = {
+        name: {
+            page: len(statements)
+            for page, statements in _page_runs(*made, recorder, monkeypatch).items()
+        }
+        for name, made in two_sizes.items()
+    }
     assert set(counts["small"]) == set(PAGES)
     assert all(counts["small"][page] > 0 for page in PAGES)
     assert counts["small"] == counts["larger"]
@@ -170,15 +193,20 @@ def _full_scans(dialect: str, plan: list[str]) -> list[str]:
     tables = "|".join(GUARDED_TABLES)
     if dialect == "sqlite":
         pattern = re.compile(rf"^SCAN ({tables})(_\d+)?\b")
-        return [line for line in plan if pattern.search(line)
-                and not any(index in line for index in BOUNDED_INDEXES)]
+        return [
+            line
+            for line in plan
+            if pattern.search(line) and not any(index in line for index in BOUNDED_INDEXES)
+        ]
     pattern = re.compile(rf"Seq Scan on ({tables})\b")
     return [line for line in plan if pattern.search(line)]
 
 
 def test_page_queries_search_indexes_instead_of_scanning_checkins_and_measures(
-        two_sizes: dict[str, tuple[Database, str, str]], recorder: Recorder,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    two_sizes: dict[str, tuple[Database, str, str]],
+    recorder: Recorder,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     db, ref, token = two_sizes["larger"]
     caught = _page_runs(db, ref, token, recorder, monkeypatch)
     checked, scans = 0, []

@@ -67,8 +67,14 @@ def test_item_answers_and_every_range_choice(demo_db: Database) -> None:
 
 
 def test_a_new_client_gets_plain_empty_states(demo_db: Database) -> None:
-    clients.create_client(demo_db, Actor.cli(), ref="CP-0100", full_name="New Person",
-                          clinician_username="demo.clinician", today=clinic_today())
+    clients.create_client(
+        demo_db,
+        Actor.cli(),
+        ref="CP-0100",
+        full_name="New Person",
+        clinician_username="demo.clinician",
+        today=clinic_today(),
+    )
     at = open_client("demo.clinician", "CP-0100")
     assert not at.exception
     assert chart_specs(at) == []

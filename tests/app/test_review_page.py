@@ -71,8 +71,9 @@ def test_since_last_session_figures_are_right_for_known_data(clinic):
     captions = " ".join(c.value for c in at.caption)
     assert "Baseline 18" in captions and "reliable recovery" in captions
     # PHQ-9 18→9 but GAD-7 10→12: below PHQ-9 caseness, still a GAD-7 case.
-    assert ("PHQ-9 and GAD-7 together (NHS Talking Therapies paired recovery): "
-            "reliable improvement") in captions
+    assert (
+        "PHQ-9 and GAD-7 together (NHS Talking Therapies paired recovery): reliable improvement"
+    ) in captions
     texts = [t.value for t in at.text]
     assert any(t.endswith(": Argument with my brother") for t in texts)
     assert any(t.endswith(": Went to the allotment") for t in texts)
@@ -83,8 +84,13 @@ def test_since_last_session_figures_are_right_for_known_data(clinic):
 def test_a_draft_saves_and_sign_off_locks_it(clinic):
     db, alice, today = clinic
     client = make_client(db, alice, ref="CP-0101", today=today)
-    plans.update_plan(db, alice, client.plan_id, expected_version=1,
-                      changes={"crisis_plan": "Call my sister, then the crisis line."})
+    plans.update_plan(
+        db,
+        alice,
+        client.plan_id,
+        expected_version=1,
+        changes={"crisis_plan": "Call my sister, then the crisis line."},
+    )
     revision = read_sessions.revision_links(db, alice, client.id)[0]
     at = open_review(client.ref)
     assert not at.exception
@@ -98,8 +104,12 @@ def test_a_draft_saves_and_sign_off_locks_it(clinic):
     assert "Draft saved" in at.success[0].value
     with db.uow() as uow:
         record = uow.session.scalars(select(ClinicalSession)).one()
-        assert (record.summary, record.status.value, record.session_date,
-                record.plan_revision_id) == (SUMMARY, "draft", today, revision.id)
+        assert (
+            record.summary,
+            record.status.value,
+            record.session_date,
+            record.plan_revision_id,
+        ) == (SUMMARY, "draft", today, revision.id)
         record_id = record.id
     assert at.text_area(key=key(client.id, record_id, "summary")).value == SUMMARY
 
@@ -120,8 +130,9 @@ def test_a_draft_saves_and_sign_off_locks_it(clinic):
 def test_an_edit_after_sign_off_is_refused_while_an_addendum_saves(clinic):
     db, alice, today = clinic
     client = make_client(db, alice, ref="CP-0102", today=today)
-    draft = sessions.create_draft(db, alice, client.id, session_date=today, summary=SUMMARY,
-                                  today=today)
+    draft = sessions.create_draft(
+        db, alice, client.id, session_date=today, summary=SUMMARY, today=today
+    )
     at = open_review(client.ref)
     assert at.text_area(key=key(client.id, draft.id, "summary")).value == SUMMARY
     # Signed off in another window while this one still shows the draft.
@@ -130,7 +141,8 @@ def test_an_edit_after_sign_off_is_refused_while_an_addendum_saves(clinic):
     at.button(key=f"session_save:{client.id}").click().run()
     assert not at.exception
     assert [e.value for e in at.error] == [
-        "This session record is signed off; add an addendum instead."]
+        "This session record is signed off; add an addendum instead."
+    ]
     assert read_sessions.get_session(db, alice, draft.id).summary == SUMMARY
     box = at.text_area(key=f"draft:addendum:{draft.id}")
     assert box.value == "Rewritten after signing."  # what was typed is not lost
@@ -140,16 +152,19 @@ def test_an_edit_after_sign_off_is_refused_while_an_addendum_saves(clinic):
     assert "Addendum added" in at.success[0].value
     with db.uow() as uow:
         addendum = uow.session.scalars(select(SessionAddendum)).one()
-        assert (addendum.text, addendum.author_name) == ("Her sister called afterwards: all well.",
-                                                         "Alice Example")
+        assert (addendum.text, addendum.author_name) == (
+            "Her sister called afterwards: all well.",
+            "Alice Example",
+        )
     assert "Her sister called afterwards: all well." in [t.value for t in at.text]
 
 
 def test_a_draft_saved_in_another_window_is_not_overwritten(clinic):
     db, alice, today = clinic
     client = make_client(db, alice, ref="CP-0107", today=today)
-    draft = sessions.create_draft(db, alice, client.id, session_date=today, summary="First.",
-                                  today=today)
+    draft = sessions.create_draft(
+        db, alice, client.id, session_date=today, summary="First.", today=today
+    )
     first, second = open_review(client.ref), open_review(client.ref)
     summary = key(client.id, draft.id, "summary")
     first.text_area(key=summary).input("From the first window.")
@@ -157,8 +172,7 @@ def test_a_draft_saved_in_another_window_is_not_overwritten(clinic):
     second.text_area(key=summary).input("From the second window.")
     second.button(key=f"session_save:{client.id}").click().run()
     assert not second.exception
-    assert "Someone else saved this session record after you opened it" in \
-        second.error[0].value
+    assert "Someone else saved this session record after you opened it" in second.error[0].value
     assert second.text_area(key=summary).value == "From the second window."  # not lost
     assert read_sessions.get_session(db, alice, draft.id).summary == "From the first window."
     second.button(key=f"session_discard:{client.id}").click().run()
@@ -173,8 +187,9 @@ def test_an_in_session_check_in_with_phq9_appears_with_score_and_severity(clinic
     assert not at.exception
     assert metrics(at)["PHQ-9"] == ("—", "")
     labels = [r.label for r in at.radio]
-    assert "9. Thoughts that you would be better off dead or of hurting yourself in some way" \
-        in labels
+    assert (
+        "9. Thoughts that you would be better off dead or of hurting yourself in some way" in labels
+    )
     assert "1. Feeling nervous, anxious, or on edge" in labels  # as published
     at.number_input(key="session_checkin:mood").set_value(6)
     at.text_input(key="session_checkin:went_well").input("Went to the allotment")
@@ -191,9 +206,16 @@ def test_an_in_session_check_in_with_phq9_appears_with_score_and_severity(clinic
         checkin = uow.session.scalars(select(CheckIn)).one()
         response = uow.session.scalars(select(MeasureResponse)).one()
         assert (checkin.source.value, checkin.mood, checkin.created_by_id) == (
-            "session", 6, alice.user_id)
+            "session",
+            6,
+            alice.user_id,
+        )
         assert (response.instrument, response.total, response.severity, response.answers) == (
-            "PHQ-9", 9, "mild", PHQ9[9])
+            "PHQ-9",
+            9,
+            "mild",
+            PHQ9[9],
+        )
 
 
 def test_a_half_answered_measure_is_kept_as_partial_and_item_9_alerts(clinic):
@@ -213,13 +235,18 @@ def test_a_half_answered_measure_is_kept_as_partial_and_item_9_alerts(clinic):
     assert metrics(at)["PHQ-9"] == ("—", "")  # a partial response is never a score
     with db.uow() as uow:
         saved = {m.instrument: m for m in uow.session.scalars(select(MeasureResponse))}
-        assert (saved["PHQ-9"].is_partial, saved["PHQ-9"].total, saved["PHQ-9"].risk_flag,
-                saved["PHQ-9"].difficulty) == (True, None, True, 1)
+        assert (
+            saved["PHQ-9"].is_partial,
+            saved["PHQ-9"].total,
+            saved["PHQ-9"].risk_flag,
+            saved["PHQ-9"].difficulty,
+        ) == (True, None, True, 1)
         assert (saved["GAD-7"].is_partial, saved["GAD-7"].total) == (True, None)
         phq_id = saved["PHQ-9"].id
     # Once followed up, the banner clears and the follow-up is shown with who, when, the note.
-    risk.record_risk_follow_up(db, alice, measure_response_id=phq_id,
-                               note="Talked it through; safety plan updated")
+    risk.record_risk_follow_up(
+        db, alice, measure_response_id=phq_id, note="Talked it through; safety plan updated"
+    )
     at = open_review(client.ref)
     assert not [e for e in at.error if "self-harm question" in e.value]
     followed = next(i.value for i in at.info if i.value.startswith("Followed up"))
@@ -230,8 +257,9 @@ def test_a_half_answered_measure_is_kept_as_partial_and_item_9_alerts(clinic):
 def test_past_sessions_are_listed_on_the_client_page(clinic):
     db, alice, today = clinic
     client = make_client(db, alice, ref="CP-0105", today=today)
-    draft = sessions.create_draft(db, alice, client.id, session_date=today, summary=SUMMARY,
-                                  today=today)
+    draft = sessions.create_draft(
+        db, alice, client.id, session_date=today, summary=SUMMARY, today=today
+    )
     sessions.sign_off(db, alice, draft.id, expected_version=1, today=today)
     at = sign_in(new_app(), "alice", TEST_PASSWORD)
     at.query_params["client"] = client.ref

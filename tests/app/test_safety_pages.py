@@ -21,11 +21,16 @@ def open_client(ref: str, tab: str = "Check-ins"):
 
 def test_the_client_page_shows_open_then_followed_up_self_harm_answers(app_db):
     alice = make_user(app_db, "alice", full_name="Alice Hart")
-    client = make_client(app_db, alice, ref="CP-0201", full_name="Robin Partial",
-                         today=clinic_today())
-    saved = checkins.record_checkin(app_db, alice, client_id=client.id,
-                                    submitted_at=utcnow() - timedelta(hours=1),
-                                    measure_answers={"PHQ-9": [None] * 8 + [1]})
+    client = make_client(
+        app_db, alice, ref="CP-0201", full_name="Robin Partial", today=clinic_today()
+    )
+    saved = checkins.record_checkin(
+        app_db,
+        alice,
+        client_id=client.id,
+        submitted_at=utcnow() - timedelta(hours=1),
+        measure_answers={"PHQ-9": [None] * 8 + [1]},
+    )
     at = open_client(client.ref)
     assert not at.exception
     banner = next(e.value for e in at.error if "self-harm question" in e.value)
@@ -36,8 +41,12 @@ def test_the_client_page_shows_open_then_followed_up_self_harm_answers(app_db):
 
     assert saved.risk_flag
     response_id = _response_id(app_db)
-    risk.record_risk_follow_up(app_db, alice, measure_response_id=response_id,
-                               note="Phoned; agreed to call the crisis line if it returns")
+    risk.record_risk_follow_up(
+        app_db,
+        alice,
+        measure_response_id=response_id,
+        note="Phoned; agreed to call the crisis line if it returns",
+    )
     at = open_client(client.ref)
     assert not at.exception
     assert not [e for e in at.error if "self-harm question" in e.value]

@@ -94,8 +94,11 @@ def test_admin_sees_accounts_not_clinical_pages(app_db):
     assert [t.value for t in at.title] == ["Accounts and assignments"]
     assert set(at.dataframe[0].value["Username"]) == {"ada", "alice"}
     # besides the accounts page only the "not for your role" pages, which are not files
-    with pytest.raises(ValueError, match=r"Known pages: \['[^,]*admin.py', 'client', 'review', "
-                                         r"'outcomes'\]"):
+    with pytest.raises(
+        ValueError,
+        match=r"Known pages: \['[^,]*admin.py', 'client', 'review', "
+        r"'outcomes'\]",
+    ):
         at.switch_page("views/caseload.py")
     assert "Quiet Client" in str(at.dataframe[1].value["Name"].tolist())  # assignments only
 

@@ -76,8 +76,7 @@ def test_find_by_ref_hides_clients_outside_the_caseload(team):
 
 def test_every_change_is_audited_without_clinical_values(team):
     db, alice, *_rest, mine, _theirs = team
-    checkins.record_checkin(db, alice, client_id=mine.id, ratings={"mood": 7},
-                            note="private words")
+    checkins.record_checkin(db, alice, client_id=mine.id, ratings={"mood": 7}, note="private words")
     with db.uow() as uow:
         events = [
             (e.actor, e.client_id, str(e.detail))

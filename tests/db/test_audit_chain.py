@@ -32,8 +32,11 @@ def url_of(db: Database) -> str:
 
 @pytest.fixture
 def env(db: Database, tmp_path: Path) -> dict[str, str]:
-    return {"DATABASE_URL": url_of(db), "CARE_PLANS_AUDIT_KEY": AUDIT_KEY,
-            "CARE_PLANS_AUDIT_CHECKPOINT": str(tmp_path / "checkpoint.json")}
+    return {
+        "DATABASE_URL": url_of(db),
+        "CARE_PLANS_AUDIT_KEY": AUDIT_KEY,
+        "CARE_PLANS_AUDIT_CHECKPOINT": str(tmp_path / "checkpoint.json"),
+    }
 
 
 def some_events(db: Database, n: int = 6, prefix: str = "user") -> None:
@@ -42,8 +45,9 @@ def some_events(db: Database, n: int = 6, prefix: str = "user") -> None:
         if i % 2:
             auth.record_failure(db, settings, f"nobody{i}", source_address="10.0.0.9")
         else:
-            users.create_user(db, CLI, username=f"{prefix}{i}", full_name=f"User {i}",
-                              role="clinician")
+            users.create_user(
+                db, CLI, username=f"{prefix}{i}", full_name=f"User {i}", role="clinician"
+            )
 
 
 def tamper(db: Database, *statements: str) -> None:
@@ -75,8 +79,8 @@ def test_events_are_numbered_without_gaps_and_each_names_its_predecessor(db):
     some_events(db, 4)
     with db.uow() as uow:
         rows = uow.session.execute(
-            select(AuditEvent.seq, AuditEvent.prev_hash, AuditEvent.hash)
-            .order_by(AuditEvent.seq)).all()
+            select(AuditEvent.seq, AuditEvent.prev_hash, AuditEvent.hash).order_by(AuditEvent.seq)
+        ).all()
     assert [r.seq for r in rows] == [1, 2, 3, 4]
     assert rows[0].prev_hash == audit.GENESIS
     assert all(rows[i].prev_hash == rows[i - 1].hash for i in range(1, 4))
@@ -106,8 +110,11 @@ def test_a_deleted_sign_in_failure_is_found(db, env):
 
 def test_a_deleted_event_renumbered_over_is_found(db, env):
     some_events(db)
-    tamper(db, "DELETE FROM audit_events WHERE seq = 2",
-           "UPDATE audit_events SET seq = seq - 1 WHERE seq > 2")
+    tamper(
+        db,
+        "DELETE FROM audit_events WHERE seq = 2",
+        "UPDATE audit_events SET seq = seq - 1 WHERE seq > 2",
+    )
     code, _, err = verify(env)
     assert code == 1 and "broken at sequence 2" in err
 
@@ -117,18 +124,24 @@ def test_a_forged_event_is_found(db, env):
     with db.uow() as uow:
         last = uow.session.scalar(select(AuditEvent).where(AuditEvent.seq == 3))
         forged_prev = last.hash
-    tamper(db, "INSERT INTO audit_events (seq, prev_hash, hash, at, actor, action, entity) "
-               f"VALUES (4, '{forged_prev}', '{'f' * 64}', '2026-01-01 00:00:00', 'cli', "
-               "'user.create', 'user')")
+    tamper(
+        db,
+        "INSERT INTO audit_events (seq, prev_hash, hash, at, actor, action, entity) "
+        f"VALUES (4, '{forged_prev}', '{'f' * 64}', '2026-01-01 00:00:00', 'cli', "
+        "'user.create', 'user')",
+    )
     code, _, err = verify(env)
     assert code == 1 and "broken at sequence 4" in err and "signature" in err
 
 
 def test_reordered_events_are_found(db, env):
     some_events(db)
-    tamper(db, "UPDATE audit_events SET seq = -1 WHERE seq = 2",
-           "UPDATE audit_events SET seq = 2 WHERE seq = 3",
-           "UPDATE audit_events SET seq = 3 WHERE seq = -1")
+    tamper(
+        db,
+        "UPDATE audit_events SET seq = -1 WHERE seq = 2",
+        "UPDATE audit_events SET seq = 2 WHERE seq = 3",
+        "UPDATE audit_events SET seq = 3 WHERE seq = -1",
+    )
     code, _, err = verify(env)
     assert code == 1 and "broken at sequence 2" in err
 
@@ -137,9 +150,12 @@ def test_the_newest_events_removed_after_a_checkpoint_are_found(db, env):
     some_events(db)
     assert verify(env)[0] == 0  # checkpoint at 6
     # The attacker removes the newest events and makes the head row agree.
-    tamper(db, "DELETE FROM audit_events WHERE seq >= 5",
-           "UPDATE audit_chain_head SET last_seq = 4, "
-           "last_hash = (SELECT hash FROM audit_events WHERE seq = 4)")
+    tamper(
+        db,
+        "DELETE FROM audit_events WHERE seq >= 5",
+        "UPDATE audit_chain_head SET last_seq = 4, "
+        "last_hash = (SELECT hash FROM audit_events WHERE seq = 4)",
+    )
     code, _, err = verify(env)
     assert code == 1 and "broken at sequence 5" in err and "checkpoint" in err
 
@@ -173,8 +189,10 @@ def test_a_changed_checkpoint_file_is_refused(db, env, tmp_path):
 
 def test_the_database_refuses_to_change_or_delete_an_event(db):
     some_events(db, 2)
-    for statement in ("UPDATE audit_events SET actor = 'x' WHERE seq = 1",
-                      "DELETE FROM audit_events WHERE seq = 1"):
+    for statement in (
+        "UPDATE audit_events SET actor = 'x' WHERE seq = 1",
+        "DELETE FROM audit_events WHERE seq = 1",
+    ):
         with pytest.raises(DBAPIError, match="append-only"), db.engine.begin() as conn:
             conn.execute(text(statement))
     with db.uow() as uow:
@@ -196,8 +214,10 @@ def test_without_the_key_nothing_is_done(db):
 
 
 def test_the_command_without_a_key_says_what_to_set(db, env, tmp_path):
-    keyless = {"DATABASE_URL": env["DATABASE_URL"],
-               "CARE_PLANS_SECRETS_FILE": str(tmp_path / "none.toml")}
+    keyless = {
+        "DATABASE_URL": env["DATABASE_URL"],
+        "CARE_PLANS_SECRETS_FILE": str(tmp_path / "none.toml"),
+    }
     code, _, err = run(keyless, "create-user", "x.y", "--name", "X", "--role", "admin")
     assert code == 1 and "CARE_PLANS_AUDIT_KEY" in err
     assert users.count_users(db) == 0

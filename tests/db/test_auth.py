@@ -22,7 +22,8 @@ IDLE = 900
 def actions(db, action_prefix: str = "") -> list[str]:
     with db.uow() as uow:
         return [
-            a for a in uow.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id))
+            a
+            for a in uow.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id))
             if a.startswith(action_prefix)
         ]
 
@@ -41,8 +42,9 @@ def test_five_failures_lock_the_account_for_fifteen_minutes(db):
     now = utcnow()
     for _ in range(4):
         auth.record_failure(db, SETTINGS, "alice", now=now)
-    assert bcrypt.checkpw(TEST_PASSWORD.encode(),
-                          auth.credentials(db, now)["usernames"]["alice"]["password"].encode())
+    assert bcrypt.checkpw(
+        TEST_PASSWORD.encode(), auth.credentials(db, now)["usernames"]["alice"]["password"].encode()
+    )
     auth.record_failure(db, SETTINGS, "alice", now=now)
     locked_hash = auth.credentials(db, now)["usernames"]["alice"]["password"].encode()
     assert not bcrypt.checkpw(TEST_PASSWORD.encode(), locked_hash)
@@ -88,14 +90,30 @@ def test_idle_sessions_end_and_activity_keeps_them_alive(db):
     make_user(db, "alice")
     t0 = utcnow()
     signed = auth.start_session(db, "alice", "jwt", now=t0)
-    assert auth.resume(db, session_id=signed.session_id, idle_seconds=60,
-                       now=t0 + timedelta(seconds=50)) is not None
+    assert (
+        auth.resume(
+            db, session_id=signed.session_id, idle_seconds=60, now=t0 + timedelta(seconds=50)
+        )
+        is not None
+    )
     assert auth.seconds_left(db, signed.session_id, 60, now=t0 + timedelta(seconds=80)) == 30
     # a timer check that does not touch does not count as activity
-    assert auth.resume(db, session_id=signed.session_id, idle_seconds=60, touch=False,
-                       now=t0 + timedelta(seconds=100)) is not None
-    assert auth.resume(db, session_id=signed.session_id, idle_seconds=60,
-                       now=t0 + timedelta(seconds=111)) is None
+    assert (
+        auth.resume(
+            db,
+            session_id=signed.session_id,
+            idle_seconds=60,
+            touch=False,
+            now=t0 + timedelta(seconds=100),
+        )
+        is not None
+    )
+    assert (
+        auth.resume(
+            db, session_id=signed.session_id, idle_seconds=60, now=t0 + timedelta(seconds=111)
+        )
+        is None
+    )
     assert actions(db, "signout") == ["signout.idle"]
 
 
@@ -162,8 +180,9 @@ def test_password_link_is_one_time_and_expires(db):
     late = users.issue_password_link(db, admin, username="newbie", now=now)
     assert users.password_link_user(db, late, now=now + timedelta(hours=24, seconds=1)) is None
     with pytest.raises(ValidationError, match="expired"):
-        users.use_password_link(db, late, "another long passphrase",
-                                now=now + timedelta(hours=24, seconds=1))
+        users.use_password_link(
+            db, late, "another long passphrase", now=now + timedelta(hours=24, seconds=1)
+        )
     with db.uow() as uow:
         stored = [str(d) for d in uow.session.scalars(select(AuditEvent.detail))]
     assert token not in str(stored)

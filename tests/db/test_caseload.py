@@ -64,12 +64,25 @@ def set_plan(db: Database, client_id: int, **values: object) -> None:
         uow.commit()
 
 
-def checkin(db: Database, actor: Actor, client_id: int, n: int, *, mood: int | None = 5,
-            hour: int = 12, **measure_answers: list[int]) -> int:
-    answers = {code.replace("phq9", "PHQ-9").replace("gad7", "GAD-7"): a
-               for code, a in measure_answers.items()}
+def checkin(
+    db: Database,
+    actor: Actor,
+    client_id: int,
+    n: int,
+    *,
+    mood: int | None = 5,
+    hour: int = 12,
+    **measure_answers: list[int],
+) -> int:
+    answers = {
+        code.replace("phq9", "PHQ-9").replace("gad7", "GAD-7"): a
+        for code, a in measure_answers.items()
+    }
     return checkins.record_checkin(
-        db, actor, client_id=client_id, submitted_at=at(n, hour),
+        db,
+        actor,
+        client_id=client_id,
+        submitted_at=at(n, hour),
         ratings={"mood": mood, "sleep": 5},
         measure_answers=answers or None,
     ).id
@@ -107,7 +120,11 @@ def test_clinician_sees_only_their_clients(team) -> None:
     row = mine.rows[0]
     assert (row.name, row.status, row.primary_clinician) == ("Élise Dupont", "active", "alice")
     assert (row.last_checkin, row.latest_mood, row.mood_trend, row.mood_recent) == (
-        None, None, None, ())
+        None,
+        None,
+        None,
+        (),
+    )
     assert row.flags == ()
     assert refs(page(db, bob)) == ["CP-0101"]
     assert refs(page(db, alice, clinician="bob")) == []  # a filter never widens what one sees
@@ -181,7 +198,11 @@ def test_reliable_deterioration_from_the_baseline_on_or_after_plan_start(team) -
     row = page(db, alice).rows[0]
     assert row.flags == (DETERIORATION,)
     assert (row.latest_phq9, row.phq9_severity, row.latest_gad7, row.gad7_severity) == (
-        11, "moderate", 7, "mild")
+        11,
+        "moderate",
+        7,
+        "mild",
+    )
     set_plan(db, zoe, start_date=days_ago(30))
     checkin(db, alice, zoe, 20, gad7=gad7(4))
     checkin(db, alice, zoe, 1, gad7=gad7(8))  # GAD-7 +4
@@ -199,7 +220,11 @@ def test_entered_in_error_checkins_do_not_count(team) -> None:
     checkins.mark_entered_in_error(db, alice, checkin_id=wrong, reason="Wrong client")
     row = page(db, alice).rows[0]
     assert (row.last_checkin, row.latest_mood, row.mood_recent, row.latest_phq9) == (
-        at(20), 4, (4,), None)
+        at(20),
+        4,
+        (4,),
+        None,
+    )
     assert row.flags == (NO_RECENT_CHECKIN,)
     assert risk_alerts(db, alice, today=TODAY) == []
 
@@ -238,12 +263,10 @@ def test_filter_by_flag_and_sort(team) -> None:
     checkin(db, bob, dan, 1)
     assert refs(page(db, sup, flag=REVIEW_OVERDUE)) == ["CP-0001", "CP-0002"]
     assert refs(page(db, sup, flag=NO_RECENT_CHECKIN)) == ["CP-0001"]
-    assert refs(page(db, sup, sort="flags", descending=True)) == ["CP-0001", "CP-0002",
-                                                                    "CP-0101"]
+    assert refs(page(db, sup, sort="flags", descending=True)) == ["CP-0001", "CP-0002", "CP-0101"]
     assert refs(page(db, sup, sort="flags")) == ["CP-0101", "CP-0002", "CP-0001"]
     assert refs(page(db, sup, sort="name")) == ["CP-0101", "CP-0001", "CP-0002"]
-    assert refs(page(db, sup, sort="name", descending=True)) == ["CP-0002", "CP-0001",
-                                                                   "CP-0101"]
+    assert refs(page(db, sup, sort="name", descending=True)) == ["CP-0002", "CP-0001", "CP-0101"]
     assert refs(page(db, sup, sort="next_review")) == ["CP-0002", "CP-0001", "CP-0101"]
     # never checked in sorts as longest ago; ties keep ref order
     assert refs(page(db, sup, sort="last_checkin")) == ["CP-0001", "CP-0002", "CP-0101"]
@@ -260,8 +283,7 @@ def test_pagination_totals(team) -> None:
     make_client(db, alice, "CP-0004", "Fourth Client", today=TODAY)
     make_client(db, alice, "CP-0005", "Fifth Client", today=TODAY)
     first = page(db, alice, page_size=2)
-    assert (refs(first), first.total, first.page, first.pages) == (
-        ["CP-0001", "CP-0002"], 5, 1, 3)
+    assert (refs(first), first.total, first.page, first.pages) == (["CP-0001", "CP-0002"], 5, 1, 3)
     last = page(db, alice, page_size=2, page=3)
     assert (refs(last), last.page) == (["CP-0005"], 3)
     assert page(db, alice, page_size=2, page=9).page == 3  # beyond the end: the last page
@@ -281,7 +303,9 @@ def test_self_harm_alert_and_its_follow_up(team) -> None:
     checkin(db, alice, zoe, 2, phq9=phq9(4))  # no endorsement
     alerts = risk_alerts(db, alice, today=TODAY)
     assert [(a.ref, a.item9_answer, a.total) for a in alerts] == [
-        ("CP-0002", 2, 16), ("CP-0001", 1, 12)]  # newest first
+        ("CP-0002", 2, 16),
+        ("CP-0001", 1, 12),
+    ]  # newest first
     assert alerts[0].name == "Zoë Ångström" and alerts[0].administered_at == at(1)
     assert risk_alerts(db, bob, today=TODAY) == []
     assert len(risk_alerts(db, sup, today=TODAY)) == 2
@@ -307,7 +331,11 @@ def test_self_harm_alert_and_its_follow_up(team) -> None:
         assert response.risk_followed_up_at is not None
         event = uow.session.scalar(select(AuditEvent).where(AuditEvent.action == "risk.follow_up"))
         assert (event.actor, event.entity, event.entity_id, event.client_id) == (
-            "alice", "measure_response", target, elise)
+            "alice",
+            "measure_response",
+            target,
+            elise,
+        )
         assert "Phoned" not in str(event.detail) and "crisis" not in str(event.detail)
     with pytest.raises(ValidationError, match="already been followed up"):
         record_risk_follow_up(db, alice, measure_response_id=target, note="Again")
@@ -346,8 +374,14 @@ def test_baseline_uses_the_clinics_day_for_the_plan_start(team) -> None:
     set_plan(db, elise, start_date=start, next_review_date=days_ago(-30))
     first = datetime.combine(start, time(9, 0), sydney)  # the day before `start` in UTC
     for moment, total in ((first, 5), (first + timedelta(days=20), 12)):
-        checkins.record_checkin(db, alice, client_id=elise, submitted_at=moment,
-                                ratings={"mood": 5}, measure_answers={"PHQ-9": phq9(total)})
+        checkins.record_checkin(
+            db,
+            alice,
+            client_id=elise,
+            submitted_at=moment,
+            ratings={"mood": 5},
+            measure_answers={"PHQ-9": phq9(total)},
+        )
     in_sydney = page(db, alice, tz=sydney).rows[0]
     assert in_sydney.ref == "CP-0001" and DETERIORATION in in_sydney.flags
     # read as UTC days, the first score falls before the plan and the change is missed
@@ -363,10 +397,20 @@ def test_no_checkin_for_14_days_counts_the_clinics_days(team) -> None:
     sydney = ZoneInfo("Australia/Sydney")
     set_plan(db, elise, start_date=days_ago(30), next_review_date=days_ago(-30))
     set_plan(db, zoe, start_date=days_ago(30), next_review_date=days_ago(-30))
-    checkins.record_checkin(db, alice, client_id=elise, ratings={"mood": 5},
-                            submitted_at=datetime.combine(days_ago(14), time(9, 0), sydney))
-    checkins.record_checkin(db, alice, client_id=zoe, ratings={"mood": 5},
-                            submitted_at=datetime.combine(days_ago(15), time(23, 0), sydney))
+    checkins.record_checkin(
+        db,
+        alice,
+        client_id=elise,
+        ratings={"mood": 5},
+        submitted_at=datetime.combine(days_ago(14), time(9, 0), sydney),
+    )
+    checkins.record_checkin(
+        db,
+        alice,
+        client_id=zoe,
+        ratings={"mood": 5},
+        submitted_at=datetime.combine(days_ago(15), time(23, 0), sydney),
+    )
     in_sydney = {r.ref: r.flags for r in page(db, alice, tz=sydney).rows}
     assert in_sydney == {"CP-0001": (), "CP-0002": (NO_RECENT_CHECKIN,)}
     assert page(db, alice).rows[0].flags == (NO_RECENT_CHECKIN,)  # UTC days: a day earlier

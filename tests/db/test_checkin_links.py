@@ -58,28 +58,59 @@ class Seeded:
     hidden_goal_ids: list[int]
 
 
-def seed_client(db: Database, clinician: Actor, ref: str = "CP-0001",
-                full_name: str = "Élodie Brown") -> Seeded:
+def seed_client(
+    db: Database, clinician: Actor, ref: str = "CP-0001", full_name: str = "Élodie Brown"
+) -> Seeded:
     """A client with two active goals, one completed and one archived goal, a crisis contact,
     an ordinary contact and an archived crisis contact."""
     info = make_client(db, clinician, ref=ref, full_name=full_name, today=NOW.date())
     plan = read_plans.get_plan(db, clinician, info.id)
     add = goals.add_goal
-    walk = add(db, clinician, plan.id, domain="self-care",
-               description="Walk to the park *twice* a week").id
-    call = add(db, clinician, plan.id, domain="staying connected",
-               description="Phone my sister on Sundays").id
-    done = add(db, clinician, plan.id, domain="physical health", description="See the GP",
-               lifecycle_status="completed").id
+    walk = add(
+        db, clinician, plan.id, domain="self-care", description="Walk to the park *twice* a week"
+    ).id
+    call = add(
+        db, clinician, plan.id, domain="staying connected", description="Phone my sister on Sundays"
+    ).id
+    done = add(
+        db,
+        clinician,
+        plan.id,
+        domain="physical health",
+        description="See the GP",
+        lifecycle_status="completed",
+    ).id
     gone = add(db, clinician, plan.id, domain="resilience", description="Old archived goal")
     goals.archive_goal(db, clinician, gone.id, expected_version=gone.version)
-    contacts.add_contact(db, clinician, info.id, name="Crisis team", kind="crisis service",
-                         phone="0300 123 4567", when_to_contact="Any time, day or night",
-                         is_crisis_contact=True, today=clinic_today())
-    contacts.add_contact(db, clinician, info.id, name="Sam (neighbour)", kind="friend",
-                         phone="07700 900123", today=clinic_today())
-    old = contacts.add_contact(db, clinician, info.id, name="Former helpline",
-                               kind="crisis service", is_crisis_contact=True, today=clinic_today())
+    contacts.add_contact(
+        db,
+        clinician,
+        info.id,
+        name="Crisis team",
+        kind="crisis service",
+        phone="0300 123 4567",
+        when_to_contact="Any time, day or night",
+        is_crisis_contact=True,
+        today=clinic_today(),
+    )
+    contacts.add_contact(
+        db,
+        clinician,
+        info.id,
+        name="Sam (neighbour)",
+        kind="friend",
+        phone="07700 900123",
+        today=clinic_today(),
+    )
+    old = contacts.add_contact(
+        db,
+        clinician,
+        info.id,
+        name="Former helpline",
+        kind="crisis service",
+        is_crisis_contact=True,
+        today=clinic_today(),
+    )
     contacts.archive_contact(db, clinician, old.id, expected_version=old.version)
     return Seeded(clinician, info.id, [walk, call], [done, gone.id])
 
@@ -94,8 +125,9 @@ def seeded(db: Database, alice: Actor) -> Seeded:
     return seed_client(db, alice)
 
 
-def submit(db: Database, token: str, *, at: datetime = NOW, address: str = HERE,
-           **values: object) -> checkin_links.SubmitResult:
+def submit(
+    db: Database, token: str, *, at: datetime = NOW, address: str = HERE, **values: object
+) -> checkin_links.SubmitResult:
     values.setdefault("ratings", {"mood": 6})
     return submit_via_link(db, token, source_address=address, now=at, **values)  # type: ignore[arg-type]
 
@@ -165,15 +197,25 @@ def test_a_revoked_link_opens_nothing_and_revoking_twice_changes_nothing(db, see
     assert count(db, CheckIn) == 0
     assert count(db, AuditEvent, AuditEvent.action == "checkin_link.revoke") == 1
     with db.uow() as uow:
-        reasons = [e.detail["reason"] for e in uow.session.scalars(
-            select(AuditEvent).where(AuditEvent.action == "checkin_link.bad_token"))]
+        reasons = [
+            e.detail["reason"]
+            for e in uow.session.scalars(
+                select(AuditEvent).where(AuditEvent.action == "checkin_link.bad_token")
+            )
+        ]
     assert reasons == ["revoked", "revoked"]
 
 
 def test_a_discharged_clients_link_stops_working_and_no_new_one_is_made(db, seeded):
     token, _ = create_link(db, seeded.clinician, seeded.client_id, now=NOW)
-    clients.discharge(db, seeded.clinician, client_id=seeded.client_id, reason="moved away",
-                      on=NOW.date(), today=NOW.date())
+    clients.discharge(
+        db,
+        seeded.clinician,
+        client_id=seeded.client_id,
+        reason="moved away",
+        on=NOW.date(),
+        today=NOW.date(),
+    )
     assert open_link(db, token, source_address=HERE, now=NOW) is None
     with pytest.raises(ValidationError, match="discharged"):
         create_link(db, seeded.clinician, seeded.client_id, now=NOW)
@@ -205,8 +247,7 @@ def test_link_lifetime_must_be_sensible(db, seeded, days):
 # --- What a token reads and writes -----------------------------------------------------------
 
 
-def test_the_form_holds_the_first_name_active_goals_crisis_contacts_and_nothing_else(
-        db, seeded):
+def test_the_form_holds_the_first_name_active_goals_crisis_contacts_and_nothing_else(db, seeded):
     token, info = create_link(db, seeded.clinician, seeded.client_id, now=NOW)
     form = open_link(db, token, source_address=HERE, now=NOW)
     assert form is not None
@@ -214,18 +255,25 @@ def test_the_form_holds_the_first_name_active_goals_crisis_contacts_and_nothing_
     assert form.first_name == "Élodie" and "Brown" not in repr(form)
     assert "CP-0001" not in repr(form)
     assert [g.id for g in form.goals] == seeded.goal_ids
-    assert [g.description for g in form.goals] == ["Walk to the park *twice* a week",
-                                                   "Phone my sister on Sundays"]
+    assert [g.description for g in form.goals] == [
+        "Walk to the park *twice* a week",
+        "Phone my sister on Sundays",
+    ]
     assert [(c.name, c.phone, c.when_to_contact) for c in form.crisis_contacts] == [
-        ("Crisis team", "0300 123 4567", "Any time, day or night")]
+        ("Crisis team", "0300 123 4567", "Any time, day or night")
+    ]
     assert form.measures_due == ("PHQ-9", "GAD-7")
     with db.uow() as uow:
         link = uow.session.get(CheckinLink, info.id)
         assert link is not None and link.last_used_at is None  # opening is not using
         opened = uow.session.scalars(
-            select(AuditEvent).where(AuditEvent.action == "checkin_link.open")).one()
+            select(AuditEvent).where(AuditEvent.action == "checkin_link.open")
+        ).one()
         assert (opened.actor, opened.client_id, opened.source_address) == (
-            "checkin-link", seeded.client_id, HERE)
+            "checkin-link",
+            seeded.client_id,
+            HERE,
+        )
 
 
 def test_a_token_for_one_client_never_reads_or_writes_anothers(db, seeded, alice):
@@ -239,8 +287,9 @@ def test_a_token_for_one_client_never_reads_or_writes_anothers(db, seeded, alice
         with pytest.raises(ValidationError, match="not on this form"):
             submit(db, token, goal_progress={goal_id: 5})
     assert count(db, CheckIn) == 0
-    result = submit(db, token, goal_progress={seeded.goal_ids[1]: 7},
-                    measure_answers={"PHQ-9": PHQ9_ITEM9})
+    result = submit(
+        db, token, goal_progress={seeded.goal_ids[1]: 7}, measure_answers={"PHQ-9": PHQ9_ITEM9}
+    )
     with db.uow() as uow:
         saved = uow.session.get(CheckIn, result.checkin_id)
         assert saved is not None and saved.client_id == seeded.client_id
@@ -253,13 +302,23 @@ def test_a_token_for_one_client_never_reads_or_writes_anothers(db, seeded, alice
 
 def test_skipped_ratings_are_stored_empty_and_zero_stays_zero(db, seeded):
     token, info = create_link(db, seeded.clinician, seeded.client_id, now=NOW)
-    result = submit(db, token, ratings={"mood": 0, "sleep": None, "hope": 9},
-                    went_well="  Saw a friend  ", was_hard="")
+    result = submit(
+        db,
+        token,
+        ratings={"mood": 0, "sleep": None, "hope": 9},
+        went_well="  Saw a friend  ",
+        was_hard="",
+    )
     with db.uow() as uow:
         saved = uow.session.get(CheckIn, result.checkin_id)
         assert saved is not None
         assert {r: getattr(saved, r) for r in RATINGS} == {
-            "mood": 0, "sleep": None, "self_care": None, "connection": None, "hope": 9}
+            "mood": 0,
+            "sleep": None,
+            "self_care": None,
+            "connection": None,
+            "hope": 9,
+        }
         assert (saved.went_well, saved.was_hard) == ("Saw a friend", "")
         assert saved.link_id == info.id and saved.submitted_at == NOW
         assert uow.session.scalars(select(GoalProgress)).all() == []
@@ -274,18 +333,20 @@ def test_skipped_ratings_are_stored_empty_and_zero_stays_zero(db, seeded):
 
 def test_phq9_from_the_form_is_scored_and_item_9_raises_the_caseload_flag(db, seeded):
     token, _ = create_link(db, seeded.clinician, seeded.client_id, now=NOW)
-    result = submit(db, token, measure_answers={"PHQ-9": PHQ9_ITEM9,
-                                                "GAD-7": [1, 1, 0, 0, 0, 0, 0]})
+    result = submit(
+        db, token, measure_answers={"PHQ-9": PHQ9_ITEM9, "GAD-7": [1, 1, 0, 0, 0, 0, 0]}
+    )
     assert result.risk_flag and result.instruments == ("GAD-7", "PHQ-9")
     assert [c.name for c in result.crisis_contacts] == ["Crisis team"]
     with db.uow() as uow:
-        stored = {m.instrument: (m.total, m.severity, m.risk_flag, m.answers)
-                  for m in uow.session.scalars(select(MeasureResponse))}
+        stored = {
+            m.instrument: (m.total, m.severity, m.risk_flag, m.answers)
+            for m in uow.session.scalars(select(MeasureResponse))
+        }
     assert stored["PHQ-9"] == (5, "mild", True, PHQ9_ITEM9)
     assert stored["GAD-7"][:3] == (2, "minimal", False)
     alerts = caseload.risk_alerts(db, seeded.clinician, today=NOW.date())
-    assert [(a.client_id, a.item9_answer, a.total) for a in alerts] == [
-        (seeded.client_id, 2, 5)]
+    assert [(a.client_id, a.item9_answer, a.total) for a in alerts] == [(seeded.client_id, 2, 5)]
 
 
 def test_no_self_harm_answer_means_no_flag_and_no_contacts_returned(db, seeded):
@@ -328,8 +389,9 @@ def test_measures_come_due_on_the_clients_own_schedule(db, seeded):
     assert due(13) == ("GAD-7",)
     assert due(14) == ("PHQ-9", "GAD-7")
     with db.uow() as uow:
-        uow.session.execute(update(Client).where(Client.id == seeded.client_id)
-                            .values(measure_interval_days=28))
+        uow.session.execute(
+            update(Client).where(Client.id == seeded.client_id).values(measure_interval_days=28)
+        )
         uow.commit()
     assert due(14) == ("GAD-7",)
     assert due(28) == ("PHQ-9", "GAD-7")
@@ -338,8 +400,9 @@ def test_measures_come_due_on_the_clients_own_schedule(db, seeded):
 def test_a_measure_in_a_checkin_entered_in_error_does_not_count(db, seeded):
     token, _ = create_link(db, seeded.clinician, seeded.client_id, now=NOW)
     result = submit(db, token, measure_answers={"PHQ-9": [0] * 9})
-    checkins.mark_entered_in_error(db, seeded.clinician, checkin_id=result.checkin_id,
-                                   reason="sent by mistake")
+    checkins.mark_entered_in_error(
+        db, seeded.clinician, checkin_id=result.checkin_id, reason="sent by mistake"
+    )
     form = open_link(db, token, source_address=HERE, now=NOW)
     assert form is not None and form.measures_due == ("PHQ-9", "GAD-7")
 
@@ -350,8 +413,9 @@ def test_a_measure_in_a_checkin_entered_in_error_does_not_count(db, seeded):
 def test_too_many_wrong_tokens_pause_the_guessing_but_never_a_valid_link(db, seeded):
     token, _ = create_link(db, seeded.clinician, seeded.client_id, now=NOW)
     for i in range(MAX_FAILURES):
-        assert open_link(db, f"guess-{i}", source_address=HERE,
-                         now=NOW + timedelta(seconds=i)) is None
+        assert (
+            open_link(db, f"guess-{i}", source_address=HERE, now=NOW + timedelta(seconds=i)) is None
+        )
     soon = NOW + timedelta(minutes=1)
     with pytest.raises(TooManyAttempts, match="paused for 15 minutes"):
         open_link(db, "guess-again", source_address=HERE, now=soon)
@@ -363,11 +427,20 @@ def test_too_many_wrong_tokens_pause_the_guessing_but_never_a_valid_link(db, see
     assert count(db, RateLimitHit) == MAX_FAILURES
     assert open_link(db, "guess-elsewhere", source_address=ELSEWHERE, now=soon) is None
     # once the first failure leaves the window, a wrong token is refused plainly again
-    assert open_link(db, "guess-later", source_address=HERE, now=NOW + FAILURE_WINDOW + timedelta(
-        seconds=1)) is None
+    assert (
+        open_link(
+            db, "guess-later", source_address=HERE, now=NOW + FAILURE_WINDOW + timedelta(seconds=1)
+        )
+        is None
+    )
     with db.uow() as uow:
-        actions = list(uow.session.scalars(select(AuditEvent.action).where(
-            AuditEvent.source_address == HERE).order_by(AuditEvent.id)))
+        actions = list(
+            uow.session.scalars(
+                select(AuditEvent.action)
+                .where(AuditEvent.source_address == HERE)
+                .order_by(AuditEvent.id)
+            )
+        )
     assert actions.count("checkin_link.bad_token") == MAX_FAILURES + 1
     assert actions.count("checkin_link.rate_limited") == 1
 
@@ -403,13 +476,16 @@ def test_the_audit_trail_never_holds_a_token(db, seeded):
     with db.uow() as uow:
         events = uow.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
         uow.session.expunge_all()  # plain objects from here on (the rollback would expire them)
-    dumped = repr([(e.actor, e.action, e.entity, e.entity_id, e.detail, e.source_address)
-                   for e in events])
+    dumped = repr(
+        [(e.actor, e.action, e.entity, e.entity_id, e.detail, e.source_address) for e in events]
+    )
     assert token not in dumped and wrong not in dumped and token_hash(token) not in dumped
     bad = [e for e in events if e.action == "checkin_link.bad_token"]
     assert [(e.actor, e.entity_id, e.source_address, e.detail) for e in bad] == [
-        ("checkin-link", None, HERE, {"reason": "unknown", "failures_in_window": 1})]
+        ("checkin-link", None, HERE, {"reason": "unknown", "failures_in_window": 1})
+    ]
     made = [e for e in events if e.action == "checkin.create"]
     assert [(e.actor, e.actor_id, e.client_id, e.source_address) for e in made] == [
-        ("checkin-link", None, seeded.client_id, HERE)]
+        ("checkin-link", None, seeded.client_id, HERE)
+    ]
     assert made[0].detail == {"source": "link", "link_id": info.id, "instruments": ["PHQ-9"]}

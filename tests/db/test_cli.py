@@ -79,22 +79,50 @@ def test_commands_before_init_db_say_what_to_do(env):
 
 
 def test_create_user_with_password_from_stdin(ready):
-    code, out, err = run(ready, "create-user", "Jo.Smith", "--name", "Jo Smith",
-                         "--role", "clinician", "--password-stdin", stdin=GOOD_PASSWORD + "\n")
+    code, out, err = run(
+        ready,
+        "create-user",
+        "Jo.Smith",
+        "--name",
+        "Jo Smith",
+        "--role",
+        "clinician",
+        "--password-stdin",
+        stdin=GOOD_PASSWORD + "\n",
+    )
     assert (code, err) == (0, "")
     assert "created clinician jo.smith" in out
 
 
 def test_create_user_refuses_weak_password_with_reason(ready):
-    code, _, err = run(ready, "create-user", "josmith", "--name", "Jo", "--role", "clinician",
-                       "--password-stdin", stdin="short\n")
+    code, _, err = run(
+        ready,
+        "create-user",
+        "josmith",
+        "--name",
+        "Jo",
+        "--role",
+        "clinician",
+        "--password-stdin",
+        stdin="short\n",
+    )
     assert code == 1 and "at least 12 characters" in err
-    code, _, err = run(ready, "create-user", "josmith", "--name", "Jo", "--role", "clinician",
-                       "--password-stdin", stdin="josmith-is-my-password\n")
+    code, _, err = run(
+        ready,
+        "create-user",
+        "josmith",
+        "--name",
+        "Jo",
+        "--role",
+        "clinician",
+        "--password-stdin",
+        stdin="josmith-is-my-password\n",
+    )
     assert code == 1 and "must not contain the username" in err
     assert run(ready, "clients")[0] == 0
-    code, _, err = run(ready, "set-password", "josmith", "--password-stdin",
-                       stdin=GOOD_PASSWORD + "\n")
+    code, _, err = run(
+        ready, "set-password", "josmith", "--password-stdin", stdin=GOOD_PASSWORD + "\n"
+    )
     assert code == 1 and "No account" in err  # nothing was created by the refused calls
 
 
@@ -108,8 +136,7 @@ def test_create_user_refuses_duplicates_and_bad_roles(ready):
 
 def test_set_password_and_unlock(ready):
     run(ready, "create-user", "kim", "--name", "Kim", "--role", "clinician")
-    code, out, _ = run(ready, "set-password", "kim", "--password-stdin",
-                       stdin=GOOD_PASSWORD + "\n")
+    code, out, _ = run(ready, "set-password", "kim", "--password-stdin", stdin=GOOD_PASSWORD + "\n")
     assert code == 0 and "password set for kim" in out
     code, _, err = run(ready, "set-password", "kim", "--password-stdin", stdin="password1234\n")
     assert code == 1 and "common passwords" in err
@@ -122,8 +149,9 @@ def test_set_password_and_unlock(ready):
 
 
 def test_seed_demo_then_clients_in_every_format(ready):
-    code, out, _ = run(ready, "seed-demo", "--clients", "4", "--days", "30",
-                       "--end-date", "2026-06-30")
+    code, out, _ = run(
+        ready, "seed-demo", "--clients", "4", "--days", "30", "--end-date", "2026-06-30"
+    )
     assert code == 0
     assert "seeded 4 clients" in out and "demo.clinician" in out and "demo.admin" in out
 
@@ -132,8 +160,7 @@ def test_seed_demo_then_clients_in_every_format(ready):
     assert code == 0 and len(rows) == 4
     assert set(rows[0]) == {"ref", "name", "clinician", "status", "checkins", "last_checkin"}
     assert all(r["status"] == "active" and r["checkins"] > 0 for r in rows)
-    assert all(r["last_checkin"].endswith("Z") and r["last_checkin"] < "2026-07-01"
-               for r in rows)
+    assert all(r["last_checkin"].endswith("Z") and r["last_checkin"] < "2026-07-01" for r in rows)
 
     code, out, _ = run(ready, "clients", "--format", "csv")
     lines = out.splitlines()
@@ -204,7 +231,8 @@ def test_checkin_link_prints_a_working_address_and_its_expiry(ready):
             assert link.token_hash != token and token not in link.token_hash
             assert link.expires_at - link.created_at == timedelta(days=7)
             event = uow.session.scalars(
-                select(AuditEvent).where(AuditEvent.action == "checkin_link.create")).one()
+                select(AuditEvent).where(AuditEvent.action == "checkin_link.create")
+            ).one()
             assert event.actor == "cli" and event.detail == {"days": 7}
     finally:
         db.dispose()
@@ -257,8 +285,19 @@ def test_prepare_local_never_seeds_a_configured_database(ready, tmp_path, monkey
 
 @pytest.mark.parametrize(
     "command",
-    ["init-db", "create-user", "set-password", "unlock", "seed-demo", "clients",
-     "import-checkins", "export-pdf", "export-fhir", "checkin-link", "backup"],
+    [
+        "init-db",
+        "create-user",
+        "set-password",
+        "unlock",
+        "seed-demo",
+        "clients",
+        "import-checkins",
+        "export-pdf",
+        "export-fhir",
+        "checkin-link",
+        "backup",
+    ],
 )
 def test_every_subcommand_has_help(command):
     code, out, _ = run({}, command, "--help")
@@ -268,10 +307,12 @@ def test_every_subcommand_has_help(command):
 def test_real_process_exit_codes_and_no_traceback(tmp_path):
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}"}
     cmd = [sys.executable, "-m", "care_plans.cli"]
-    usage = subprocess.run([*cmd, "no-such-command"], capture_output=True, text=True,
-                           env=env, cwd=ROOT)
+    usage = subprocess.run(
+        [*cmd, "no-such-command"], capture_output=True, text=True, env=env, cwd=ROOT
+    )
     assert usage.returncode == 2 and "invalid choice" in usage.stderr
-    refused = subprocess.run([*cmd, "unlock", "ghost"], capture_output=True, text=True,
-                             env=env, cwd=ROOT)
+    refused = subprocess.run(
+        [*cmd, "unlock", "ghost"], capture_output=True, text=True, env=env, cwd=ROOT
+    )
     assert refused.returncode == 1 and "Traceback" not in refused.stderr
     assert "init-db" in refused.stderr

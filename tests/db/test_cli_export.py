@@ -20,11 +20,13 @@ from tests.db.test_cli import run
 @pytest.fixture
 def seeded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     monkeypatch.chdir(tmp_path)
-    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
-           "CARE_PLANS_CLINIC_NAME": "Northvale Recovery Clinic", "CARE_PLANS_AUDIT_KEY": AUDIT_KEY}
+    env = {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
+        "CARE_PLANS_CLINIC_NAME": "Northvale Recovery Clinic",
+        "CARE_PLANS_AUDIT_KEY": AUDIT_KEY,
+    }
     assert run(env, "init-db")[0] == 0
-    code, _, _ = run(env, "seed-demo", "--clients", "2", "--days", "30", "--end-date",
-                     "2026-06-30")
+    code, _, _ = run(env, "seed-demo", "--clients", "2", "--days", "30", "--end-date", "2026-06-30")
     assert code == 0
     return env
 
@@ -33,28 +35,43 @@ def export_actions(env: dict[str, str]) -> list[str]:
     db = Database.from_url(env["DATABASE_URL"])
     try:
         with db.uow() as uow:
-            return list(uow.session.scalars(select(AuditEvent.action).where(
-                AuditEvent.action.like("export.%")).order_by(AuditEvent.id)))
+            return list(
+                uow.session.scalars(
+                    select(AuditEvent.action)
+                    .where(AuditEvent.action.like("export.%"))
+                    .order_by(AuditEvent.id)
+                )
+            )
     finally:
         db.dispose()
 
 
 def text_of(path: Path) -> str:
-    return subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True,
-                          check=True).stdout.decode("utf-8")
+    return subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True
+    ).stdout.decode("utf-8")
 
 
 def test_export_pdf_writes_the_summary_and_refuses_to_overwrite(seeded, tmp_path) -> None:
     # CP-0001's crisis plan names a contact without consent: listed, then nothing is made
     # unless the clinician chooses to go on.
-    code, out, err = run(seeded, "export-pdf", "cp-0001", "--since", "2026-06-01",
-                         "--until", "2026-06-30")
+    code, out, err = run(
+        seeded, "export-pdf", "cp-0001", "--since", "2026-06-01", "--until", "2026-06-30"
+    )
     name = "CP-0001-session-summary-2026-06-01-to-2026-06-30.pdf"
     assert code == 1 and out == "" and not (tmp_path / name).exists()
     assert "Crisis plan names Mei Ólafsdóttir, who has no consent to share." in err
     assert "--proceed-despite-mentions" in err and export_actions(seeded) == []
-    code, out, err = run(seeded, "export-pdf", "cp-0001", "--since", "2026-06-01",
-                         "--until", "2026-06-30", "--proceed-despite-mentions")
+    code, out, err = run(
+        seeded,
+        "export-pdf",
+        "cp-0001",
+        "--since",
+        "2026-06-01",
+        "--until",
+        "2026-06-30",
+        "--proceed-despite-mentions",
+    )
     assert code == 0 and out.startswith(f"wrote {name} (")
     assert "Making it anyway" in err
     text = text_of(tmp_path / name)
@@ -62,8 +79,16 @@ def test_export_pdf_writes_the_summary_and_refuses_to_overwrite(seeded, tmp_path
     assert "1 Jun 2026 to 30 Jun 2026" in text and "Measures: PHQ-9" in text
     assert export_actions(seeded) == ["export.pdf"]
 
-    code, _, err = run(seeded, "export-pdf", "CP-0001", "--since", "2026-06-01",
-                       "--until", "2026-06-30", "--proceed-despite-mentions")
+    code, _, err = run(
+        seeded,
+        "export-pdf",
+        "CP-0001",
+        "--since",
+        "2026-06-01",
+        "--until",
+        "2026-06-30",
+        "--proceed-despite-mentions",
+    )
     assert code == 1 and "already exists" in err
     assert export_actions(seeded) == ["export.pdf"]  # refused before anything was made
 
@@ -80,15 +105,17 @@ def test_export_pdf_options(seeded, tmp_path) -> None:
     assert code == 0 and len(PdfReader(crisis).pages) == 1
     assert "My crisis plan — José Núñez" in text_of(crisis)
 
-    code, _, err = run(seeded, "export-pdf", "CP-0001", "--include-unconsented",
-                       "--out", str(tmp_path / "all.pdf"))
+    code, _, err = run(
+        seeded, "export-pdf", "CP-0001", "--include-unconsented", "--out", str(tmp_path / "all.pdf")
+    )
     assert code == 0 and "included by the clinician" in text_of(tmp_path / "all.pdf")
     assert export_actions(seeded) == ["export.pdf", "export.crisis_pdf", "export.pdf"]
 
 
 def test_export_pdf_refusals(seeded, tmp_path) -> None:
-    code, _, err = run(seeded, "export-pdf", "CP-0001", "--since", "2026-06-30",
-                       "--until", "2026-06-01")
+    code, _, err = run(
+        seeded, "export-pdf", "CP-0001", "--since", "2026-06-30", "--until", "2026-06-01"
+    )
     assert code == 1 and "starts after it ends" in err
     for option in ("--client-copy", "--include-unconsented"):
         code, _, err = run(seeded, "export-pdf", "CP-0001", "--crisis-plan", option)
@@ -113,8 +140,9 @@ def test_export_fhir_to_standard_output_or_a_file(seeded, tmp_path) -> None:
     assert bundle["resourceType"] == "Bundle" and bundle["type"] == "collection"
     assert "Zoë Ólafsdóttir" in out  # UTF-8 as written, not \\u escapes
     target = tmp_path / "bundle.json"
-    code, out, _ = run(seeded, "export-fhir", "CP-0001", "--include-unconsented",
-                       "--out", str(target))
+    code, out, _ = run(
+        seeded, "export-fhir", "CP-0001", "--include-unconsented", "--out", str(target)
+    )
     assert code == 0 and out.startswith(f"wrote {target}")
     assert json.loads(target.read_text("utf-8"))["type"] == "collection"
     code, _, err = run(seeded, "export-fhir", "CP-0001", "--out", str(target))

@@ -27,11 +27,17 @@ def test_json_gives_exact_counts_in_the_issues_shape(service) -> None:  # noqa: 
     assert set(data) == {"since", "until", "rows"}
     assert (data["since"], data["until"]) == ("2026-03-01", "2026-06-30")
     rows = {(r["clinician"], r["instrument"]): r for r in data["rows"]}
-    assert set(rows) == {(w, i) for w in ("all", "alice", "bob")
-                         for i in ("PHQ-9", "GAD-7", "paired")}
+    assert set(rows) == {
+        (w, i) for w in ("all", "alice", "bob") for i in ("PHQ-9", "GAD-7", "paired")
+    }
     assert rows[("all", "paired")] == {
-        "clinician": "all", "instrument": "paired", "counted": 5, "reliable_improvement": 2,
-        "reliable_deterioration": 2, "recovery": 2, "reliable_recovery": 2,
+        "clinician": "all",
+        "instrument": "paired",
+        "counted": 5,
+        "reliable_improvement": 2,
+        "reliable_deterioration": 2,
+        "recovery": 2,
+        "reliable_recovery": 2,
         "cases_at_baseline": 3,
     }
     assert rows[("bob", "GAD-7")]["counted"] == 1  # exact, not suppressed
@@ -39,12 +45,14 @@ def test_json_gives_exact_counts_in_the_issues_shape(service) -> None:  # noqa: 
 
 def test_clinician_filter(service) -> None:  # noqa: F811
     db = service[0]
-    code, out, _ = run(env_of(db), "outcomes", *PERIOD, "--clinician", "alice",
-                       "--format", "json")
+    code, out, _ = run(env_of(db), "outcomes", *PERIOD, "--clinician", "alice", "--format", "json")
     assert code == 0
     rows = json.loads(out)["rows"]
     assert [(r["clinician"], r["instrument"], r["counted"]) for r in rows] == [
-        ("alice", "PHQ-9", 6), ("alice", "GAD-7", 4), ("alice", "paired", 4)]
+        ("alice", "PHQ-9", 6),
+        ("alice", "GAD-7", 4),
+        ("alice", "paired", 4),
+    ]
 
 
 def test_table_and_csv(service) -> None:  # noqa: F811
@@ -53,11 +61,30 @@ def test_table_and_csv(service) -> None:  # noqa: F811
     assert code == 0
     lines = out.splitlines()
     assert lines[0].startswith("outcomes 2026-03-01 to 2026-06-30")
-    assert lines[1].split() == ["clinician", "instrument", "counted", "reliable_improvement",
-                                "reliable_deterioration", "recovery", "reliable_recovery",
-                                "cases_at_baseline"]
-    assert lines[2].split() == ["all", "PHQ-9", "7", "3", "(43%)", "1", "(14%)", "3", "(60%)",
-                                "2", "(40%)", "5"]
+    assert lines[1].split() == [
+        "clinician",
+        "instrument",
+        "counted",
+        "reliable_improvement",
+        "reliable_deterioration",
+        "recovery",
+        "reliable_recovery",
+        "cases_at_baseline",
+    ]
+    assert lines[2].split() == [
+        "all",
+        "PHQ-9",
+        "7",
+        "3",
+        "(43%)",
+        "1",
+        "(14%)",
+        "3",
+        "(60%)",
+        "2",
+        "(40%)",
+        "5",
+    ]
     assert "9 active clients, 9 with a baseline, 6 with a follow-up" in out
     code, out, _ = run(env_of(db), "outcomes", *PERIOD, "--format", "csv")
     assert code == 0
@@ -71,8 +98,7 @@ def test_table_and_csv(service) -> None:  # noqa: F811
 
 def test_refusals_name_the_problem(service) -> None:  # noqa: F811
     db = service[0]
-    code, out, err = run(env_of(db), "outcomes", "--since", "2026-07-01", "--until",
-                         "2026-06-30")
+    code, out, err = run(env_of(db), "outcomes", "--since", "2026-07-01", "--until", "2026-06-30")
     assert (code, out) == (1, "")
     assert "since: the period starts on 01 Jul 2026, after it ends (30 Jun 2026)" in err
     code, _, err = run(env_of(db), "outcomes", "--clinician", "nobody")

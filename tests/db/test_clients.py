@@ -26,30 +26,37 @@ def team(db):
     alice = make_user(db, "alice")
     bob = make_user(db, "bob")
     client = make_client(db, alice, today=TODAY)
-    return SimpleNamespace(db=db, alice=alice, bob=bob, client_id=client.id,
-                           plan_id=client.plan_id)
+    return SimpleNamespace(db=db, alice=alice, bob=bob, client_id=client.id, plan_id=client.plan_id)
 
 
 def _discharge(t, actor=None, reason: str = "Goals met; moving away", on: date = LAST_WEEK):
-    return clients.discharge(t.db, actor or t.alice, client_id=t.client_id, reason=reason,
-                             on=on, today=TODAY)
+    return clients.discharge(
+        t.db, actor or t.alice, client_id=t.client_id, reason=reason, on=on, today=TODAY
+    )
 
 
 def _history(t) -> list[tuple[int, str, str]]:
-    return [(r.number, r.reason, r.created_by_name)
-            for r in reversed(read_plans.list_revisions(t.db, t.alice, t.plan_id))]
+    return [
+        (r.number, r.reason, r.created_by_name)
+        for r in reversed(read_plans.list_revisions(t.db, t.alice, t.plan_id))
+    ]
 
 
 def _revision_count(db, plan_id: int) -> int:
     with db.uow() as uow:
         return uow.session.scalar(
-            select(func.count(PlanRevision.id)).where(PlanRevision.plan_id == plan_id))
+            select(func.count(PlanRevision.id)).where(PlanRevision.plan_id == plan_id)
+        )
 
 
 def _audit(db, action: str) -> list[dict | None]:
     with db.uow() as uow:
-        return [e.detail for e in uow.session.scalars(
-            select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id))]
+        return [
+            e.detail
+            for e in uow.session.scalars(
+                select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
+            )
+        ]
 
 
 def test_discharge_completes_the_plan_as_a_revision(team):
@@ -58,23 +65,31 @@ def test_discharge_completes_the_plan_as_a_revision(team):
     assert (info.status, info.plan_id) == ("discharged", t.plan_id)
     with t.db.uow() as uow:
         client = uow.session.get(Client, t.client_id)
-        assert (client.discharged_on, client.discharge_reason) == (LAST_WEEK,
-                                                                    "Goals met; moving away")
+        assert (client.discharged_on, client.discharge_reason) == (
+            LAST_WEEK,
+            "Goals met; moving away",
+        )
     view = read_plans.get_plan(t.db, t.alice, t.client_id)
     assert (view.status, view.revision_count, view.last_saved_by) == ("completed", 2, "alice")
-    assert _history(t) == [(1, revisions.INITIAL_REASON, "alice"),
-                           (2, "client discharged", "alice")]
+    assert _history(t) == [
+        (1, revisions.INITIAL_REASON, "alice"),
+        (2, "client discharged", "alice"),
+    ]
     assert read_plans.get_revision(t.db, t.alice, t.plan_id, 1)["plan"]["status"] == "draft"
     assert read_plans.get_revision(t.db, t.alice, t.plan_id, 2)["plan"]["status"] == "completed"
     assert read_plans.diff_revisions(t.db, t.alice, t.plan_id, 1, 2) == [
-        Change("Plan: status", "draft", "completed")]
+        Change("Plan: status", "draft", "completed")
+    ]
     assert _audit(t.db, "client.discharge") == [{"plan_id": t.plan_id, "revision": 2}]
 
 
 def test_a_discharge_needs_a_reason_and_a_date_not_in_the_future(team):
     t = team
-    for reason, on, field in (("", LAST_WEEK, "reason"), ("   ", LAST_WEEK, "reason"),
-                              ("Moved away", TODAY + timedelta(days=1), "date")):
+    for reason, on, field in (
+        ("", LAST_WEEK, "reason"),
+        ("   ", LAST_WEEK, "reason"),
+        ("Moved away", TODAY + timedelta(days=1), "date"),
+    ):
         with pytest.raises(ValidationError) as refused:
             _discharge(t, reason=reason, on=on)
         assert field in refused.value.problems
@@ -117,10 +132,14 @@ def test_reopen_makes_client_and_plan_active_again_as_a_revision(team):
         assert (client.discharged_on, client.discharge_reason) == (None, None)
     assert read_plans.get_plan(t.db, t.alice, t.client_id).status == "active"
     assert _history(t) == [
-        (1, revisions.INITIAL_REASON, "alice"), (2, "status set to active", "alice"),
-        (3, "client discharged", "alice"), (4, "client re-opened", "bob")]
+        (1, revisions.INITIAL_REASON, "alice"),
+        (2, "status set to active", "alice"),
+        (3, "client discharged", "alice"),
+        (4, "client re-opened", "bob"),
+    ]
     assert read_plans.diff_revisions(t.db, t.alice, t.plan_id, 3, 4) == [
-        Change("Plan: status", "completed", "active")]
+        Change("Plan: status", "completed", "active")
+    ]
     assert _audit(t.db, "client.reopen") == [{"plan_id": t.plan_id, "revision": 4}]
     with pytest.raises(ValidationError, match="not discharged"):
         clients.reopen(t.db, t.alice, client_id=t.client_id)
@@ -140,15 +159,15 @@ def test_a_plan_not_left_open_gets_no_revision_on_discharge(team):
 
 def test_a_discharged_client_stays_readable_by_its_clinician(team):
     t = team
-    plans.update_plan(t.db, t.alice, t.plan_id, expected_version=1,
-                      changes={"strengths": "Kind"})
+    plans.update_plan(t.db, t.alice, t.plan_id, expected_version=1, changes={"strengths": "Kind"})
     _discharge(t)
     assert clients.get_client(t.db, t.alice, t.client_id).status == "discharged"
     assert clients.find_client_id(t.db, t.alice, "CP-0001") == t.client_id
     view = read_plans.get_plan(t.db, t.alice, t.client_id)
     assert (view.status, view.sections["strengths"]) == ("completed", "Kind")
     assert [r.reason for r in read_plans.list_revisions(t.db, t.alice, t.plan_id)][0] == (
-        "client discharged")
+        "client discharged"
+    )
     with pytest.raises(AccessDenied):  # still no one else's to read
         clients.get_client(t.db, t.bob, t.client_id)
 
@@ -159,8 +178,9 @@ def test_a_stale_plan_save_after_a_discharge_names_who_discharged(team):
     opened = read_plans.get_plan(t.db, t.alice, t.client_id)
     _discharge(t, actor=t.bob)
     with pytest.raises(EditConflict) as refused:
-        plans.update_plan(t.db, t.alice, t.plan_id, expected_version=opened.version,
-                          changes={"strengths": "Kind"})
+        plans.update_plan(
+            t.db, t.alice, t.plan_id, expected_version=opened.version, changes={"strengths": "Kind"}
+        )
     assert "(bob)" in refused.value.message
     assert refused.value.changed == {"status": ("draft", "completed")}
     assert read_plans.get_plan(t.db, t.alice, t.client_id).sections["strengths"] == ""

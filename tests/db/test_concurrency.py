@@ -28,8 +28,9 @@ def test_ten_concurrent_link_writers_and_page_reads_lose_nothing(db):
     alice = make_user(db, "alice", full_name="Alice Example")
     tokens = []
     for i in range(WRITERS):
-        client = make_client(db, alice, ref=f"CP-{i + 1:04d}", full_name=f"Client {i + 1}",
-                             today=clinic_today())
+        client = make_client(
+            db, alice, ref=f"CP-{i + 1:04d}", full_name=f"Client {i + 1}", today=clinic_today()
+        )
         token, _ = checkin_links.create_link(db, alice, client.id, now=NOW - timedelta(days=1))
         tokens.append(token)
     before_events = _count(db, AuditEvent)
@@ -42,9 +43,13 @@ def test_ten_concurrent_link_writers_and_page_reads_lose_nothing(db):
             start.wait()
             for k in range(EACH):
                 checkin_links.submit_via_link(
-                    db, token, source_address=f"10.0.0.{n}", ratings={"mood": (n + k) % 11},
+                    db,
+                    token,
+                    source_address=f"10.0.0.{n}",
+                    ratings={"mood": (n + k) % 11},
                     went_well=f"writer {n} check-in {k}",
-                    now=NOW + timedelta(minutes=k))
+                    now=NOW + timedelta(minutes=k),
+                )
         except BaseException as exc:  # noqa: BLE001 - every failure is what the test reports
             failures.append(exc)
 

@@ -60,8 +60,10 @@ def test_counts_match_what_was_written(seeded: tuple[Database, DemoResult]) -> N
     # ~60–80% of 60 days, for six clients (one of whom goes quiet for the last weeks).
     assert 6 * 60 * 0.45 < result.checkins < 6 * 60 * 0.9
     assert result.accounts == (
-        ("demo.clinician", "clinician"), ("demo.clinician2", "clinician"),
-        ("demo.clinician3", "clinician"), ("demo.supervisor", "supervisor"),
+        ("demo.clinician", "clinician"),
+        ("demo.clinician2", "clinician"),
+        ("demo.clinician3", "clinician"),
+        ("demo.supervisor", "supervisor"),
         ("demo.admin", "admin"),
     )
     assert _count(db, User) == 5
@@ -108,9 +110,14 @@ def test_another_seed_gives_other_checkins(
 def _checkin_rows(db: Database) -> list[tuple[object, ...]]:
     with db.uow() as uow:
         rows = uow.session.execute(
-            select(Client.ref, CheckIn.submitted_at, CheckIn.source,
-                   *(getattr(CheckIn, r) for r in RATINGS), CheckIn.went_well, CheckIn.was_hard)
-            .join(Client, Client.id == CheckIn.client_id)
+            select(
+                Client.ref,
+                CheckIn.submitted_at,
+                CheckIn.source,
+                *(getattr(CheckIn, r) for r in RATINGS),
+                CheckIn.went_well,
+                CheckIn.was_hard,
+            ).join(Client, Client.id == CheckIn.client_id)
         ).all()
     return sorted(tuple(r) for r in rows)
 
@@ -118,8 +125,12 @@ def _checkin_rows(db: Database) -> list[tuple[object, ...]]:
 def _measure_rows(db: Database) -> list[tuple[object, ...]]:
     with db.uow() as uow:
         rows = uow.session.execute(
-            select(Client.ref, MeasureResponse.instrument, MeasureResponse.administered_at,
-                   MeasureResponse.total).join(Client, Client.id == MeasureResponse.client_id)
+            select(
+                Client.ref,
+                MeasureResponse.instrument,
+                MeasureResponse.administered_at,
+                MeasureResponse.total,
+            ).join(Client, Client.id == MeasureResponse.client_id)
         ).all()
     return sorted(tuple(r) for r in rows)
 
@@ -140,7 +151,8 @@ def test_refuses_to_seed_twice(seeded: tuple[Database, DemoResult]) -> None:
 
 
 @pytest.mark.parametrize(
-    "kwargs", [{"clients": 0}, {"days": 3}, {"clinicians": 0}, {"password": "short"}],
+    "kwargs",
+    [{"clients": 0}, {"days": 3}, {"clinicians": 0}, {"password": "short"}],
 )
 def test_refuses_arguments_it_cannot_use(sqlite_db: Database, kwargs: dict[str, object]) -> None:
     with pytest.raises(ValidationError):
@@ -160,8 +172,9 @@ def test_demo_accounts_sign_in_with_the_demo_password(
     with db.uow() as uow:
         users = {
             u.username: u
-            for u in uow.session.execute(select(User.username, User.role, User.is_active,
-                                                User.password_hash))
+            for u in uow.session.execute(
+                select(User.username, User.role, User.is_active, User.password_hash)
+            )
         }
     assert set(users) == {name for name, _role in result.accounts}
     for username, role in result.accounts:
@@ -176,8 +189,9 @@ def test_clients_are_shared_round_robin_with_the_supervisor_on_a_few(db: Databas
     seed_demo(db, **{**SMALL, "clients": 12})
     with db.uow() as uow:
         rows = uow.session.execute(
-            select(User.username, ClientAssignment.is_primary)
-            .join(User, User.id == ClientAssignment.user_id)
+            select(User.username, ClientAssignment.is_primary).join(
+                User, User.id == ClientAssignment.user_id
+            )
         ).all()
     primaries = Counter(name for name, is_primary in rows if is_primary)
     assert primaries == {"demo.clinician": 4, "demo.clinician2": 4, "demo.clinician3": 4}
@@ -195,8 +209,15 @@ def test_every_client_has_an_active_plan_goals_steps_and_a_support_network(
             assert [p.status for p in plans] == [PlanStatus.ACTIVE]
             plan = plans[0]
             assert plan.start_date == END - timedelta(days=60)
-            for section in ("strengths", "wellness", "triggers", "warning_signs", "what_helps",
-                            "self_care_routine", "crisis_plan"):
+            for section in (
+                "strengths",
+                "wellness",
+                "triggers",
+                "warning_signs",
+                "what_helps",
+                "self_care_routine",
+                "crisis_plan",
+            ):
                 assert getattr(plan, section).strip(), section
             goals = plan.goals
             assert 2 <= len(goals) <= 4
@@ -253,10 +274,15 @@ def test_measures_are_scored_from_their_stored_answers(
     db, _result = seeded
     with db.uow() as uow:
         responses = uow.session.execute(
-            select(MeasureResponse.instrument, MeasureResponse.answers, MeasureResponse.total,
-                   MeasureResponse.severity, MeasureResponse.risk_flag,
-                   MeasureResponse.administered_at, CheckIn.submitted_at)
-            .join(CheckIn, CheckIn.id == MeasureResponse.checkin_id)
+            select(
+                MeasureResponse.instrument,
+                MeasureResponse.answers,
+                MeasureResponse.total,
+                MeasureResponse.severity,
+                MeasureResponse.risk_flag,
+                MeasureResponse.administered_at,
+                CheckIn.submitted_at,
+            ).join(CheckIn, CheckIn.id == MeasureResponse.checkin_id)
         ).all()
     assert {r.instrument for r in responses} == {"PHQ-9", "GAD-7"}
     for r in responses:
@@ -271,8 +297,12 @@ def test_a_fuller_seed_has_risk_flags_and_reliable_change_both_ways(sqlite_db: D
     seed_demo(sqlite_db, clients=24, days=180, end_date=END)
     with sqlite_db.uow() as uow:
         rows = uow.session.execute(
-            select(MeasureResponse.client_id, MeasureResponse.total, MeasureResponse.risk_flag,
-                   MeasureResponse.risk_followed_up_at)
+            select(
+                MeasureResponse.client_id,
+                MeasureResponse.total,
+                MeasureResponse.risk_flag,
+                MeasureResponse.risk_followed_up_at,
+            )
             .where(MeasureResponse.instrument == "PHQ-9")
             .order_by(MeasureResponse.client_id, MeasureResponse.administered_at)
         ).all()
@@ -300,8 +330,7 @@ def test_checkins_stay_within_the_plan_period(seeded: tuple[Database, DemoResult
         latest = s.scalar(select(func.max(CheckIn.submitted_at)))
         session_dates = s.scalars(select(ClinicalSession.session_date)).all()
         draft_signatures = s.scalars(
-            select(ClinicalSession.signed_at)
-            .where(ClinicalSession.status == SessionStatus.DRAFT)
+            select(ClinicalSession.signed_at).where(ClinicalSession.status == SessionStatus.DRAFT)
         ).all()
     assert latest is not None and latest.tzinfo is not None and latest < end
     for c in checkins:
@@ -347,8 +376,12 @@ def test_the_database_takes_ordinary_inserts_after_seeding(
         uow.flush()
         uow.commit()
     info = clients.create_client(
-        db, Actor.cli(), ref="CP-9001", full_name="Another Client",
-        clinician_username="demo.clinician", today=END,
+        db,
+        Actor.cli(),
+        ref="CP-9001",
+        full_name="Another Client",
+        clinician_username="demo.clinician",
+        today=END,
     )
     assert info.plan_id is not None
     assert _count(db, Client) == 8

@@ -41,8 +41,9 @@ NO_GLYPH = "\ue000"
 
 def words(text: str) -> str:
     """pdftotext's text without its bidi embedding marks, whitespace as single spaces."""
-    return flat(text.translate({0x202A: None, 0x202B: None, 0x202C: None, 0x200F: None,
-                                0x200E: None}))
+    return flat(
+        text.translate({0x202A: None, 0x202B: None, 0x202C: None, 0x200F: None, 0x200E: None})
+    )
 
 
 def has(text: str, phrase: str) -> bool:
@@ -52,22 +53,48 @@ def has(text: str, phrase: str) -> bool:
 
 def _client(db: Database, *, extra: str = "") -> tuple[Actor, int]:
     alice = make_user(db, "alice", full_name="Alice Example")
-    info = make_client(db, alice, "CP-0200", "Noa Tanaka", date_of_birth=date(1991, 4, 5),
-                       today=END - timedelta(days=30))
+    info = make_client(
+        db,
+        alice,
+        "CP-0200",
+        "Noa Tanaka",
+        date_of_birth=date(1991, 4, 5),
+        today=END - timedelta(days=30),
+    )
     assert info.plan_id is not None
     plan = read_plans.get_plan(db, alice, info.id)
-    plans.update_plan(db, alice, info.plan_id, expected_version=plan.version, changes={
-        "warning_signs": f"Sleeping badly {EMOJI} and saying {HEBREW} to no one{extra}",
-        "what_helps": f"Tea with my sister ({CHINESE}, {JAPANESE}) and {ARABIC} from Omar",
-        "crisis_plan": f"Ring my sister {EMOJI}; say {HEBREW} and {ARABIC}; read {JAPANESE}",
-    })
-    contacts.add_contact(db, alice, info.id, name=f"Omar {ARABIC}", kind="friend",
-                         phone="07700 900456", is_crisis_contact=True, consent_to_share=True,
-                         consent_date=END, today=clinic_today())
-    checkins.record_checkin(db, alice, client_id=info.id, ratings={"mood": 6},
-                            submitted_at=datetime(2026, 6, 20, 10, tzinfo=UTC),
-                            went_well=f"Walked in the park {EMOJI} {CHINESE} {HEBREW}, {ARABIC}",
-                            was_hard=f"Work {JAPANESE}{extra}")
+    plans.update_plan(
+        db,
+        alice,
+        info.plan_id,
+        expected_version=plan.version,
+        changes={
+            "warning_signs": f"Sleeping badly {EMOJI} and saying {HEBREW} to no one{extra}",
+            "what_helps": f"Tea with my sister ({CHINESE}, {JAPANESE}) and {ARABIC} from Omar",
+            "crisis_plan": f"Ring my sister {EMOJI}; say {HEBREW} and {ARABIC}; read {JAPANESE}",
+        },
+    )
+    contacts.add_contact(
+        db,
+        alice,
+        info.id,
+        name=f"Omar {ARABIC}",
+        kind="friend",
+        phone="07700 900456",
+        is_crisis_contact=True,
+        consent_to_share=True,
+        consent_date=END,
+        today=clinic_today(),
+    )
+    checkins.record_checkin(
+        db,
+        alice,
+        client_id=info.id,
+        ratings={"mood": 6},
+        submitted_at=datetime(2026, 6, 20, 10, tzinfo=UTC),
+        went_well=f"Walked in the park {EMOJI} {CHINESE} {HEBREW}, {ARABIC}",
+        was_hard=f"Work {JAPANESE}{extra}",
+    )
     return alice, info.id
 
 
@@ -76,8 +103,7 @@ def test_emoji_cjk_hebrew_and_arabic_reach_the_summary_and_the_crisis_plan(sqlit
     data = summary(sqlite_db, client_id)
     assert data.notes  # the check-in words are in the summary's period
 
-    body = words(pdf_text(pdf.session_summary_pdf(data, AT, images=(None, None)),
-                          body_only=True))
+    body = words(pdf_text(pdf.session_summary_pdf(data, AT, images=(None, None)), body_only=True))
     assert has(body, f"Walked in the park {EMOJI} {CHINESE}")  # the check-in
     assert HEBREW in body and ARABIC in body
     assert f"Work {JAPANESE}" in body
@@ -88,8 +114,7 @@ def test_emoji_cjk_hebrew_and_arabic_reach_the_summary_and_the_crisis_plan(sqlit
     assert "Support network Omar" in body and has(body, f"{ARABIC} crisis contact")
     assert "\ufffd" not in body  # nothing needed replacing
 
-    crisis = words(pdf_text(pdf.crisis_plan_pdf(summary(sqlite_db, client_id), AT),
-                            body_only=True))
+    crisis = words(pdf_text(pdf.crisis_plan_pdf(summary(sqlite_db, client_id), AT), body_only=True))
     # pdftotext moves the ";" after the Arabic word to its other side: the phrase in pieces.
     assert has(crisis, f"Ring my sister {EMOJI}; say {HEBREW} and")
     assert ARABIC in crisis and has(crisis, f"read {JAPANESE}")
@@ -99,8 +124,11 @@ def test_emoji_cjk_hebrew_and_arabic_reach_the_summary_and_the_crisis_plan(sqlit
 
     # Each script's font is embedded (fallbacks join the document when its text needs them).
     reader = PdfReader(io.BytesIO(pdf.session_summary_pdf(data, AT, images=(None, None))))
-    fonts = {str(font["/BaseFont"]) for page in reader.pages
-             for font in page["/Resources"]["/Font"].values()}
+    fonts = {
+        str(font["/BaseFont"])
+        for page in reader.pages
+        for font in page["/Resources"]["/Font"].values()
+    }
     for name in ("DejaVuSans", "NotoSansCJK", "Symbola"):
         assert any(name in font for font in fonts), (name, fonts)
 
@@ -110,26 +138,35 @@ def test_a_document_without_cjk_leaves_the_cjk_font_out(sqlite_db) -> None:
     info = make_client(sqlite_db, alice, today=END)
     content = pdf.session_summary_pdf(summary(sqlite_db, info.id), AT, images=(None, None))
     reader = PdfReader(io.BytesIO(content))
-    fonts = {str(font["/BaseFont"]) for page in reader.pages
-             for font in page["/Resources"]["/Font"].values()}
+    fonts = {
+        str(font["/BaseFont"])
+        for page in reader.pages
+        for font in page["/Resources"]["/Font"].values()
+    }
     assert not any("CJK" in font or "Symbola" in font for font in fonts), fonts
 
 
 def test_a_character_no_font_has_is_replaced_visibly_and_counted(sqlite_db) -> None:
     # Two in the warning signs (a crisis-plan section, in the summary too), one in the check-in.
     _alice, client_id = _client(sqlite_db, extra=f" {NO_GLYPH}{NO_GLYPH}")
-    exported = service.export_pdf(sqlite_db, Actor.cli(), client_id, settings=SETTINGS,
-                                  generated_at=AT)
+    exported = service.export_pdf(
+        sqlite_db, Actor.cli(), client_id, settings=SETTINGS, generated_at=AT
+    )
     body = words(pdf_text(exported.content, body_only=True))
     assert has(body, f"saying {HEBREW} to no one \ufffd\ufffd")  # the mark, where it was
     assert f"Work {JAPANESE} \ufffd\ufffd" in body
-    crisis = service.export_crisis_plan(sqlite_db, Actor.cli(), client_id, settings=SETTINGS,
-                                        generated_at=AT)
+    crisis = service.export_crisis_plan(
+        sqlite_db, Actor.cli(), client_id, settings=SETTINGS, generated_at=AT
+    )
     assert "to no one \ufffd\ufffd" in words(pdf_text(crisis.content, body_only=True))
 
     with sqlite_db.uow() as uow:
-        events = {e.action: e.detail for e in uow.session.scalars(
-            select(AuditEvent).where(AuditEvent.action.like("export.%")))}
+        events = {
+            e.action: e.detail
+            for e in uow.session.scalars(
+                select(AuditEvent).where(AuditEvent.action.like("export.%"))
+            )
+        }
     assert events["export.pdf"]["replaced_glyphs"] == 4
     assert events["export.crisis_pdf"]["replaced_glyphs"] == 2
     assert NO_GLYPH not in str(events) and HEBREW not in str(events)  # counts, never the text

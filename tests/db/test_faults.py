@@ -36,16 +36,19 @@ def team(db: Database) -> SimpleNamespace:
 
 def save_plan(t: SimpleNamespace, wellness: str) -> revisions.Saved:
     version = read_plans.get_plan(t.db, t.alice, t.client_id).version
-    return plans.update_plan(t.db, t.alice, t.plan_id, expected_version=version,
-                             changes={"wellness": wellness})
+    return plans.update_plan(
+        t.db, t.alice, t.plan_id, expected_version=version, changes={"wellness": wellness}
+    )
 
 
 def stored(t: SimpleNamespace) -> tuple[str | None, int, int]:
     with t.db.uow() as uow:
         s = uow.session
-        return (s.scalar(select(CarePlan.wellness).where(CarePlan.id == t.plan_id)),
-                s.scalar(select(func.count(PlanRevision.id))),
-                s.scalar(select(func.count(AuditEvent.id))))
+        return (
+            s.scalar(select(CarePlan.wellness).where(CarePlan.id == t.plan_id)),
+            s.scalar(select(func.count(PlanRevision.id))),
+            s.scalar(select(func.count(AuditEvent.id))),
+        )
 
 
 # --- statement parameters never logged -----------------------------------------------------
@@ -82,8 +85,12 @@ class LockHolder:
         self.proc: subprocess.Popen[str] | None = None
 
     def hold(self) -> None:
-        self.proc = subprocess.Popen([sys.executable, "-c", HOLDER, self.path],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", HOLDER, self.path],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         assert self.proc.stdout is not None
         assert self.proc.stdout.readline().strip() == "locked"
 
@@ -101,8 +108,9 @@ def lock_holder(sqlite_db: Database) -> Iterator[LockHolder]:
         holder.proc.communicate("\n", timeout=30)
 
 
-def test_a_lock_held_too_long_is_refused_plainly_and_nothing_is_written(sqlite_db, lock_holder,
-                                                                        caplog):
+def test_a_lock_held_too_long_is_refused_plainly_and_nothing_is_written(
+    sqlite_db, lock_holder, caplog
+):
     caplog.set_level(logging.DEBUG)
     t = team(sqlite_db)
     before = stored(t)
@@ -125,8 +133,13 @@ def test_a_lock_released_while_waiting_lets_the_action_through(sqlite_db, lock_h
     releaser = threading.Timer(1.0, lock_holder.release)
     releaser.start()
     try:
-        saved = plans.update_plan(t.db, t.alice, t.plan_id, expected_version=version,
-                                  changes={"wellness": "after the wait"})
+        saved = plans.update_plan(
+            t.db,
+            t.alice,
+            t.plan_id,
+            expected_version=version,
+            changes={"wellness": "after the wait"},
+        )
     finally:
         releaser.join()
     assert saved.revision >= 1 and stored(t)[0] == "after the wait"
@@ -170,8 +183,9 @@ def test_a_stopped_postgresql_is_a_plain_refusal_and_the_next_action_recovers(ow
         read_plans.get_plan(pg_db, t.alice, t.client_id)
     own_pg.resume()  # type: ignore[attr-defined]
     # Same Database object, same pool: the dead connections are replaced on the next action.
-    assert read_plans.get_plan(pg_db, t.alice, t.client_id).sections["wellness"] == \
-        "before the outage"
+    assert (
+        read_plans.get_plan(pg_db, t.alice, t.client_id).sections["wellness"] == "before the outage"
+    )
     save_plan(t, "after the restart")
     assert stored(t)[0] == "after the restart"
 

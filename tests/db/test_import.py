@@ -46,16 +46,22 @@ def stored(db: Database) -> tuple[int, int, int]:
         return (
             s.scalar(select(func.count()).select_from(CheckIn)) or 0,
             s.scalar(select(func.count()).select_from(MeasureResponse)) or 0,
-            s.scalar(select(func.count()).select_from(AuditEvent)
-                     .where(AuditEvent.action == "checkin.import")) or 0,
+            s.scalar(
+                select(func.count())
+                .select_from(AuditEvent)
+                .where(AuditEvent.action == "checkin.import")
+            )
+            or 0,
         )
 
 
 def imported_checkins(db: Database) -> list[CheckIn]:
     with db.uow() as uow:
-        found = list(uow.session.scalars(
-            select(CheckIn).where(CheckIn.source == CheckinSource.IMPORT).order_by(CheckIn.id)
-        ))
+        found = list(
+            uow.session.scalars(
+                select(CheckIn).where(CheckIn.source == CheckinSource.IMPORT).order_by(CheckIn.id)
+            )
+        )
         for checkin in found:
             _ = checkin.measures  # loaded before the session closes
         uow.session.expunge_all()  # so the unit of work's rollback does not expire them
@@ -93,20 +99,27 @@ def assert_faults(db: Database, actor: Actor, data: bytes, expected: list[str]) 
 
 def test_every_column_is_imported(clinic):
     db, alice = clinic.db, clinic.alice
-    assert ",".join(COLUMNS) == f"client_ref,submitted_at,mood,sleep,self_care,connection,hope," \
+    assert (
+        ",".join(COLUMNS) == f"client_ref,submitted_at,mood,sleep,self_care,connection,hope,"
         f"note,went_well,was_hard,{PHQ9},{GAD7},phq9_difficulty"
+    )
     data = csv_bytes(
         ",".join(COLUMNS),
         'CP-0001,2026-04-01T09:15:30Z,7,6,5,4,3,"  walked, twice\nwith Sam  ",the park,'
-        'mornings,0,1,2,3,0,1,2,3,0,3,3,3,3,3,3,3,2',
+        "mornings,0,1,2,3,0,1,2,3,0,3,3,3,3,3,3,3,2",
     )
     result = run(db, alice, data)
     assert result == ImportResult(imported=1, skipped_duplicates=0, faults=())
     assert result.summary() == "imported 1, skipped 0 duplicates"
     [checkin] = imported_checkins(db)
     assert checkin.submitted_at == datetime(2026, 4, 1, 9, 15, 30, tzinfo=UTC)
-    assert (checkin.mood, checkin.sleep, checkin.self_care, checkin.connection, checkin.hope) \
-        == (7, 6, 5, 4, 3)
+    assert (checkin.mood, checkin.sleep, checkin.self_care, checkin.connection, checkin.hope) == (
+        7,
+        6,
+        5,
+        4,
+        3,
+    )
     # Stored exactly as written: the spaces and the line break inside the quotes are kept.
     assert checkin.note == "  walked, twice\nwith Sam  "
     assert (checkin.went_well, checkin.was_hard) == ("the park", "mornings")
@@ -126,10 +139,16 @@ def test_one_audit_event_with_counts_only_and_nothing_clinical_logged(clinic, ca
     assert run(db, alice, data).summary() == "imported 2, skipped 1 duplicates"
     with db.uow() as uow:
         [audit] = uow.session.scalars(
-            select(AuditEvent).where(AuditEvent.action == "checkin.import"))
+            select(AuditEvent).where(AuditEvent.action == "checkin.import")
+        )
         assert (audit.entity, audit.actor, audit.client_id) == ("import", "alice", None)
-        assert audit.detail == {"rows": 3, "imported": 2, "skipped_duplicates": 1, "clients": 2,
-                                "partial_responses": 0}
+        assert audit.detail == {
+            "rows": 3,
+            "imported": 2,
+            "skipped_duplicates": 1,
+            "clients": 2,
+            "partial_responses": 0,
+        }
     logged = "\n".join(r.getMessage() for r in caplog.records)
     for clinical in ("private words", "a good day", "CP-0001", "CP-0002"):
         assert clinical not in logged
@@ -142,8 +161,9 @@ def test_byte_order_mark_is_accepted(clinic):
 
 def test_blank_ratings_are_stored_as_null(clinic):
     db, alice = clinic.db, clinic.alice
-    data = csv_bytes("client_ref,submitted_at,mood,sleep,hope,note",
-                     "CP-0001,2026-04-01T09:00,,3, ,")
+    data = csv_bytes(
+        "client_ref,submitted_at,mood,sleep,hope,note", "CP-0001,2026-04-01T09:00,,3, ,"
+    )
     assert run(db, alice, data).imported == 1
     [checkin] = imported_checkins(db)
     assert (checkin.mood, checkin.sleep, checkin.self_care, checkin.hope) == (None, 3, None, None)
@@ -176,8 +196,10 @@ def test_time_zones_are_stored_as_the_right_utc_instant(clinic):
 
 def test_phq9_items_are_stored_and_scored(clinic):
     db, alice = clinic.db, clinic.alice
-    data = csv_bytes(f"client_ref,submitted_at,{PHQ9},{GAD7}",
-                     "CP-0001,2026-04-01T09:00,2,2,2,2,2,2,2,2,1,1,1,1,1,1,1,1")
+    data = csv_bytes(
+        f"client_ref,submitted_at,{PHQ9},{GAD7}",
+        "CP-0001,2026-04-01T09:00,2,2,2,2,2,2,2,2,1,1,1,1,1,1,1,1",
+    )
     assert run(db, alice, data).imported == 1
     [checkin] = imported_checkins(db)
     scored = {m.instrument: (m.answers, m.total, m.severity, m.risk_flag) for m in checkin.measures}
@@ -196,8 +218,12 @@ def test_header_only_file_imports_nothing_without_faults(clinic):
 def test_duplicates_are_skipped_and_counted(clinic):
     db, alice = clinic.db, clinic.alice
     checkins.record_checkin(
-        db, alice, client_id=clinic.first_id, submitted_at=datetime(2026, 3, 1, 9, 0, tzinfo=UTC),
-        ratings={"mood": 4}, note="seen in session",
+        db,
+        alice,
+        client_id=clinic.first_id,
+        submitted_at=datetime(2026, 3, 1, 9, 0, tzinfo=UTC),
+        ratings={"mood": 4},
+        note="seen in session",
     )
     data = csv_bytes(
         HEADER,
@@ -253,8 +279,9 @@ def test_rows_are_read_in_a_few_queries_not_one_per_row(clinic):
     lines = [f"{HEADER},{PHQ9}"]
     for n in range(300):
         ref = ("CP-0001", "CP-0002")[n % 2]
-        lines.append(f"{ref},2026-03-{1 + n % 28:02d}T{n // 28:02d}:00Z,{n % 11},,"
-                     + ",".join(["1"] * 9))
+        lines.append(
+            f"{ref},2026-03-{1 + n % 28:02d}T{n // 28:02d}:00Z,{n % 11},," + ",".join(["1"] * 9)
+        )
     data = csv_bytes(*lines)
     statements: list[str] = []
 
@@ -283,113 +310,197 @@ FAULT_CASES: list[tuple[str, bytes, list[str]]] = [
     ("empty file", b"", ["line 1: header: the file is empty"]),
     ("only a byte order mark", b"\xef\xbb\xbf", ["line 1: header: the file is empty"]),
     ("only blank lines", b"\r\n \n,,\n", ["line 1: header: the file is empty"]),
-    ("blank first line", b"\n" + csv_bytes(HEADER, VALID_ROW), [
-        "line 1: header: is blank; the first line must name the columns",
-    ]),
-    ("unknown columns", csv_bytes(f"{HEADER},feeling,moood", VALID_ROW + ",x,1"), [
-        "line 1: feeling: unknown column",
-        "line 1: moood: unknown column (did you mean mood?)",
-    ]),
-    ("missing required columns", csv_bytes("mood,note", "5,x"), [
-        "line 1: client_ref: required column is missing",
-        "line 1: submitted_at: required column is missing",
-    ]),
-    ("column named twice", csv_bytes(f"{HEADER},mood", VALID_ROW + ",5"), [
-        "line 1: mood: appears more than once in the header",
-    ]),
-    ("column without a name", csv_bytes(f"{HEADER},", VALID_ROW + ","), [
-        "line 1: column 5: has no name in the header",
-    ]),
-    ("instrument columns incomplete in the header",
-     csv_bytes(f"client_ref,submitted_at,{PHQ9[: PHQ9.index(',phq9_8')]}", "CP-0001,2026-04-01"),
-     ["line 1: phq9_8: PHQ-9 needs all its columns; missing phq9_8, phq9_9"]),
-    ("unknown client ref", csv_bytes(HEADER, VALID_ROW, "CP-0999,2026-04-01,5,"), [
-        "line 3: client_ref: no client with ref CP-0999 in your caseload",
-    ]),
-    ("blank client ref", csv_bytes(HEADER, VALID_ROW, " ,2026-04-01,5,"), [
-        "line 3: client_ref: is required",
-    ]),
-    ("ratings that are not whole numbers or out of range", csv_bytes(
-        "client_ref,submitted_at,mood,sleep,self_care,connection,hope",
-        "CP-0001,2026-04-01,3.5,abc,-1,11,10",
-    ), [
-        "line 2: mood: '3.5' is not a whole number",
-        "line 2: sleep: 'abc' is not a whole number",
-        "line 2: self_care: -1 is out of range 0–10",
-        "line 2: connection: 11 is out of range 0–10",
-    ]),
-    ("measure items out of range", csv_bytes(
-        f"client_ref,submitted_at,{PHQ9}", VALID_ROW.rsplit(",", 2)[0] + ",0,1,4,0,x,0,0,0,-1",
-    ), [
-        "line 2: phq9_3: 4 is out of range 0–3",
-        "line 2: phq9_5: 'x' is not a whole number",
-        "line 2: phq9_9: -1 is out of range 0–3",
-    ]),
-    ("impossible dates and times", csv_bytes(
-        HEADER, VALID_ROW,
-        "CP-0001,2026-02-30,5,",
-        "CP-0001,2026-02-29T09:00,5,",
-        "CP-0001,2026-04-01T25:00,5,",
-        "CP-0001,2026-04-01T09:00+24:00,5,",
-        "CP-0001,01/04/2026,5,",
-        "CP-0001,2026-04-01 09:00,5,",
-        "CP-0001,,5,",
-        "CP-0001,2026-03-29T01:30,5,",
-    ), [
-        "line 3: submitted_at: 2026-02-30 is not a real date",
-        "line 4: submitted_at: 2026-02-29 is not a real date",
-        "line 5: submitted_at: 2026-04-01T25:00 is not a real time of day",
-        "line 6: submitted_at: +24:00 is not a UTC offset",
-        "line 7: submitted_at: '01/04/2026' is not a date or time; use YYYY-MM-DD or "
-        "YYYY-MM-DDTHH:MM[:SS], optionally with Z or ±HH:MM",
-        "line 8: submitted_at: '2026-04-01 09:00' is not a date or time; use YYYY-MM-DD or "
-        "YYYY-MM-DDTHH:MM[:SS], optionally with Z or ±HH:MM",
-        "line 9: submitted_at: is required",
-        "line 10: submitted_at: 2026-03-29T01:30 does not exist in Europe/London "
-        "(the clocks went forward); give the UTC offset",
-    ]),
-    ("future dates", csv_bytes(
-        HEADER, VALID_ROW,
-        "CP-0001,2026-05-01T11:00,5,",  # 10:00 UTC: now, which is allowed
-        "CP-0001,2026-05-01T10:00:01Z,5,",
-        "CP-0001,2026-05-01,5,",  # noon today, an hour from now
-    ), [
-        "line 4: submitted_at: is in the future",
-        "line 5: submitted_at: is in the future: a date alone means 12:00 noon clinic time; "
-        "give the time as well",
-    ]),
-    ("text too long", csv_bytes(
-        "client_ref,submitted_at,mood,note,went_well,was_hard",
-        f"CP-0001,2026-04-01,5,{'n' * 2000},{'w' * 2001},",
-    ), [
-        "line 2: went_well: is 2001 characters long; the limit is 2000",
-    ]),
-    ("nothing answered", csv_bytes(HEADER, VALID_ROW, "CP-0001,2026-04-02, ,only a note"), [
-        "line 3: row: nothing answered; give at least one rating or one measure item",
-    ]),
-    ("wrong number of values", csv_bytes(HEADER, VALID_ROW, "CP-0001,2026-04-02,5", "a,b,c,d,e"), [
-        "line 3: row: has 3 values but the header has 4 columns",
-        "line 4: row: has 5 values but the header has 4 columns",
-    ]),
-    ("a quoted value never closed", csv_bytes(HEADER, VALID_ROW, 'CP-0001,2026-04-02,5,"oh', "x"), [
-        "line 3: row: a quoted value starts in this record and is never closed",
-    ]),
-    ("NUL character", csv_bytes(HEADER, VALID_ROW, "CP-0001,2026-04-02,5,a\x00b"), [
-        "line 3: note: contains a NUL character",
-    ]),
-    ("invalid UTF-8 on line 3", csv_bytes(HEADER, VALID_ROW)
-     + b"CP-0001,2026-04-02,5,caf\xe9\n", [
-        "line 3: encoding: byte 0xE9 is not UTF-8; save the file as UTF-8 (in Excel: CSV UTF-8)",
-    ]),
-    ("invalid UTF-8 in the header", b"client_ref,submitted_at,m\xffood\n", [
-        "line 1: encoding: byte 0xFF is not UTF-8; save the file as UTF-8 (in Excel: CSV UTF-8)",
-    ]),
-    ("same client and time twice with different values", csv_bytes(
-        HEADER, VALID_ROW, "CP-0002,2026-04-01T09:00,5,a good day",
-        "CP-0001,2026-04-01T08:00Z,6,a good day",
-    ), [
-        "line 4: submitted_at: conflicts with line 2: same client and time, different values",
-    ]),
+    (
+        "blank first line",
+        b"\n" + csv_bytes(HEADER, VALID_ROW),
+        [
+            "line 1: header: is blank; the first line must name the columns",
+        ],
+    ),
+    (
+        "unknown columns",
+        csv_bytes(f"{HEADER},feeling,moood", VALID_ROW + ",x,1"),
+        [
+            "line 1: feeling: unknown column",
+            "line 1: moood: unknown column (did you mean mood?)",
+        ],
+    ),
+    (
+        "missing required columns",
+        csv_bytes("mood,note", "5,x"),
+        [
+            "line 1: client_ref: required column is missing",
+            "line 1: submitted_at: required column is missing",
+        ],
+    ),
+    (
+        "column named twice",
+        csv_bytes(f"{HEADER},mood", VALID_ROW + ",5"),
+        [
+            "line 1: mood: appears more than once in the header",
+        ],
+    ),
+    (
+        "column without a name",
+        csv_bytes(f"{HEADER},", VALID_ROW + ","),
+        [
+            "line 1: column 5: has no name in the header",
+        ],
+    ),
+    (
+        "instrument columns incomplete in the header",
+        csv_bytes(f"client_ref,submitted_at,{PHQ9[: PHQ9.index(',phq9_8')]}", "CP-0001,2026-04-01"),
+        ["line 1: phq9_8: PHQ-9 needs all its columns; missing phq9_8, phq9_9"],
+    ),
+    (
+        "unknown client ref",
+        csv_bytes(HEADER, VALID_ROW, "CP-0999,2026-04-01,5,"),
+        [
+            "line 3: client_ref: no client with ref CP-0999 in your caseload",
+        ],
+    ),
+    (
+        "blank client ref",
+        csv_bytes(HEADER, VALID_ROW, " ,2026-04-01,5,"),
+        [
+            "line 3: client_ref: is required",
+        ],
+    ),
+    (
+        "ratings that are not whole numbers or out of range",
+        csv_bytes(
+            "client_ref,submitted_at,mood,sleep,self_care,connection,hope",
+            "CP-0001,2026-04-01,3.5,abc,-1,11,10",
+        ),
+        [
+            "line 2: mood: '3.5' is not a whole number",
+            "line 2: sleep: 'abc' is not a whole number",
+            "line 2: self_care: -1 is out of range 0–10",
+            "line 2: connection: 11 is out of range 0–10",
+        ],
+    ),
+    (
+        "measure items out of range",
+        csv_bytes(
+            f"client_ref,submitted_at,{PHQ9}",
+            VALID_ROW.rsplit(",", 2)[0] + ",0,1,4,0,x,0,0,0,-1",
+        ),
+        [
+            "line 2: phq9_3: 4 is out of range 0–3",
+            "line 2: phq9_5: 'x' is not a whole number",
+            "line 2: phq9_9: -1 is out of range 0–3",
+        ],
+    ),
+    (
+        "impossible dates and times",
+        csv_bytes(
+            HEADER,
+            VALID_ROW,
+            "CP-0001,2026-02-30,5,",
+            "CP-0001,2026-02-29T09:00,5,",
+            "CP-0001,2026-04-01T25:00,5,",
+            "CP-0001,2026-04-01T09:00+24:00,5,",
+            "CP-0001,01/04/2026,5,",
+            "CP-0001,2026-04-01 09:00,5,",
+            "CP-0001,,5,",
+            "CP-0001,2026-03-29T01:30,5,",
+        ),
+        [
+            "line 3: submitted_at: 2026-02-30 is not a real date",
+            "line 4: submitted_at: 2026-02-29 is not a real date",
+            "line 5: submitted_at: 2026-04-01T25:00 is not a real time of day",
+            "line 6: submitted_at: +24:00 is not a UTC offset",
+            "line 7: submitted_at: '01/04/2026' is not a date or time; use YYYY-MM-DD or "
+            "YYYY-MM-DDTHH:MM[:SS], optionally with Z or ±HH:MM",
+            "line 8: submitted_at: '2026-04-01 09:00' is not a date or time; use YYYY-MM-DD or "
+            "YYYY-MM-DDTHH:MM[:SS], optionally with Z or ±HH:MM",
+            "line 9: submitted_at: is required",
+            "line 10: submitted_at: 2026-03-29T01:30 does not exist in Europe/London "
+            "(the clocks went forward); give the UTC offset",
+        ],
+    ),
+    (
+        "future dates",
+        csv_bytes(
+            HEADER,
+            VALID_ROW,
+            "CP-0001,2026-05-01T11:00,5,",  # 10:00 UTC: now, which is allowed
+            "CP-0001,2026-05-01T10:00:01Z,5,",
+            "CP-0001,2026-05-01,5,",  # noon today, an hour from now
+        ),
+        [
+            "line 4: submitted_at: is in the future",
+            "line 5: submitted_at: is in the future: a date alone means 12:00 noon clinic time; "
+            "give the time as well",
+        ],
+    ),
+    (
+        "text too long",
+        csv_bytes(
+            "client_ref,submitted_at,mood,note,went_well,was_hard",
+            f"CP-0001,2026-04-01,5,{'n' * 2000},{'w' * 2001},",
+        ),
+        [
+            "line 2: went_well: is 2001 characters long; the limit is 2000",
+        ],
+    ),
+    (
+        "nothing answered",
+        csv_bytes(HEADER, VALID_ROW, "CP-0001,2026-04-02, ,only a note"),
+        [
+            "line 3: row: nothing answered; give at least one rating or one measure item",
+        ],
+    ),
+    (
+        "wrong number of values",
+        csv_bytes(HEADER, VALID_ROW, "CP-0001,2026-04-02,5", "a,b,c,d,e"),
+        [
+            "line 3: row: has 3 values but the header has 4 columns",
+            "line 4: row: has 5 values but the header has 4 columns",
+        ],
+    ),
+    (
+        "a quoted value never closed",
+        csv_bytes(HEADER, VALID_ROW, 'CP-0001,2026-04-02,5,"oh', "x"),
+        [
+            "line 3: row: a quoted value starts in this record and is never closed",
+        ],
+    ),
+    (
+        "NUL character",
+        csv_bytes(HEADER, VALID_ROW, "CP-0001,2026-04-02,5,a\x00b"),
+        [
+            "line 3: note: contains a NUL character",
+        ],
+    ),
+    (
+        "invalid UTF-8 on line 3",
+        csv_bytes(HEADER, VALID_ROW) + b"CP-0001,2026-04-02,5,caf\xe9\n",
+        [
+            "line 3: encoding: byte 0xE9 is not UTF-8; save the file as UTF-8 "
+            "(in Excel: CSV UTF-8)",
+        ],
+    ),
+    (
+        "invalid UTF-8 in the header",
+        b"client_ref,submitted_at,m\xffood\n",
+        [
+            "line 1: encoding: byte 0xFF is not UTF-8; save the file as UTF-8 "
+            "(in Excel: CSV UTF-8)",
+        ],
+    ),
+    (
+        "same client and time twice with different values",
+        csv_bytes(
+            HEADER,
+            VALID_ROW,
+            "CP-0002,2026-04-01T09:00,5,a good day",
+            "CP-0001,2026-04-01T08:00Z,6,a good day",
+        ),
+        [
+            "line 4: submitted_at: conflicts with line 2: same client and time, different values",
+        ],
+    ),
 ]
 
 
@@ -413,10 +524,15 @@ def test_a_multi_line_note_shifts_the_line_numbers_of_later_records(clinic, newl
         "CP-0001,2026-04-04T09:00,abc,",
         newline=newline,
     )
-    assert_faults(db, alice, data, [
-        "line 5: mood: 11 is out of range 0–10",
-        "line 8: mood: 'abc' is not a whole number",
-    ])
+    assert_faults(
+        db,
+        alice,
+        data,
+        [
+            "line 5: mood: 11 is out of range 0–10",
+            "line 8: mood: 'abc' is not a whole number",
+        ],
+    )
     fixed = data.replace(b",11,", b",1,").replace(b",abc,", b",2,")
     assert run(db, alice, fixed).imported == 4
     notes = [c.note for c in imported_checkins(db)]
@@ -426,23 +542,38 @@ def test_a_multi_line_note_shifts_the_line_numbers_of_later_records(clinic, newl
 def test_another_clinicians_client_is_refused_in_the_same_words_as_an_unknown_one(clinic):
     db, alice, bob = clinic.db, clinic.alice, clinic.bob
     data = csv_bytes(HEADER, VALID_ROW, "CP-0003,2026-04-01,5,", "CP-0004,2026-04-01,5,")
-    assert_faults(db, alice, data, [
-        "line 3: client_ref: no client with ref CP-0003 in your caseload",
-        "line 4: client_ref: no client with ref CP-0004 in your caseload",
-    ])
+    assert_faults(
+        db,
+        alice,
+        data,
+        [
+            "line 3: client_ref: no client with ref CP-0003 in your caseload",
+            "line 4: client_ref: no client with ref CP-0004 in your caseload",
+        ],
+    )
     assert run(db, bob, csv_bytes(HEADER, "CP-0003,2026-04-01,5,")).imported == 1
 
 
 def test_a_row_conflicting_with_a_recorded_check_in_is_a_fault(clinic):
     db, alice = clinic.db, clinic.alice
-    checkins.record_checkin(db, alice, client_id=clinic.first_id,
-                            submitted_at=datetime(2026, 4, 1, 8, 0, tzinfo=UTC),
-                            ratings={"mood": 5}, note="a good day")
+    checkins.record_checkin(
+        db,
+        alice,
+        client_id=clinic.first_id,
+        submitted_at=datetime(2026, 4, 1, 8, 0, tzinfo=UTC),
+        ratings={"mood": 5},
+        note="a good day",
+    )
     same_time_other_note = "CP-0001,2026-04-01T09:00,5,a better day"
-    assert_faults(db, alice, csv_bytes(HEADER, "CP-0002,2026-04-01,5,", same_time_other_note), [
-        "line 3: submitted_at: conflicts with a check-in already recorded for this client "
-        "at this time with different values",
-    ])
+    assert_faults(
+        db,
+        alice,
+        csv_bytes(HEADER, "CP-0002,2026-04-01,5,", same_time_other_note),
+        [
+            "line 3: submitted_at: conflicts with a check-in already recorded for this client "
+            "at this time with different values",
+        ],
+    )
     # A measure answered differently is a different check-in too.
     data = csv_bytes(f"{HEADER},{PHQ9}", VALID_ROW + ",0,0,0,0,0,0,0,0,0")
     assert [str(f) for f in run(db, alice, data).faults] == [
@@ -452,8 +583,10 @@ def test_a_row_conflicting_with_a_recorded_check_in_is_a_fault(clinic):
 
 
 def test_fault_reads_line_column_problem():
-    assert str(ImportFault(7, "mood", "11 is out of range 0–10")) == \
-        "line 7: mood: 11 is out of range 0–10"
+    assert (
+        str(ImportFault(7, "mood", "11 is out of range 0–10"))
+        == "line 7: mood: 11 is out of range 0–10"
+    )
 
 
 def test_a_row_with_some_items_blank_imports_as_a_partial_response(clinic):
@@ -468,7 +601,12 @@ def test_a_row_with_some_items_blank_imports_as_a_partial_response(clinic):
     first, second = imported_checkins(db)
     [phq9] = first.measures
     assert (phq9.instrument, phq9.is_partial, phq9.total, phq9.severity, phq9.risk_flag) == (
-        "PHQ-9", True, None, None, False)
+        "PHQ-9",
+        True,
+        None,
+        None,
+        False,
+    )
     assert phq9.answers == [1, 1, 1, None, 1, 1, 1, 1, None]
     [gad7] = second.measures
     assert (gad7.is_partial, gad7.total, gad7.answers) == (True, None, [0] * 6 + [None])
@@ -490,7 +628,11 @@ def test_an_item_9_answer_alone_imports_and_pins_the_self_harm_alert(clinic):
     assert (phq9.is_partial, phq9.total, phq9.risk_flag) == (True, None, True)
     [alert] = caseload.risk_alerts(db, alice, today=NOW.date())
     assert (alert.ref, alert.item9_answer, alert.answer_wording, alert.total) == (
-        "CP-0001", 3, "Nearly every day", None)
+        "CP-0001",
+        3,
+        "Nearly every day",
+        None,
+    )
     assert alert.completeness == "incomplete: items 1–8 not answered"
 
 
@@ -503,13 +645,22 @@ def test_item_9_answered_not_at_all_alone_imports_without_an_alert(clinic):
     assert caseload.risk_alerts(db, alice, today=NOW.date()) == []
 
 
-@pytest.mark.parametrize("row, faults", [
-    ("CP-0001,2026-04-03,,,,,,,,,,2", [
-        "line 2: phq9_difficulty: is answered but no PHQ-9 item is; give the items too",
-        "line 2: row: nothing answered; give at least one rating or one measure item"]),
-    ("CP-0001,2026-04-03,1,1,1,1,1,1,1,1,1,4",
-     ["line 2: phq9_difficulty: 4 is out of range 0–3"]),
-])
+@pytest.mark.parametrize(
+    "row, faults",
+    [
+        (
+            "CP-0001,2026-04-03,,,,,,,,,,2",
+            [
+                "line 2: phq9_difficulty: is answered but no PHQ-9 item is; give the items too",
+                "line 2: row: nothing answered; give at least one rating or one measure item",
+            ],
+        ),
+        (
+            "CP-0001,2026-04-03,1,1,1,1,1,1,1,1,1,4",
+            ["line 2: phq9_difficulty: 4 is out of range 0–3"],
+        ),
+    ],
+)
 def test_the_difficulty_question_is_checked(clinic, row, faults):
     data = csv_bytes(f"client_ref,submitted_at,{PHQ9},phq9_difficulty", row)
     assert_faults(clinic.db, clinic.alice, data, faults)

@@ -30,8 +30,14 @@ from care_plans.services import checkin_links, checkins
 from tests.factories import make_client, make_user
 
 SINCE, UNTIL, TODAY = date(2026, 3, 1), date(2026, 6, 30), date(2026, 7, 31)
-FIGURES = ("counted", "reliable_improvement", "reliable_deterioration", "recovery",
-           "reliable_recovery", "cases_at_baseline")
+FIGURES = (
+    "counted",
+    "reliable_improvement",
+    "reliable_deterioration",
+    "recovery",
+    "reliable_recovery",
+    "cases_at_baseline",
+)
 
 
 def answers(total: int, items: int) -> list[int]:
@@ -46,16 +52,30 @@ def on(day: date, hour: int = 12) -> datetime:
     return datetime.combine(day, time(hour), UTC)
 
 
-def give(db: Database, actor: Actor, client_id: int, day: date, *, phq: int | None = None,
-         gad: int | None = None, source: CheckinSource = CheckinSource.SESSION,
-         hour: int = 12) -> int:
+def give(
+    db: Database,
+    actor: Actor,
+    client_id: int,
+    day: date,
+    *,
+    phq: int | None = None,
+    gad: int | None = None,
+    source: CheckinSource = CheckinSource.SESSION,
+    hour: int = 12,
+) -> int:
     measures = {}
     if phq is not None:
         measures["PHQ-9"] = answers(phq, 9)
     if gad is not None:
         measures["GAD-7"] = answers(gad, 7)
-    return checkins.record_checkin(db, actor, client_id=client_id, submitted_at=on(day, hour),
-                                   source=source, measure_answers=measures).id
+    return checkins.record_checkin(
+        db,
+        actor,
+        client_id=client_id,
+        submitted_at=on(day, hour),
+        source=source,
+        measure_answers=measures,
+    ).id
 
 
 def counts(row: OutcomeCounts) -> tuple[int, ...]:
@@ -70,8 +90,9 @@ def service(db: Database):
     admin = make_user(db, "ada.admin", "admin")
     ids = {}
     for letter, owner in zip("ABCDEFGHI", [alice] * 8 + [bob], strict=True):
-        ids[letter] = make_client(db, owner, f"CP-000{'ABCDEFGHI'.index(letter) + 1}",
-                                  f"Client {letter}", today=TODAY).id
+        ids[letter] = make_client(
+            db, owner, f"CP-000{'ABCDEFGHI'.index(letter) + 1}", f"Client {letter}", today=TODAY
+        ).id
     with db.uow() as uow:  # every record opened on 1 Jan 2026
         uow.session.execute(update(Client).values(created_at=on(date(2026, 1, 1), 9)))
         uow.commit()
@@ -114,8 +135,7 @@ def service(db: Database):
     checkin_links.create_link(db, alice, ids["B"], now=on(date(2026, 4, 2)))
     token_old, _ = checkin_links.create_link(db, alice, ids["C"], now=on(date(2026, 2, 1)))
     checkin_links.open_link(db, token_a, source_address="127.0.0.1", now=on(date(2026, 4, 3)))
-    checkin_links.open_link(db, token_old, source_address="127.0.0.1",
-                            now=on(date(2026, 2, 2)))
+    checkin_links.open_link(db, token_old, source_address="127.0.0.1", now=on(date(2026, 2, 2)))
     return db, alice, bob, sup, admin, ids
 
 
@@ -137,7 +157,8 @@ def test_every_figure_for_the_whole_service(service) -> None:
     assert counts(result.row("bob", "PHQ-9")) == (1, 1, 0, 1, 1, 1)
     assert counts(result.row("bob", "paired")) == (1, 1, 0, 1, 1, 1)
     assert [(r.clinician, r.instrument) for r in result.rows] == [
-        (who, code) for who in ("all", "alice", "bob") for code in ("PHQ-9", "GAD-7", "paired")]
+        (who, code) for who in ("all", "alice", "bob") for code in ("PHQ-9", "GAD-7", "paired")
+    ]
     assert result.row("all", "PHQ-9").rate("recovery") == pytest.approx(3 / 5)
     assert result.row("all", "PHQ-9").rate("reliable_improvement") == pytest.approx(3 / 7)
 
@@ -147,8 +168,13 @@ def test_json_shape_is_exact(service) -> None:
     data = outcomes_for(db, sup).as_json()
     assert data["since"] == "2026-03-01" and data["until"] == "2026-06-30"
     assert data["rows"][0] == {
-        "clinician": "all", "instrument": "PHQ-9", "counted": 7, "reliable_improvement": 3,
-        "reliable_deterioration": 1, "recovery": 3, "reliable_recovery": 2,
+        "clinician": "all",
+        "instrument": "PHQ-9",
+        "counted": 7,
+        "reliable_improvement": 3,
+        "reliable_deterioration": 1,
+        "recovery": 3,
+        "reliable_recovery": 2,
         "cases_at_baseline": 5,
     }
 
@@ -185,8 +211,9 @@ def test_trend_starts_with_every_counted_baseline(service) -> None:
     # The SQL cohort is the same as the pure rule's: 7 PHQ-9 and 5 GAD-7 clients counted.
     assert week0.loc["PHQ-9", "clients"] == 7
     assert week0.loc["GAD-7", "clients"] == 5
-    assert week0.loc["PHQ-9", "mean_total"] == pytest.approx(round((15 + 10 + 9 + 5 + 10 + 15
-                                                                     + 12) / 7, 2))
+    assert week0.loc["PHQ-9", "mean_total"] == pytest.approx(
+        round((15 + 10 + 9 + 5 + 10 + 15 + 12) / 7, 2)
+    )
     finals = trend[(trend["instrument"] == "PHQ-9") & (trend["week"] > 0)]
     # C's final (13 May, week 13 from 10 Feb) and the others' (10 Jun, week 21 from 10 Jan).
     assert finals.set_index("week")["clients"].to_dict() == {13: 1, 21: 6}
@@ -218,7 +245,10 @@ def test_clinician_filter_and_bad_periods(service) -> None:
     db, _alice, _bob, sup, *_ = service
     only_bob = outcomes_for(db, sup, clinician=" Bob ")
     assert [(r.clinician, r.instrument) for r in only_bob.rows] == [
-        ("bob", "PHQ-9"), ("bob", "GAD-7"), ("bob", "paired")]
+        ("bob", "PHQ-9"),
+        ("bob", "GAD-7"),
+        ("bob", "paired"),
+    ]
     assert [r.clinician for r in only_bob.headline] == ["bob"] * 3
     with pytest.raises(NotFound, match="nobody"):
         outcomes_for(db, sup, clinician="nobody")
@@ -245,14 +275,16 @@ def test_csv_suppresses_counts_under_five(service) -> None:
     db, _alice, _bob, sup, *_ = service
     result = outcomes_for(db, sup)
     lines = counts_csv(result.rows, since=SINCE, until=UNTIL).splitlines()
-    assert lines[0].startswith("since,until,clinician,instrument,counted,reliable_improvement,"
-                               "reliable_improvement_rate,")
+    assert lines[0].startswith(
+        "since,until,clinician,instrument,counted,reliable_improvement,reliable_improvement_rate,"
+    )
     first = lines[1].split(",")
     assert first[:5] == ["2026-03-01", "2026-06-30", "all", "PHQ-9", "7"]
     assert first[5:7] == [FEWER_THAN, FEWER_THAN]  # 3 improved, so the rate is hidden too
     assert first[-1] == "5"  # cases at baseline
-    assert all(cell not in ("1", "2", "3", "4", "0") for line in lines[1:]
-               for cell in line.split(",")[4:])
+    assert all(
+        cell not in ("1", "2", "3", "4", "0") for line in lines[1:] for cell in line.split(",")[4:]
+    )
 
 
 def test_a_part_answered_questionnaire_is_never_a_baseline_or_a_final(db: Database) -> None:
@@ -260,12 +292,24 @@ def test_a_part_answered_questionnaire_is_never_a_baseline_or_a_final(db: Databa
     alice = make_user(db, "alice")
     client = make_client(db, alice, "CP-0001", "Part Answered", today=TODAY).id
     partial = [3, 3, 3, None, None, None, None, None, 2]
-    checkins.record_checkin(db, alice, client_id=client, submitted_at=on(date(2026, 1, 5)),
-                            source=CheckinSource.SESSION, measure_answers={"PHQ-9": partial})
+    checkins.record_checkin(
+        db,
+        alice,
+        client_id=client,
+        submitted_at=on(date(2026, 1, 5)),
+        source=CheckinSource.SESSION,
+        measure_answers={"PHQ-9": partial},
+    )
     give(db, alice, client, date(2026, 1, 10), phq=15)
     give(db, alice, client, date(2026, 6, 10), phq=9)
-    checkins.record_checkin(db, alice, client_id=client, submitted_at=on(date(2026, 6, 20)),
-                            source=CheckinSource.SESSION, measure_answers={"PHQ-9": partial})
+    checkins.record_checkin(
+        db,
+        alice,
+        client_id=client,
+        submitted_at=on(date(2026, 6, 20)),
+        source=CheckinSource.SESSION,
+        measure_answers={"PHQ-9": partial},
+    )
     result = outcomes_for(db, alice)
     # 15 -> 9: reliable improvement and recovery, as if the partial ones were not there.
     assert counts(result.row("all", "PHQ-9")) == (1, 1, 0, 1, 1, 1)

@@ -38,14 +38,14 @@ def team(db):
     alice = make_user(db, "alice")
     bob = make_user(db, "bob")
     client = make_client(db, alice, today=TODAY)
-    return SimpleNamespace(db=db, alice=alice, bob=bob, client_id=client.id,
-                           plan_id=client.plan_id)
+    return SimpleNamespace(db=db, alice=alice, bob=bob, client_id=client.id, plan_id=client.plan_id)
 
 
 def _revision_count(db, plan_id: int) -> int:
     with db.uow() as uow:
         return uow.session.scalar(
-            select(func.count(PlanRevision.id)).where(PlanRevision.plan_id == plan_id))
+            select(func.count(PlanRevision.id)).where(PlanRevision.plan_id == plan_id)
+        )
 
 
 def _plan(t, actor=None) -> plan_views.PlanView:
@@ -53,8 +53,9 @@ def _plan(t, actor=None) -> plan_views.PlanView:
 
 
 def _edit_sections(t, actor=None, **sections: str) -> revisions.Saved:
-    return plans.update_plan(t.db, actor or t.alice, t.plan_id, changes=sections,
-                             expected_version=_plan(t).version)
+    return plans.update_plan(
+        t.db, actor or t.alice, t.plan_id, changes=sections, expected_version=_plan(t).version
+    )
 
 
 def _reasons(t) -> list[str]:
@@ -68,10 +69,14 @@ def test_a_sections_edit_is_revision_2_after_the_plan_as_it_was(team):
     assert (saved.revision, saved.version) == (2, 2)
     history = read_plans.list_revisions(t.db, t.alice, t.plan_id)
     assert [(r.number, r.reason, r.created_by_name) for r in history] == [
-        (2, "sections edited", "alice"), (1, revisions.INITIAL_REASON, "alice")]
+        (2, "sections edited", "alice"),
+        (1, revisions.INITIAL_REASON, "alice"),
+    ]
     assert read_plans.get_revision(t.db, t.alice, t.plan_id, 1)["sections"]["crisis_plan"] == ""
-    assert (read_plans.get_revision(t.db, t.alice, t.plan_id, 2)["sections"]["crisis_plan"]
-            == "Call Mum, then the crisis line.")
+    assert (
+        read_plans.get_revision(t.db, t.alice, t.plan_id, 2)["sections"]["crisis_plan"]
+        == "Call Mum, then the crisis line."
+    )
     view = _plan(t)
     assert view.sections["crisis_plan"] == "Call Mum, then the crisis line."
     assert (view.revision_count, view.version, view.last_saved_by) == (2, 2, "alice")
@@ -88,75 +93,146 @@ def test_every_kind_of_save_is_a_new_revision(team):
     t, db, a = team, team.db, team.alice
     numbers = [
         _edit_sections(t, wellness="Sleeping well, seeing friends.").revision,
-        plans.update_plan(db, a, t.plan_id, expected_version=2,
-                          changes={"next_review_date": TODAY + timedelta(days=30)}).revision,
+        plans.update_plan(
+            db,
+            a,
+            t.plan_id,
+            expected_version=2,
+            changes={"next_review_date": TODAY + timedelta(days=30)},
+        ).revision,
         plans.activate_plan(db, a, t.plan_id, expected_version=3).revision,
     ]
     mum = contacts.add_contact(db, a, t.client_id, name="Mum", kind="family", today=TODAY)
     numbers.append(mum.revision)
-    numbers.append(contacts.update_contact(db, a, mum.id, expected_version=mum.version,
-                                           changes={"phone": "01234 567890"}, today=TODAY).revision)
+    numbers.append(
+        contacts.update_contact(
+            db,
+            a,
+            mum.id,
+            expected_version=mum.version,
+            changes={"phone": "01234 567890"},
+            today=TODAY,
+        ).revision
+    )
     walk = goals.add_goal(db, a, t.plan_id, domain="self-care", description="Walk daily")
     run = goals.add_goal(db, a, t.plan_id, domain="physical health", description="Run 5k")
     numbers += [walk.revision, run.revision]
-    numbers.append(goals.update_goal(db, a, walk.id, expected_version=walk.version,
-                                     changes={"why_it_matters": "Clears my head"}).revision)
+    numbers.append(
+        goals.update_goal(
+            db,
+            a,
+            walk.id,
+            expected_version=walk.version,
+            changes={"why_it_matters": "Clears my head"},
+        ).revision
+    )
     step = goals.add_step(db, a, walk.id, description="Buy shoes", helper_contact_id=mum.id)
     numbers.append(step.revision)
-    step2 = goals.update_step(db, a, step.id, expected_version=step.version,
-                              changes={"due_date": TODAY})
-    step3 = goals.set_step_done(db, a, step.id, expected_version=step2.version, done=True,
-                                today=TODAY)
-    step4 = goals.set_step_done(db, a, step.id, expected_version=step3.version, done=False,
-                                today=TODAY)
+    step2 = goals.update_step(
+        db, a, step.id, expected_version=step.version, changes={"due_date": TODAY}
+    )
+    step3 = goals.set_step_done(
+        db, a, step.id, expected_version=step2.version, done=True, today=TODAY
+    )
+    step4 = goals.set_step_done(
+        db, a, step.id, expected_version=step3.version, done=False, today=TODAY
+    )
     numbers += [step2.revision, step3.revision, step4.revision]
-    numbers.append(goals.record_gas_rating(db, a, walk.id, score=1, rated_on=TODAY,
-                                           today=TODAY).revision)
-    numbers.append(goals.move_goal(db, a, run.id, direction="up",
-                                   expected_version=run.version).revision)
+    numbers.append(
+        goals.record_gas_rating(db, a, walk.id, score=1, rated_on=TODAY, today=TODAY).revision
+    )
+    numbers.append(
+        goals.move_goal(db, a, run.id, direction="up", expected_version=run.version).revision
+    )
     numbers.append(goals.archive_step(db, a, step.id, expected_version=step4.version).revision)
-    numbers.append(goals.archive_goal(db, a, run.id,
-                                      expected_version=_plan(t).goals[0].version).revision)
-    numbers.append(contacts.archive_contact(db, a, mum.id,
-                                            expected_version=_plan(t).contacts[0].version)
-                   .revision)
-    numbers.append(plans.restore_revision(db, a, t.plan_id, 2,
-                                          expected_version=_plan(t).version).revision)
+    numbers.append(
+        goals.archive_goal(db, a, run.id, expected_version=_plan(t).goals[0].version).revision
+    )
+    numbers.append(
+        contacts.archive_contact(
+            db, a, mum.id, expected_version=_plan(t).contacts[0].version
+        ).revision
+    )
+    numbers.append(
+        plans.restore_revision(db, a, t.plan_id, 2, expected_version=_plan(t).version).revision
+    )
     assert numbers == list(range(2, 2 + len(numbers)))
     assert _reasons(t) == [
-        revisions.INITIAL_REASON, "sections edited", "plan dates edited", "status set to active",
-        "contact added", "contact edited", "goal added", "goal added", "goal edited",
-        "step added", "step edited", "step done", "step marked not done",
-        "GAS rating recorded", "goal moved up", "step archived", "goal archived",
-        "contact archived", "restored revision 2",
+        revisions.INITIAL_REASON,
+        "sections edited",
+        "plan dates edited",
+        "status set to active",
+        "contact added",
+        "contact edited",
+        "goal added",
+        "goal added",
+        "goal edited",
+        "step added",
+        "step edited",
+        "step done",
+        "step marked not done",
+        "GAS rating recorded",
+        "goal moved up",
+        "step archived",
+        "goal archived",
+        "contact archived",
+        "restored revision 2",
     ]
 
 
 def test_a_revision_holds_the_whole_plan_with_ids(team):
     t, db, a = team, team.db, team.alice
-    mum = contacts.add_contact(db, a, t.client_id, name="Mum", kind="family",
-                               phone="+44 1234 567890", is_crisis_contact=True,
-                               consent_to_share=True, consent_date=TODAY, today=TODAY)
-    walk = goals.add_goal(db, a, t.plan_id, domain="self-care", description="Walk daily",
-                          start_date=TODAY, target_date=date(2026, 8, 1),
-                          gas_levels={"+1": "Walks 5 days a week", 0: "Walks 3 days a week"})
+    mum = contacts.add_contact(
+        db,
+        a,
+        t.client_id,
+        name="Mum",
+        kind="family",
+        phone="+44 1234 567890",
+        is_crisis_contact=True,
+        consent_to_share=True,
+        consent_date=TODAY,
+        today=TODAY,
+    )
+    walk = goals.add_goal(
+        db,
+        a,
+        t.plan_id,
+        domain="self-care",
+        description="Walk daily",
+        start_date=TODAY,
+        target_date=date(2026, 8, 1),
+        gas_levels={"+1": "Walks 5 days a week", 0: "Walks 3 days a week"},
+    )
     step = goals.add_step(db, a, walk.id, description="Buy shoes", helper_contact_id=mum.id)
     last = goals.record_gas_rating(db, a, walk.id, score=-1, rated_on=TODAY, today=TODAY)
     snapshot = read_plans.get_revision(db, a, t.plan_id, last.revision)
     json.dumps(snapshot)  # plain JSON, whatever the engine gave back
     assert snapshot["plan"] == {
-        "id": t.plan_id, "client_id": t.client_id, "status": "draft",
-        "start_date": "2026-05-01", "next_review_date": "2026-07-30", "version": 1}
+        "id": t.plan_id,
+        "client_id": t.client_id,
+        "status": "draft",
+        "start_date": "2026-05-01",
+        "next_review_date": "2026-07-30",
+        "version": 1,
+    }
     assert set(snapshot["sections"]) == set(models.PLAN_SECTIONS)
     [goal] = snapshot["goals"]
     assert (goal["id"], goal["description"], goal["start_date"], goal["target_date"]) == (
-        walk.id, "Walk daily", "2026-05-01", "2026-08-01")
+        walk.id,
+        "Walk daily",
+        "2026-05-01",
+        "2026-08-01",
+    )
     assert goal["gas_levels"] == {"0": "Walks 3 days a week", "1": "Walks 5 days a week"}
     assert [(s["id"], s["helper_contact_id"]) for s in goal["steps"]] == [(step.id, mum.id)]
     assert [(r["rated_on"], r["score"]) for r in goal["gas_ratings"]] == [("2026-05-01", -1)]
     [contact] = snapshot["contacts"]
     assert (contact["id"], contact["phone"], contact["consent_date"]) == (
-        mum.id, "+44 1234 567890", "2026-05-01")
+        mum.id,
+        "+44 1234 567890",
+        "2026-05-01",
+    )
     with db.uow() as uow:
         plan = uow.session.get(CarePlan, t.plan_id)
         assert snapshots.plan_snapshot(uow.session, plan) == snapshot
@@ -169,16 +245,26 @@ def test_a_revision_holds_the_whole_plan_with_ids(team):
 
 def test_diff_names_exactly_what_changed_in_readable_words(team):
     t, db, a = team, team.db, team.alice
-    walk = goals.add_goal(db, a, t.plan_id, domain="self-care", description="Walk daily",
-                          start_date=TODAY, target_date=date(2026, 6, 1))
-    mum = contacts.add_contact(db, a, t.client_id, name="Mum", kind="family", phone="0123",
-                               today=TODAY)
+    walk = goals.add_goal(
+        db,
+        a,
+        t.plan_id,
+        domain="self-care",
+        description="Walk daily",
+        start_date=TODAY,
+        target_date=date(2026, 6, 1),
+    )
+    mum = contacts.add_contact(
+        db, a, t.client_id, name="Mum", kind="family", phone="0123", today=TODAY
+    )
     before = mum.revision
     _edit_sections(t, crisis_plan="Ring Mum")
-    goals.update_goal(db, a, walk.id, expected_version=walk.version,
-                      changes={"target_date": date(2026, 7, 1)})
-    contacts.update_contact(db, a, mum.id, expected_version=mum.version,
-                            changes={"phone": "0456"}, today=TODAY)
+    goals.update_goal(
+        db, a, walk.id, expected_version=walk.version, changes={"target_date": date(2026, 7, 1)}
+    )
+    contacts.update_contact(
+        db, a, mum.id, expected_version=mum.version, changes={"phone": "0456"}, today=TODAY
+    )
     after = goals.add_step(db, a, walk.id, description="Buy shoes").revision
     assert read_plans.diff_revisions(db, a, t.plan_id, before, after) == [
         Change("Section: Crisis plan", "(empty)", "Ring Mum"),
@@ -189,7 +275,8 @@ def test_diff_names_exactly_what_changed_in_readable_words(team):
     assert read_plans.diff_revisions(db, a, t.plan_id, after, after) == []
     gone = goals.archive_goal(db, a, walk.id, expected_version=walk.version + 1).revision
     assert read_plans.diff_revisions(db, a, t.plan_id, after, gone) == [
-        Change("Goal 'Walk daily'", "(there)", "removed")]
+        Change("Goal 'Walk daily'", "(there)", "removed")
+    ]
 
 
 def test_restore_brings_back_old_text_as_a_new_revision(team):
@@ -229,8 +316,10 @@ def test_restore_brings_back_old_text_as_a_new_revision(team):
 
 def test_goals_move_up_and_down(team):
     t, db, a = team, team.db, team.alice
-    ids = [goals.add_goal(db, a, t.plan_id, domain="resilience", description=d).id
-           for d in ("A", "B", "C")]
+    ids = [
+        goals.add_goal(db, a, t.plan_id, domain="resilience", description=d).id
+        for d in ("A", "B", "C")
+    ]
 
     def order() -> list[str]:
         return [g.description for g in _plan(t).goals]
@@ -253,8 +342,15 @@ def test_steps_tick_done_and_untick(team):
     walk = goals.add_goal(db, a, t.plan_id, domain="self-care", description="Walk daily")
     shoes = goals.add_step(db, a, walk.id, description="Buy shoes")
     goals.add_step(db, a, walk.id, description="Walk to the shop")
-    done = goals.set_step_done(db, a, shoes.id, expected_version=shoes.version, done=True,
-                               on=TODAY - timedelta(days=2), today=TODAY)
+    done = goals.set_step_done(
+        db,
+        a,
+        shoes.id,
+        expected_version=shoes.version,
+        done=True,
+        on=TODAY - timedelta(days=2),
+        today=TODAY,
+    )
     first, second = _plan(t).goals[0].steps
     assert (first.is_done, first.done_on, second.is_done) == (True, date(2026, 4, 29), False)
     goals.set_step_done(db, a, shoes.id, expected_version=done.version, done=False, today=TODAY)
@@ -263,10 +359,10 @@ def test_steps_tick_done_and_untick(team):
 
 def test_contacts_are_listed_crisis_contacts_first(team):
     t, db, a = team, team.db, team.alice
-    for name, crisis in (("Zed", False), ("Crisis line", True), ("Amy", False),
-                         ("GP", True)):
-        contacts.add_contact(db, a, t.client_id, name=name, kind="other",
-                             is_crisis_contact=crisis, today=TODAY)
+    for name, crisis in (("Zed", False), ("Crisis line", True), ("Amy", False), ("GP", True)):
+        contacts.add_contact(
+            db, a, t.client_id, name=name, kind="other", is_crisis_contact=crisis, today=TODAY
+        )
     expected = ["Crisis line", "GP", "Zed", "Amy"]
     assert [c.name for c in _plan(t).contacts] == expected
     assert [c.name for c in contacts.list_contacts(db, a, t.client_id)] == expected
@@ -279,12 +375,22 @@ def test_a_stale_save_is_refused_naming_the_field_and_writes_nothing(team):
     t, db = team, team.db
     clients.assign_clinician(db, Actor.cli(), client_id=t.client_id, username="bob")
     opened_by_alice, opened_by_bob = _plan(t, t.alice), _plan(t, t.bob)
-    plans.update_plan(db, t.alice, t.plan_id, expected_version=opened_by_alice.version,
-                      changes={"crisis_plan": "Alice's words"})
+    plans.update_plan(
+        db,
+        t.alice,
+        t.plan_id,
+        expected_version=opened_by_alice.version,
+        changes={"crisis_plan": "Alice's words"},
+    )
     count = _revision_count(db, t.plan_id)
     with pytest.raises(EditConflict) as refused:
-        plans.update_plan(db, t.bob, t.plan_id, expected_version=opened_by_bob.version,
-                          changes={"crisis_plan": "Bob's words"})
+        plans.update_plan(
+            db,
+            t.bob,
+            t.plan_id,
+            expected_version=opened_by_bob.version,
+            changes={"crisis_plan": "Bob's words"},
+        )
     assert refused.value.changed == {"crisis_plan": ("", "Alice's words")}
     assert "(alice)" in refused.value.message
     assert refused.value.message.endswith("Your changes were not saved.")
@@ -296,24 +402,32 @@ def test_stale_goal_and_contact_saves_are_refused(team):
     t, db = team, team.db
     clients.assign_clinician(db, Actor.cli(), client_id=t.client_id, username="bob")
     walk = goals.add_goal(db, t.alice, t.plan_id, domain="self-care", description="Walk")
-    mum = contacts.add_contact(db, t.alice, t.client_id, name="Mum", kind="family",
-                               today=TODAY)
-    goals.update_goal(db, t.alice, walk.id, expected_version=walk.version,
-                      changes={"description": "Walk daily"})
-    contacts.update_contact(db, t.alice, mum.id, expected_version=mum.version,
-                            changes={"phone": "0123"}, today=TODAY)
+    mum = contacts.add_contact(db, t.alice, t.client_id, name="Mum", kind="family", today=TODAY)
+    goals.update_goal(
+        db, t.alice, walk.id, expected_version=walk.version, changes={"description": "Walk daily"}
+    )
+    contacts.update_contact(
+        db, t.alice, mum.id, expected_version=mum.version, changes={"phone": "0123"}, today=TODAY
+    )
     with pytest.raises(EditConflict) as goal_conflict:
-        goals.update_goal(db, t.bob, walk.id, expected_version=walk.version,
-                          changes={"description": "Walk weekly"})
+        goals.update_goal(
+            db,
+            t.bob,
+            walk.id,
+            expected_version=walk.version,
+            changes={"description": "Walk weekly"},
+        )
     assert goal_conflict.value.changed == {"description": ("Walk", "Walk daily")}
     with pytest.raises(EditConflict) as contact_conflict:
-        contacts.update_contact(db, t.bob, mum.id, expected_version=mum.version,
-                                changes={"name": "Mother"}, today=TODAY)
+        contacts.update_contact(
+            db, t.bob, mum.id, expected_version=mum.version, changes={"name": "Mother"}, today=TODAY
+        )
     assert contact_conflict.value.changed == {"phone": ("", "0123")}
     # A version no revision holds: only the current values can be reported.
     with pytest.raises(EditConflict) as unknown:
-        goals.update_goal(db, t.bob, walk.id, expected_version=41,
-                          changes={"why_it_matters": "Fresh air"})
+        goals.update_goal(
+            db, t.bob, walk.id, expected_version=41, changes={"why_it_matters": "Fresh air"}
+        )
     assert unknown.value.changed == {"why_it_matters": (None, "")}
     view = _plan(t)
     assert (view.goals[0].description, view.contacts[0].name) == ("Walk daily", "Mum")
@@ -329,14 +443,14 @@ def test_a_race_between_check_and_write_becomes_an_edit_conflict(team):
             return
         fired.append(True)
         with db.engine.begin() as conn:
-            conn.execute(update(Goal).where(Goal.id == walk.id)
-                         .values(version=Goal.version + 1))
+            conn.execute(update(Goal).where(Goal.id == walk.id).values(version=Goal.version + 1))
 
     event.listen(db.session_factory, "before_flush", someone_else_saves)
     try:
         with pytest.raises(EditConflict, match="at the same moment"):
-            goals.update_goal(db, a, walk.id, expected_version=walk.version,
-                              changes={"description": "Walk daily"})
+            goals.update_goal(
+                db, a, walk.id, expected_version=walk.version, changes={"description": "Walk daily"}
+            )
     finally:
         event.remove(db.session_factory, "before_flush", someone_else_saves)
     assert fired
@@ -347,56 +461,82 @@ def test_invalid_input_names_the_field_and_writes_nothing(team):
     t, db, a = team, team.db, team.alice
     fresh = make_client(db, a, "CP-0002", today=TODAY)
     with pytest.raises(ValidationError):
-        plans.update_plan(db, a, fresh.plan_id, expected_version=1,
-                          changes={"strengths": "x" * 20_001})
+        plans.update_plan(
+            db, a, fresh.plan_id, expected_version=1, changes={"strengths": "x" * 20_001}
+        )
     assert _revision_count(db, fresh.plan_id) == 0  # not even revision 1
 
-    walk = goals.add_goal(db, a, t.plan_id, domain="self-care", description="Walk",
-                          start_date=TODAY)
+    walk = goals.add_goal(
+        db, a, t.plan_id, domain="self-care", description="Walk", start_date=TODAY
+    )
     step = goals.add_step(db, a, walk.id, description="Buy shoes")
     mum = contacts.add_contact(db, a, t.client_id, name="Mum", kind="family", today=TODAY)
     before, count = _plan(t), _revision_count(db, t.plan_id)
     pv, gv, sv, cv = before.version, walk.version, step.version, mum.version
     cases = {
         "strengths": lambda: plans.update_plan(
-            db, a, t.plan_id, expected_version=pv, changes={"strengths": "x" * 20_001}),
+            db, a, t.plan_id, expected_version=pv, changes={"strengths": "x" * 20_001}
+        ),
         "next_review_date": lambda: plans.update_plan(
-            db, a, t.plan_id, expected_version=pv,
-            changes={"next_review_date": TODAY - timedelta(days=1)}),
+            db,
+            a,
+            t.plan_id,
+            expected_version=pv,
+            changes={"next_review_date": TODAY - timedelta(days=1)},
+        ),
         "start_date": lambda: plans.update_plan(
-            db, a, t.plan_id, expected_version=pv, changes={"start_date": None}),
+            db, a, t.plan_id, expected_version=pv, changes={"start_date": None}
+        ),
         "colour": lambda: plans.update_plan(
-            db, a, t.plan_id, expected_version=pv, changes={"colour": "blue"}),
+            db, a, t.plan_id, expected_version=pv, changes={"colour": "blue"}
+        ),
         "status": lambda: plans.set_plan_status(
-            db, a, t.plan_id, status="archived", expected_version=pv),
+            db, a, t.plan_id, status="archived", expected_version=pv
+        ),
         "description": lambda: goals.add_goal(
-            db, a, t.plan_id, domain="self-care", description="   "),
+            db, a, t.plan_id, domain="self-care", description="   "
+        ),
         "domain": lambda: goals.add_goal(db, a, t.plan_id, domain="wealth", description="x"),
         "target_date": lambda: goals.update_goal(
-            db, a, walk.id, expected_version=gv,
-            changes={"target_date": TODAY - timedelta(days=1)}),
+            db, a, walk.id, expected_version=gv, changes={"target_date": TODAY - timedelta(days=1)}
+        ),
         "gas_levels": lambda: goals.update_goal(
-            db, a, walk.id, expected_version=gv, changes={"gas_levels": {"3": "Way beyond"}}),
+            db, a, walk.id, expected_version=gv, changes={"gas_levels": {"3": "Way beyond"}}
+        ),
         "lifecycle_status": lambda: goals.update_goal(
-            db, a, walk.id, expected_version=gv, changes={"lifecycle_status": "paused"}),
+            db, a, walk.id, expected_version=gv, changes={"lifecycle_status": "paused"}
+        ),
         "why_it_matters": lambda: goals.update_goal(
-            db, a, walk.id, expected_version=gv, changes={"why_it_matters": "x" * 5_001}),
+            db, a, walk.id, expected_version=gv, changes={"why_it_matters": "x" * 5_001}
+        ),
         "helper_contact_id": lambda: goals.update_step(
-            db, a, step.id, expected_version=sv, changes={"helper_contact_id": 987_654}),
+            db, a, step.id, expected_version=sv, changes={"helper_contact_id": 987_654}
+        ),
         "done_on": lambda: goals.set_step_done(
-            db, a, step.id, expected_version=sv, done=True, on=TODAY + timedelta(days=1),
-            today=TODAY),
+            db,
+            a,
+            step.id,
+            expected_version=sv,
+            done=True,
+            on=TODAY + timedelta(days=1),
+            today=TODAY,
+        ),
         "score": lambda: goals.record_gas_rating(db, a, walk.id, score=3, today=TODAY),
-        "name": lambda: contacts.add_contact(db, a, t.client_id, name=" ", kind="family",
-                                             today=TODAY),
-        "kind": lambda: contacts.add_contact(db, a, t.client_id, name="Al", kind="neighbour",
-                                             today=TODAY),
+        "name": lambda: contacts.add_contact(
+            db, a, t.client_id, name=" ", kind="family", today=TODAY
+        ),
+        "kind": lambda: contacts.add_contact(
+            db, a, t.client_id, name="Al", kind="neighbour", today=TODAY
+        ),
         "phone": lambda: contacts.update_contact(
-            db, a, mum.id, expected_version=cv, changes={"phone": "07700 9OO 123"}, today=TODAY),
+            db, a, mum.id, expected_version=cv, changes={"phone": "07700 9OO 123"}, today=TODAY
+        ),
         "email": lambda: contacts.update_contact(
-            db, a, mum.id, expected_version=cv, changes={"email": "mum.example.org"}, today=TODAY),
+            db, a, mum.id, expected_version=cv, changes={"email": "mum.example.org"}, today=TODAY
+        ),
         "consent_date": lambda: contacts.update_contact(
-            db, a, mum.id, expected_version=cv, changes={"consent_to_share": True}, today=TODAY),
+            db, a, mum.id, expected_version=cv, changes={"consent_to_share": True}, today=TODAY
+        ),
     }
     for field, save in cases.items():
         with pytest.raises(ValidationError) as refused:
@@ -406,9 +546,16 @@ def test_invalid_input_names_the_field_and_writes_nothing(team):
         with pytest.raises(ValidationError, match="score"):
             goals.record_gas_rating(db, a, walk.id, score=score, today=TODAY)  # type: ignore
     with pytest.raises(ValidationError, match="consent_date"):
-        contacts.add_contact(db, a, t.client_id, name="Al", kind="friend",
-                             consent_to_share=True, consent_date=TODAY + timedelta(days=1),
-                             today=TODAY)
+        contacts.add_contact(
+            db,
+            a,
+            t.client_id,
+            name="Al",
+            kind="friend",
+            consent_to_share=True,
+            consent_date=TODAY + timedelta(days=1),
+            today=TODAY,
+        )
     assert _revision_count(db, t.plan_id) == count
     assert _plan(t) == before
 
@@ -437,12 +584,15 @@ def test_access_by_role(team):
     walk = goals.add_goal(db, t.alice, t.plan_id, domain="self-care", description="Walk")
 
     def writes(actor):
-        yield lambda: plans.update_plan(db, actor, t.plan_id, expected_version=2,
-                                        changes={"strengths": "Changed"})
-        yield lambda: goals.update_goal(db, actor, walk.id, expected_version=walk.version,
-                                        changes={"description": "Changed"})
-        yield lambda: contacts.add_contact(db, actor, t.client_id, name="X", kind="other",
-                                           today=TODAY)
+        yield lambda: plans.update_plan(
+            db, actor, t.plan_id, expected_version=2, changes={"strengths": "Changed"}
+        )
+        yield lambda: goals.update_goal(
+            db, actor, walk.id, expected_version=walk.version, changes={"description": "Changed"}
+        )
+        yield lambda: contacts.add_contact(
+            db, actor, t.client_id, name="X", kind="other", today=TODAY
+        )
         yield lambda: plans.restore_revision(db, actor, t.plan_id, 1, expected_version=2)
 
     def reads(actor):
@@ -473,15 +623,21 @@ def test_audit_events_name_fields_never_values(team):
     _edit_sections(t, crisis_plan=f"{secret} plan")
     walk = goals.add_goal(db, a, t.plan_id, domain="self-care", description=f"{secret} goal")
     goals.add_step(db, a, walk.id, description=f"{secret} step")
-    mum = contacts.add_contact(db, a, t.client_id, name=f"{secret} Mum", kind="family",
-                               phone="0700 000 0000", today=TODAY)
-    contacts.update_contact(db, a, mum.id, expected_version=mum.version,
-                            changes={"phone": "0711 111 1111", "when_to_contact": secret},
-                            today=TODAY)
+    mum = contacts.add_contact(
+        db, a, t.client_id, name=f"{secret} Mum", kind="family", phone="0700 000 0000", today=TODAY
+    )
+    contacts.update_contact(
+        db,
+        a,
+        mum.id,
+        expected_version=mum.version,
+        changes={"phone": "0711 111 1111", "when_to_contact": secret},
+        today=TODAY,
+    )
     with db.uow() as uow:
         events = uow.session.scalars(
-            select(AuditEvent).where(AuditEvent.client_id == t.client_id)
-            .order_by(AuditEvent.id)).all()
+            select(AuditEvent).where(AuditEvent.client_id == t.client_id).order_by(AuditEvent.id)
+        ).all()
         trail = {e.action: e.detail for e in events}
         text = json.dumps([(e.action, e.entity, e.detail) for e in events])
     assert secret not in text and "0711" not in text and "0700" not in text
@@ -502,18 +658,26 @@ def test_contacts_of_a_client_without_a_plan_are_saved_and_audited(team):
         bare_id = bare.id
     mum = contacts.add_contact(db, a, bare_id, name="Mum", kind="family", today=TODAY)
     assert mum.revision is None
-    edited = contacts.update_contact(db, a, mum.id, expected_version=mum.version,
-                                     changes={"phone": "0123"}, today=TODAY)
+    edited = contacts.update_contact(
+        db, a, mum.id, expected_version=mum.version, changes={"phone": "0123"}, today=TODAY
+    )
     assert (edited.version, edited.revision) == (mum.version + 1, None)
     with pytest.raises(EditConflict, match="after you opened it") as stale:
-        contacts.update_contact(db, a, mum.id, expected_version=mum.version,
-                                changes={"phone": "0456"}, today=TODAY)
+        contacts.update_contact(
+            db, a, mum.id, expected_version=mum.version, changes={"phone": "0456"}, today=TODAY
+        )
     assert stale.value.changed == {"phone": (None, "0123")}
     assert contacts.archive_contact(db, a, mum.id, expected_version=edited.version).revision is None
     assert contacts.list_contacts(db, a, bare_id) == []
     with db.uow() as uow:
-        trail = [(e.action, e.entity_id, e.detail) for e in uow.session.scalars(
-            select(AuditEvent).where(AuditEvent.client_id == bare_id).order_by(AuditEvent.id))]
-    assert trail == [("contact.create", mum.id, None),
-                     ("contact.update", mum.id, {"fields": ["phone"]}),
-                     ("contact.archive", mum.id, None)]
+        trail = [
+            (e.action, e.entity_id, e.detail)
+            for e in uow.session.scalars(
+                select(AuditEvent).where(AuditEvent.client_id == bare_id).order_by(AuditEvent.id)
+            )
+        ]
+    assert trail == [
+        ("contact.create", mum.id, None),
+        ("contact.update", mum.id, {"fields": ["phone"]}),
+        ("contact.archive", mum.id, None),
+    ]

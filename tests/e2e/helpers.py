@@ -21,6 +21,8 @@ def screenshot_dir() -> Path:
         DOCS_SHOTS.mkdir(parents=True, exist_ok=True)
         return DOCS_SHOTS
     return Path(tempfile.mkdtemp(prefix="care-plans-shots-"))
+
+
 SERIOUS = ("serious", "critical")
 
 
@@ -59,8 +61,13 @@ def open_tab(page: object, name: str) -> None:
 
 def expander(page: object, label: str) -> object:
     """The expander whose summary reads `label` (a regex or text), as a locator."""
-    return page.locator("[data-testid='stExpander']").filter(  # type: ignore[attr-defined]
-        has=page.locator("summary", has_text=label)).first  # type: ignore[attr-defined]
+    return (
+        page.locator("[data-testid='stExpander']")
+        .filter(  # type: ignore[attr-defined]
+            has=page.locator("summary", has_text=label)
+        )
+        .first
+    )  # type: ignore[attr-defined]
 
 
 def open_expander(page: object, label: str) -> object:
@@ -124,8 +131,9 @@ def click(page: object, name: str, within: object | None = None) -> None:
     act(page, button.click)
 
 
-def axe_violations(page: object, exclude: Sequence[str] = (),
-                   disable: Sequence[str] = ()) -> list[dict]:
+def axe_violations(
+    page: object, exclude: Sequence[str] = (), disable: Sequence[str] = ()
+) -> list[dict]:
     """axe-core's serious and critical violations on the page as it is now: each with its rule
     id, impact, help text, the number of offending elements and the first few of them.
     `exclude` lists CSS selectors left out of the check, `disable` rule ids switched off (each
@@ -135,10 +143,21 @@ def axe_violations(page: object, exclude: Sequence[str] = (),
     if not page.evaluate("typeof window.axe !== 'undefined'"):  # type: ignore[attr-defined]
         page.add_script_tag(path=str(AXE))  # type: ignore[attr-defined]
     context = {"include": [["html"]], "exclude": [[s] for s in exclude]}
-    options = {"resultTypes": ["violations"],
-               "rules": {rule: {"enabled": False} for rule in disable}}
+    options = {
+        "resultTypes": ["violations"],
+        "rules": {rule: {"enabled": False} for rule in disable},
+    }
     results = page.evaluate(  # type: ignore[attr-defined]
-        "async ([context, options]) => await axe.run(context, options)", [context, options])
-    return [{"id": v["id"], "impact": v["impact"], "help": v["help"], "count": len(v["nodes"]),
-             "nodes": [n["target"] for n in v["nodes"]][:5]}
-            for v in results["violations"] if v["impact"] in SERIOUS]
+        "async ([context, options]) => await axe.run(context, options)", [context, options]
+    )
+    return [
+        {
+            "id": v["id"],
+            "impact": v["impact"],
+            "help": v["help"],
+            "count": len(v["nodes"]),
+            "nodes": [n["target"] for n in v["nodes"]][:5],
+        }
+        for v in results["violations"]
+        if v["impact"] in SERIOUS
+    ]

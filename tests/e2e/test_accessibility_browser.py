@@ -27,10 +27,24 @@ from tests.factories import TEST_PASSWORD, clinic_today, make_user
 
 pytestmark = pytest.mark.browser
 
-PHONE = {"viewport": {"width": 375, "height": 812}, "device_scale_factor": 2,
-         "is_mobile": True, "has_touch": True}
-CLIENT_TABS = ["Progress", "Care plan", "Goals and steps", "Support network", "Check-ins",
-               "Check-in link", "Sessions", "History", "Export", "Status"]
+PHONE = {
+    "viewport": {"width": 375, "height": 812},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+}
+CLIENT_TABS = [
+    "Progress",
+    "Care plan",
+    "Goals and steps",
+    "Support network",
+    "Check-ins",
+    "Check-in link",
+    "Sessions",
+    "History",
+    "Export",
+    "Status",
+]
 
 #: Parts of Streamlit's own markup left out of the check: (CSS selector, the Streamlit element,
 #: why the app cannot change it). Nothing else is excluded and no rule is switched off.
@@ -49,8 +63,9 @@ def check(page, name: str) -> list[dict]:
 
 def rendered(page) -> None:
     wait_idle(page)
-    page.wait_for_function("!document.querySelector(\"[data-testid='stSkeleton']\")",
-                           timeout=30_000)
+    page.wait_for_function(
+        "!document.querySelector(\"[data-testid='stSkeleton']\")", timeout=30_000
+    )
     page.wait_for_timeout(300)  # charts and grids draw a moment after the script ends
     wait_idle(page)
 
@@ -65,13 +80,24 @@ def clinic(tmp_path_factory, browser):
     # a check-in with the self-harm item answered: the caseload's pinned alert, the client
     # page's risk note and the review's banner are all drawn
     checkin_links.submit_via_link(
-        server.db, portal.token, source_address=None, ratings={"mood": 3, "hope": 4},
-        went_well="Rang my sister", measure_answers={"PHQ-9": [1] * 9})
-    draft = sessions.create_draft(server.db, alice, portal.client_id,
-                                  session_date=clinic_today(), summary="Talked about walks",
-                                  today=clinic_today())
-    sessions.sign_off(server.db, alice, draft.id, expected_version=draft.version,
-                      today=clinic_today())
+        server.db,
+        portal.token,
+        source_address=None,
+        ratings={"mood": 3, "hope": 4},
+        went_well="Rang my sister",
+        measure_answers={"PHQ-9": [1] * 9},
+    )
+    draft = sessions.create_draft(
+        server.db,
+        alice,
+        portal.client_id,
+        session_date=clinic_today(),
+        summary="Talked about walks",
+        today=clinic_today(),
+    )
+    sessions.sign_off(
+        server.db, alice, draft.id, expected_version=draft.version, today=clinic_today()
+    )
     # a second client whose link still has the questionnaires due: the full check-in form
     other = seed_portal(server.db, alice, ref="CP-0002", full_name="Noor Haddad")
     yield server, portal, other
@@ -180,7 +206,8 @@ def test_checkin_form_thank_you_and_crisis_screens(browser, clinic):
     page.get_by_role("button", name="Send my check-in").wait_for(timeout=30_000)
     rendered(page)
     page.locator(".st-key-measure_PHQ-9_9").get_by_role(
-        "radio", name="Several days", exact=True).click()
+        "radio", name="Several days", exact=True
+    ).click()
     page.get_by_role("button", name="Send my check-in").click()
     page.get_by_text("talk to someone now", exact=False).wait_for(timeout=30_000)
     rendered(page)
@@ -207,4 +234,3 @@ def test_the_checker_catches_a_deliberate_violation(desk, clinic):
     assert caught and ["#deliberately-unlabelled"] in caught[0]["nodes"]
     desk.evaluate("document.getElementById('deliberately-unlabelled').remove()")
     assert not [v for v in axe_violations(desk) if v["id"] == "image-alt"]
-

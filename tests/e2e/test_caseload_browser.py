@@ -113,8 +113,9 @@ def test_every_caseload_column_fits_at_1440_px(browser, server, role):
     """At 1440 px the table shows every column without scrolling sideways (it cut off "Next
     review" and "Open review"), for a clinician's and a supervisor's caseload."""
     alice = make_user(server.db, "alice.clinician")
-    make_client(server.db, alice, ref="CP-0101", full_name="Élodie Brown-Ferreira",
-                today=clinic_today())
+    make_client(
+        server.db, alice, ref="CP-0101", full_name="Élodie Brown-Ferreira", today=clinic_today()
+    )
     if role == "supervisor":
         make_user(server.db, "sue", "supervisor")
     context = browser.new_context(viewport={"width": 1440, "height": 900})

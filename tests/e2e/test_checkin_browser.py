@@ -23,8 +23,12 @@ from tests.factories import TEST_PASSWORD, clinic_today, make_user
 pytestmark = pytest.mark.browser
 
 SHOTS = screenshot_dir()
-PHONE = {"viewport": {"width": 375, "height": 812}, "device_scale_factor": 2,
-         "is_mobile": True, "has_touch": True}
+PHONE = {
+    "viewport": {"width": 375, "height": 812},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+}
 
 
 @pytest.fixture
@@ -43,8 +47,9 @@ def tap(page, key: str, answer: str) -> None:
 def wait_rendered(page) -> None:
     """Wait for the script to finish and for lazily loaded widgets to replace their skeletons."""
     wait_idle(page)
-    page.wait_for_function("!document.querySelector(\"[data-testid='stSkeleton']\")",
-                           timeout=30_000)
+    page.wait_for_function(
+        "!document.querySelector(\"[data-testid='stSkeleton']\")", timeout=30_000
+    )
 
 
 def full_screenshot(page, name: str, into: Path = SHOTS) -> None:
@@ -68,8 +73,7 @@ def assert_nothing_of_the_app(page) -> None:
     assert page.get_by_text("Brown").count() == 0  # no surname, no other client
 
 
-def test_a_client_checks_in_from_a_phone_and_the_clinician_sees_it(browser, clinic,
-                                                                  tmp_path):
+def test_a_client_checks_in_from_a_phone_and_the_clinician_sees_it(browser, clinic, tmp_path):
     server, seeded, url, _ = clinic
     SHOTS.mkdir(parents=True, exist_ok=True)
     phone = browser.new_context(**PHONE)
@@ -110,7 +114,8 @@ def test_a_client_checks_in_from_a_phone_and_the_clinician_sees_it(browser, clin
     assert row[1:6] == ["link", "4", "", "", ""]  # from the link; skipped ratings are empty
     page.get_by_role("tab", name="Check-in link").click()
     links = page.locator("[data-testid='stDataFrame']").filter(
-        has=page.locator("th", has_text="Works until"))
+        has=page.locator("th", has_text="Works until")
+    )
     link_cells = links.locator("td[role='gridcell']")
     link_cells.filter(has_text="active").wait_for(state="attached", timeout=10_000)
     row = [t.strip() for t in link_cells.all_inner_texts()]
@@ -257,7 +262,13 @@ def test_the_check_in_can_be_filled_and_sent_with_the_keyboard_alone(browser, cl
     [phq9] = record.measures  # the GAD-7, left untouched, is not stored
     assert phq9.instrument == "PHQ-9" and phq9.checkin_id == checkin.id
     assert phq9.answers == (1, 0, 2) + (None,) * 6 and phq9.total is None  # kept, partial
-    data = progress.progress_data(server.db, seeded.clinician, seeded.client_id, since=None,
-                                  until=None, tz=UTC, today=clinic_today())
-    assert data.goal_progress[["goal_id", "rating"]].values.tolist() == [
-        [seeded.goal_ids[1], 8]]
+    data = progress.progress_data(
+        server.db,
+        seeded.clinician,
+        seeded.client_id,
+        since=None,
+        until=None,
+        tz=UTC,
+        today=clinic_today(),
+    )
+    assert data.goal_progress[["goal_id", "rating"]].values.tolist() == [[seeded.goal_ids[1], 8]]

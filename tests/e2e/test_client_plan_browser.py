@@ -21,8 +21,12 @@ from tests.factories import TEST_PASSWORD, make_user
 pytestmark = pytest.mark.browser
 
 SHOTS = screenshot_dir()
-PHONE = {"viewport": {"width": 375, "height": 812}, "device_scale_factor": 2,
-         "is_mobile": True, "has_touch": True}
+PHONE = {
+    "viewport": {"width": 375, "height": 812},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+}
 
 
 @pytest.fixture
@@ -34,8 +38,9 @@ def clinic(server):
 
 def wait_rendered(page) -> None:
     wait_idle(page)
-    page.wait_for_function("!document.querySelector(\"[data-testid='stSkeleton']\")",
-                           timeout=30_000)
+    page.wait_for_function(
+        "!document.querySelector(\"[data-testid='stSkeleton']\")", timeout=30_000
+    )
 
 
 def open_part(page, name: str) -> None:
@@ -144,8 +149,9 @@ def test_a_client_reads_agrees_ticks_and_notes_and_the_clinician_sees_it(browser
     page.get_by_role("heading", name="Élodie Brown").wait_for(timeout=30_000)
     wait_rendered(page)
     revision = read_plans.list_revisions(server.db, portal.clinician, portal.plan_id)
-    agreed_revision = next(r.number for r in revision if r.reason != (
-        "step ticked done by the client"))
+    agreed_revision = next(
+        r.number for r in revision if r.reason != ("step ticked done by the client")
+    )
     agreed = page.get_by_text("Agreed by the client on").first
     assert f"(revision {agreed_revision})" in agreed.inner_text()
     assert "changed since" not in agreed.inner_text()
@@ -158,8 +164,13 @@ def test_a_client_reads_agrees_ticks_and_notes_and_the_clinician_sees_it(browser
 
     # a clinician's change: the page says the plan changed since the client agreed
     plan = read_plans.get_plan(server.db, portal.clinician, portal.client_id)
-    plans.update_plan(server.db, portal.clinician, plan.id, expected_version=plan.version,
-                      changes={"what_helps": "Music, and the park"})
+    plans.update_plan(
+        server.db,
+        portal.clinician,
+        plan.id,
+        expected_version=plan.version,
+        changes={"what_helps": "Music, and the park"},
+    )
     page.reload()
     page.get_by_role("heading", name="Élodie Brown").wait_for(timeout=30_000)
     wait_rendered(page)
@@ -209,8 +220,10 @@ def test_a_clinician_only_section_is_not_in_the_links_page_source(browser, clini
     wait_rendered(page)
     sharing.screenshot(path=str(SHOTS / "client-link-sharing.png"))
     desk.close()
-    assert client_portal.section_sharing(server.db, portal.clinician,
-                                         portal.plan_id)["triggers"] is False
+    assert (
+        client_portal.section_sharing(server.db, portal.clinician, portal.plan_id)["triggers"]
+        is False
+    )
 
     phone = browser.new_context(**PHONE)
     page = phone.new_page()

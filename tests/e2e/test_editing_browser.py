@@ -85,10 +85,14 @@ def test_two_contacts_in_a_row_are_saved_as_ticked(browser, clinic):
     click_and_wait(page, "Add contact", box)
     page.get_by_text("Contact added.").first.wait_for(timeout=10_000)
     assert_no_error(page)
-    saved = {c.name: (c.is_crisis_contact, c.consent_to_share, c.consent_date)
-             for c in rows(clinic, SupportContact)}
-    assert saved == {"Maman": (True, True, date(2026, 11, 1)),
-                     "Neighbour Sam": (False, False, None)}
+    saved = {
+        c.name: (c.is_crisis_contact, c.consent_to_share, c.consent_date)
+        for c in rows(clinic, SupportContact)
+    }
+    assert saved == {
+        "Maman": (True, True, date(2026, 11, 1)),
+        "Neighbour Sam": (False, False, None),
+    }
     context.close()
 
 
@@ -124,7 +128,9 @@ def test_two_goals_and_two_steps_in_a_row_start_from_empty_forms(browser, clinic
     click_and_wait(page, "Add goal", box)
     page.get_by_text("Goal added.").first.wait_for(timeout=10_000)
     assert [g.description for g in rows(clinic, Goal)] == [
-        "Walk to the park every morning", "Cook one meal a week"]
+        "Walk to the park every morning",
+        "Cook one meal a week",
+    ]
 
     goal = open_expander(page, "Walk to the park every morning")
     goal.get_by_label("New small step").fill("Put shoes by the door")
@@ -141,7 +147,9 @@ def test_two_goals_and_two_steps_in_a_row_start_from_empty_forms(browser, clinic
     click_and_wait(page, "Add step", goal)
     page.get_by_text("Step added.").first.wait_for(timeout=10_000)
     assert [(s.description, s.due_date) for s in rows(clinic, Step)] == [
-        ("Put shoes by the door", date(2026, 12, 20)), ("Walk to the corner", None)]
+        ("Put shoes by the door", date(2026, 12, 20)),
+        ("Walk to the corner", None),
+    ]
     context.close()
 
 

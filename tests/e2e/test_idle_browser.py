@@ -22,8 +22,9 @@ def quick_server(tmp_path):
 
 def test_idle_sign_out_keeps_the_typed_text_for_the_same_user(browser, quick_server):
     alice = make_user(quick_server.db, "alice", full_name="Alice Example")
-    make_client(quick_server.db, alice, ref="CP-0201", full_name="Idle Test Client",
-                today=clinic_today())
+    make_client(
+        quick_server.db, alice, ref="CP-0201", full_name="Idle Test Client", today=clinic_today()
+    )
     context = browser.new_context()
     page = context.new_page()
     page.goto(f"{quick_server.url}/client?client=CP-0201")
@@ -62,8 +63,9 @@ def test_idle_sign_out_keeps_the_typed_text_for_the_same_user(browser, quick_ser
 def test_another_user_signing_in_after_idle_does_not_see_the_text(browser, quick_server):
     alice = make_user(quick_server.db, "alice")
     bob = make_user(quick_server.db, "bob")
-    make_client(quick_server.db, alice, ref="CP-0202", full_name="Shared Client",
-                today=clinic_today())
+    make_client(
+        quick_server.db, alice, ref="CP-0202", full_name="Shared Client", today=clinic_today()
+    )
     from care_plans.access import Actor
     from care_plans.services import clients
 

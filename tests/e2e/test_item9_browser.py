@@ -55,13 +55,15 @@ def clinic(server):
 
 
 def pdf_text(path: Path, *pages: str) -> str:
-    result = subprocess.run(["pdftotext", "-enc", "UTF-8", *pages, str(path), "-"],
-                            capture_output=True, check=True)
+    result = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", *pages, str(path), "-"], capture_output=True, check=True
+    )
     return " ".join(result.stdout.decode("utf-8").split())
 
 
-def test_item_9_alone_from_a_phone_reaches_the_caseload_and_the_pdf(browser, clinic, shots,
-                                                                    tmp_path):
+def test_item_9_alone_from_a_phone_reaches_the_caseload_and_the_pdf(
+    browser, clinic, shots, tmp_path
+):
     server, seeded, url = clinic
     phone = browser.new_context(**PHONE)
     page = phone.new_page()
@@ -70,8 +72,13 @@ def test_item_9_alone_from_a_phone_reaches_the_caseload_and_the_pdf(browser, cli
     wait_rendered(page)
     main = page.locator("[data-testid='stMain']")
     # The gentle word about completing the questionnaires is on the form, before sending.
-    assert main.get_by_text("They help most when every question in a part is answered, but "
-                            "anything you answer is kept and sent.").count() == 1
+    assert (
+        main.get_by_text(
+            "They help most when every question in a part is answered, but "
+            "anything you answer is kept and sent."
+        ).count()
+        == 1
+    )
 
     tap(page, "rating_mood", "3")
     page.get_by_label("Something that was hard (if you like)").fill("Awful week, no sleep")
@@ -93,12 +100,18 @@ def test_item_9_alone_from_a_phone_reaches_the_caseload_and_the_pdf(browser, cli
     page.get_by_text("Thank you, Élodie").wait_for(timeout=30_000)
     wait_rendered(page)
     # sent, not refused; the crisis screen; a kind word about the rest of the questionnaire
-    page.get_by_text("You told us you have had thoughts that you would be better off "
-                     "dead").wait_for()
+    page.get_by_text(
+        "You told us you have had thoughts that you would be better off dead"
+    ).wait_for()
     page.get_by_text("Crisis team").wait_for()
     assert page.locator("a[href='tel:03001234567']").count() == 1
-    assert main.get_by_text("Everything you answered was sent, including the questions you "
-                            "answered in PHQ-9.", exact=False).count() == 1
+    assert (
+        main.get_by_text(
+            "Everything you answered was sent, including the questions you answered in PHQ-9.",
+            exact=False,
+        ).count()
+        == 1
+    )
     assert "clear" not in main.inner_text().lower()
     assert page.get_by_role("button", name="Send my check-in").count() == 0
     assert_fits_the_phone(page)
@@ -111,7 +124,12 @@ def test_item_9_alone_from_a_phone_reaches_the_caseload_and_the_pdf(browser, cli
         assert (checkin.was_hard, checkin.went_well) == ("Awful week, no sleep", "")
         phq = uow.session.scalars(select(MeasureResponse)).one()
         assert (phq.instrument, phq.is_partial, phq.total, phq.severity, phq.risk_flag) == (
-            "PHQ-9", True, None, None, True)
+            "PHQ-9",
+            True,
+            None,
+            None,
+            True,
+        )
         assert phq.answers == [None] * 8 + [3]
         assert phq.checkin_id == checkin.id
 
@@ -123,13 +141,16 @@ def test_item_9_alone_from_a_phone_reaches_the_caseload_and_the_pdf(browser, cli
     page.get_by_role("heading", name="Caseload", exact=True).wait_for(timeout=30_000)
     wait_rendered(page)
     alert = page.locator("[data-testid='stAlertContentError']").filter(
-        has_text="self-harm question")
+        has_text="self-harm question"
+    )
     assert alert.count() == 1
     text = " ".join(alert.inner_text().split())
-    assert text.startswith("⚠️ Élodie Brown (CP-0001) answered “Nearly every day” to the PHQ-9 "
-                           "self-harm question on ")
-    assert text.endswith("(incomplete: items 1–8 not answered). Follow up and record what "
-                         "was done.")
+    assert text.startswith(
+        "⚠️ Élodie Brown (CP-0001) answered “Nearly every day” to the PHQ-9 self-harm question on "
+    )
+    assert text.endswith(
+        "(incomplete: items 1–8 not answered). Follow up and record what was done."
+    )
     assert page.get_by_role("button", name="Record follow-up").count() == 1
     # pinned: above the caseload's filters and table
     table = page.locator("[data-testid='stDataFrame']").first
@@ -155,10 +176,26 @@ def test_item_9_alone_from_a_phone_reaches_the_caseload_and_the_pdf(browser, cli
     first = pdf_text(saved, "-f", "1", "-l", "1")
     assert "Risk and safety" in first
     assert "OPEN, not yet followed up: on " in first
-    assert ('the PHQ-9 self-harm question ("thoughts that you would be better off dead or of '
-            'hurting yourself") was answered “Nearly every day” (incomplete: items 1–8 not '
-            'answered).') in first
+    assert (
+        'the PHQ-9 self-harm question ("thoughts that you would be better off dead or of '
+        'hurting yourself") was answered “Nearly every day” (incomplete: items 1–8 not '
+        "answered)."
+    ) in first
     assert "No open safety alerts" not in first
     assert first.index("Risk and safety") < first.index("Care plan")
-    subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", "-singlefile",
-                    str(saved), str(shots / "summary-pdf-risk-box")], check=True)
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-png",
+            "-r",
+            "60",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            "-singlefile",
+            str(saved),
+            str(shots / "summary-pdf-risk-box"),
+        ],
+        check=True,
+    )

@@ -73,8 +73,10 @@ CONTACTS = [
 CONSENT_DAY = date(2026, 11, 1)
 #: goal -> its steps, each (description, who helps or None)
 GOALS = {
-    "Walk to the park every morning": [("Put shoes by the door", None),
-                                       ("Walk with Sam on Tuesdays", "Neighbour Sam")],
+    "Walk to the park every morning": [
+        ("Put shoes by the door", None),
+        ("Walk with Sam on Tuesdays", "Neighbour Sam"),
+    ],
     "Cook one meal a week": [("Buy vegetables on Saturday", None)],
     "Sleep by midnight": [("Phone out of the bedroom", None)],
 }
@@ -150,8 +152,9 @@ def client_id(server, actor) -> int:
 
 
 def pdf_text(path: Path) -> str:
-    out = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True,
-                         check=True)
+    out = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True
+    )
     return " ".join(out.stdout.decode("utf-8").split())
 
 
@@ -221,7 +224,8 @@ def test_a_clinicians_first_week(browser, staff, tmp_path):
         assert box.get_by_label("Name").input_value() == ""
         assert not box.get_by_role("checkbox", name="Crisis contact").is_checked()
         assert not box.get_by_role(
-            "checkbox", name="Client consents to share their plan").is_checked()
+            "checkbox", name="Client consents to share their plan"
+        ).is_checked()
         box.get_by_label("Name").fill(name)
         choose(box, page, "Kind", kind)
         box.get_by_label("Phone").fill(f"0300 123 456{number}")
@@ -229,8 +233,7 @@ def test_a_clinicians_first_week(browser, staff, tmp_path):
             box.get_by_text("Crisis contact", exact=True).click()
         if consent:
             box.get_by_text("Client consents to share their plan").click()
-            fill_date(box, "Consent given on", CONSENT_DAY.day, CONSENT_DAY.month,
-                      CONSENT_DAY.year)
+            fill_date(box, "Consent given on", CONSENT_DAY.day, CONSENT_DAY.month, CONSENT_DAY.year)
         assert box.get_by_role("checkbox", name="Crisis contact").is_checked() is crisis
         click(page, "Add contact", box)
         flash(page, "Contact added.")
@@ -238,9 +241,12 @@ def test_a_clinicians_first_week(browser, staff, tmp_path):
         walk.check(f"contact-{number}-added", tab="Support network")
         saved = {c.name: c for c in contacts.list_contacts(server.db, alice, cid)}
         assert len(saved) == number
-        assert (saved[name].kind, saved[name].is_crisis_contact, saved[name].consent_to_share,
-                saved[name].consent_date) == (kind, crisis, consent,
-                                              CONSENT_DAY if consent else None)
+        assert (
+            saved[name].kind,
+            saved[name].is_crisis_contact,
+            saved[name].consent_to_share,
+            saved[name].consent_date,
+        ) == (kind, crisis, consent, CONSENT_DAY if consent else None)
     # ...and each reads back on the page as ticked
     for name, kind, crisis, consent in CONTACTS:
         panel = open_expander(page, f"{name} — {kind}")
@@ -274,8 +280,10 @@ def test_a_clinicians_first_week(browser, staff, tmp_path):
     walk.check("goals-and-steps", tab="Goals and steps")
     plan = read_plans.get_plan(server.db, alice, cid)
     names = {c.id: c.name for c in plan.contacts}
-    assert {g.description: [(s.description, names.get(s.helper_contact_id))
-                            for s in g.steps] for g in plan.goals} == GOALS
+    assert {
+        g.description: [(s.description, names.get(s.helper_contact_id)) for s in g.steps]
+        for g in plan.goals
+    } == GOALS
     goal_ids = {g.description: g.id for g in plan.goals}
 
     # --- a check-in link, and three check-ins from the client's phone
@@ -298,8 +306,11 @@ def test_a_clinicians_first_week(browser, staff, tmp_path):
     tap(mobile, f"goal_{goal_ids['Walk to the park every morning']}", "2")
     mobile.get_by_label("Something that was hard (if you like)").fill("A very long night")
     for item in range(1, 10):
-        tap(mobile, f"measure_PHQ-9_{item}",
-            "More than half the days" if item == 9 else "Several days")
+        tap(
+            mobile,
+            f"measure_PHQ-9_{item}",
+            "More than half the days" if item == 9 else "Several days",
+        )
     mobile.get_by_role("button", name="Send my check-in").click()
     mobile.get_by_text("Thank you, Élodie").wait_for(timeout=TIMEOUT)
     wait_rendered(mobile)
@@ -308,8 +319,9 @@ def test_a_clinicians_first_week(browser, staff, tmp_path):
     assert mobile.get_by_text("Nightline", exact=True).count() == 1
     walk.check("phone-checkin-1-self-harm", page=mobile)
     # 2 and 3: another check-in each, from the same phone
-    for number, (mood, words) in enumerate((("5", "Rang my sister"), ("7", "Walked twice")),
-                                           start=2):
+    for number, (mood, words) in enumerate(
+        (("5", "Rang my sister"), ("7", "Walked twice")), start=2
+    ):
         mobile.get_by_role("button", name="Start another check-in").click()
         mobile.get_by_role("button", name="Send my check-in").wait_for(timeout=TIMEOUT)
         wait_rendered(mobile)
@@ -323,8 +335,10 @@ def test_a_clinicians_first_week(browser, staff, tmp_path):
     phone.close()
     sent = rosters.client_checkins(server.db, alice, cid)
     assert sorted((r.source, r.ratings["mood"], r.went_well, r.was_hard) for r in sent) == [
-        ("link", 3, "", "A very long night"), ("link", 5, "Rang my sister", ""),
-        ("link", 7, "Walked twice", "")]
+        ("link", 3, "", "A very long night"),
+        ("link", 5, "Rang my sister", ""),
+        ("link", 7, "Walked twice", ""),
+    ]
 
     # --- the caseload's alert, and the follow-up recorded there
     act(page, page.get_by_role("link", name="Caseload").click)
@@ -342,8 +356,9 @@ def test_a_clinicians_first_week(browser, staff, tmp_path):
     tz = Settings.from_env().tz
     risk = safety.safety_summary(server.db, alice, cid, today=datetime.now(tz).date(), tz=tz)
     assert not risk.open_self_harm
-    assert [(a.answer_wording, a.followed_up_by, a.follow_up_note)
-            for a in risk.followed_up] == [("More than half the days", "Alice Example", FOLLOW_UP)]
+    assert [(a.answer_wording, a.followed_up_by, a.follow_up_note) for a in risk.followed_up] == [
+        ("More than half the days", "Alice Example", FOLLOW_UP)
+    ]
 
     # --- back on the client: tick a step done
     click_row_checkbox(page, 0)
@@ -356,8 +371,12 @@ def test_a_clinicians_first_week(browser, staff, tmp_path):
     walk.check("step-ticked", tab="Goals and steps")
     plan = read_plans.get_plan(server.db, alice, cid)
     done = {s.description: s.done_on is not None for g in plan.goals for s in g.steps}
-    assert done == {"Put shoes by the door": True, "Walk with Sam on Tuesdays": False,
-                    "Buy vegetables on Saturday": False, "Phone out of the bedroom": False}
+    assert done == {
+        "Put shoes by the door": True,
+        "Walk with Sam on Tuesdays": False,
+        "Buy vegetables on Saturday": False,
+        "Phone out of the bedroom": False,
+    }
 
     open_tab(page, "Check-ins")
     page.get_by_text("3 check-ins", exact=True).wait_for(timeout=TIMEOUT)
@@ -370,8 +389,11 @@ def test_a_clinicians_first_week(browser, staff, tmp_path):
     followed = page.get_by_text("was followed up by Alice Example", exact=False)
     followed.first.wait_for(timeout=TIMEOUT)
     # the plan started today: the review covers one day (said in the singular)
-    assert page.get_by_text("since the plan started on", exact=False).first.inner_text() \
+    assert (
+        page.get_by_text("since the plan started on", exact=False)
+        .first.inner_text()
         .endswith("· 1 day, compared with the 1 day before")
+    )
     walk.check("session-review")
     for label, text in SESSION.items():
         page.get_by_label(label, exact=True).fill(text)
@@ -396,8 +418,15 @@ def test_a_clinicians_first_week(browser, staff, tmp_path):
     download.value.save_as(pdf)
     assert pdf.name.startswith(REF) and pdf.suffix == ".pdf"
     text = pdf_text(pdf)
-    for words in [NAME, *SECTIONS.values(), *GOALS, "Put shoes by the door",
-                  "Maman", "Neighbour Sam", SESSION["Summary"]]:
+    for words in [
+        NAME,
+        *SECTIONS.values(),
+        *GOALS,
+        "Put shoes by the door",
+        "Maman",
+        "Neighbour Sam",
+        SESSION["Summary"],
+    ]:
         assert " ".join(words.split()) in text, words
     for left_out in ("Nightline", "Cousin Jo"):  # no consent to share
         assert left_out not in text
@@ -409,9 +438,11 @@ def test_a_clinicians_first_week(browser, staff, tmp_path):
     # --- sign out, sign in again in the same tab, reload: for each role. The clinician signs
     # out on the client's Export tab and is brought back to the client (the address is kept);
     # the supervisor and the administrator sign in on the start address.
-    for role, who, home in (("clinician", people["clinician"], NAME),
-                            ("supervisor", people["supervisor"], "Caseload"),
-                            ("admin", people["admin"], "Accounts and assignments")):
+    for role, who, home in (
+        ("clinician", people["clinician"], NAME),
+        ("supervisor", people["supervisor"], "Caseload"),
+        ("admin", people["admin"], "Accounts and assignments"),
+    ):
         sign_out(page)
         walk.check(f"{role}-signed-out")
         sign_in(page, who.username, TEST_PASSWORD)
@@ -453,4 +484,3 @@ def assert_signed_in_as(page, full_name: str, role: str) -> None:
     sidebar = page.locator("[data-testid='stSidebar']")
     assert sidebar.get_by_text(full_name, exact=True).count() == 1
     assert sidebar.get_by_text(f"{role.capitalize()} ·", exact=False).count() == 1
-

@@ -28,8 +28,18 @@ GOAL = "Walk ![i](https://evil.example/i.png) <b>B</b> https://evil.example/g"
 STEP = "Shoes by the door =1+1 _under_ `code`"
 CONTACT = "Sam [call](https://evil.example/s)"
 WORDS = "It was **hard** see www.evil.example/w"
-TABS = ("Progress", "Care plan", "Goals and steps", "Support network", "Check-ins",
-        "Check-in link", "Sessions", "History", "Export", "Status")
+TABS = (
+    "Progress",
+    "Care plan",
+    "Goals and steps",
+    "Support network",
+    "Check-ins",
+    "Check-in link",
+    "Sessions",
+    "History",
+    "Export",
+    "Status",
+)
 
 
 @pytest.fixture
@@ -39,15 +49,30 @@ def written(server):
     client = make_client(db, alice, ref="CP-0001", full_name=CLIENT_NAME, today=clinic_today())
     goal = goals.add_goal(db, alice, client.plan_id, domain="self-care", description=GOAL)
     goals.add_step(db, alice, goal.id, description=STEP)
-    contacts.add_contact(db, alice, client.id, name=CONTACT, kind="friend",
-                         phone="01632 960001", when_to_contact=WORDS, today=clinic_today())
-    checkins.record_checkin(db, alice, client_id=client.id,
-                            submitted_at=utcnow() - timedelta(hours=2), ratings={"mood": 3},
-                            was_hard=WORDS, went_well=GOAL,
-                            measure_answers={"PHQ-9": [1] * 8 + [2]})  # pins the alert
+    contacts.add_contact(
+        db,
+        alice,
+        client.id,
+        name=CONTACT,
+        kind="friend",
+        phone="01632 960001",
+        when_to_contact=WORDS,
+        today=clinic_today(),
+    )
+    checkins.record_checkin(
+        db,
+        alice,
+        client_id=client.id,
+        submitted_at=utcnow() - timedelta(hours=2),
+        ratings={"mood": 3},
+        was_hard=WORDS,
+        went_well=GOAL,
+        measure_answers={"PHQ-9": [1] * 8 + [2]},
+    )  # pins the alert
     today = utcnow().date()
-    record = sessions.create_draft(db, alice, client.id, session_date=today, summary=WORDS,
-                                   today=today)
+    record = sessions.create_draft(
+        db, alice, client.id, session_date=today, summary=WORDS, today=today
+    )
     sessions.sign_off(db, alice, record.id, expected_version=record.version, today=today)
     sessions.add_addendum(db, alice, record.id, text=GOAL)
     make_user(db, "sam.super", role="supervisor", full_name=CLINICIAN_NAME)
@@ -60,14 +85,16 @@ def assert_literal(page, where: str, *expected: str) -> None:
     assert_no_error(page)
     main = page.locator("[data-testid='stApp']")
     links = main.locator(f"a[href*='{EVIL}']")
-    assert links.count() == 0, f"{where}: a link was made: " + str(links.all()[0].evaluate(
-        "e => e.closest('[data-testid^=st]').outerHTML.slice(0, 600)"))
+    assert links.count() == 0, f"{where}: a link was made: " + str(
+        links.all()[0].evaluate("e => e.closest('[data-testid^=st]').outerHTML.slice(0, 600)")
+    )
     images = main.locator(f"img[src*='{EVIL}']")
     assert images.count() == 0, f"{where}: a remote image was made"
     for tag in ("strong", "b", "em", "code"):
         made = [t.strip() for t in main.locator(tag).all_inner_texts()]
-        assert not {"Bold", "Strong", "B", "hard", "under", "code"} & set(made), \
+        assert not {"Bold", "Strong", "B", "hard", "under", "code"} & set(made), (
             f"{where}: <{tag}> made from written text: {made}"
+        )
     text = page.inner_text("body").replace("\u2060", "")  # the joiner that stops autolinks
     for words in expected:
         assert words in text, f"{where}: {words!r} is not shown as typed"

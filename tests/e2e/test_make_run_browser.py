@@ -54,13 +54,21 @@ def test_make_run_on_another_port_puts_that_port_in_links_and_warns(browser, tmp
     port = _free_port()
     assert port != 8501
     env = {k: v for k, v in os.environ.items() if k not in MAKE_VARIABLES}
-    env.update(DATABASE_URL=db_url, CARE_PLANS_COOKIE_KEY="make-run-cookie-" + "m" * 40,
-               CARE_PLANS_AUDIT_KEY=AUDIT_KEY,
-               CARE_PLANS_SECRETS_FILE=str(tmp_path / "no-secrets.toml"))
+    env.update(
+        DATABASE_URL=db_url,
+        CARE_PLANS_COOKIE_KEY="make-run-cookie-" + "m" * 40,
+        CARE_PLANS_AUDIT_KEY=AUDIT_KEY,
+        CARE_PLANS_SECRETS_FILE=str(tmp_path / "no-secrets.toml"),
+    )
     log = tmp_path / "make-run.log"
-    process = subprocess.Popen(["make", "--no-print-directory", "run", "HOST=127.0.0.1",
-                                f"PORT={port}"], cwd=ROOT, env=env, stdout=log.open("wb"),
-                               stderr=subprocess.STDOUT, start_new_session=True)
+    process = subprocess.Popen(
+        ["make", "--no-print-directory", "run", "HOST=127.0.0.1", f"PORT={port}"],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(base, process, log)

@@ -12,7 +12,8 @@ pytestmark = pytest.mark.browser
 
 
 def test_a_clinician_at_admin_and_an_admin_at_client_are_told_and_shown_the_way_back(
-        browser, server):
+    browser, server
+):
     alice = make_user(server.db, "alice", full_name="Alice Example")
     make_client(server.db, alice, ref="CP-0001", full_name="Élodie Brown", today=clinic_today())
     make_user(server.db, "ada", role="admin", full_name="Ada Min")

@@ -27,8 +27,14 @@ def test_supervisor_opens_outcomes_and_a_client_from_it(browser, server):
     page.get_by_role("heading", name="Outcomes", exact=True).wait_for(timeout=30_000)
     wait_idle(page)
     assert page.url.endswith("/outcomes")
-    for heading in ("PHQ-9 (depression)", "GAD-7 (anxiety)", "Paired", "By clinician",
-                    "Data completeness", "Clients to look at"):
+    for heading in (
+        "PHQ-9 (depression)",
+        "GAD-7 (anxiety)",
+        "Paired",
+        "By clinician",
+        "Data completeness",
+        "Clients to look at",
+    ):
         assert page.get_by_role("heading", name=heading, exact=True).count() == 1
     counted = page.locator("[data-testid='stMetric']").first
     lines = [line.strip() for line in counted.inner_text().splitlines() if line.strip()]

@@ -148,11 +148,9 @@ def test_baseline_is_the_first_score_on_or_after_plan_start_not_an_earlier_one()
 def test_baseline_on_the_plan_start_day_counts_from_its_first_minute() -> None:
     start = days_ago(30)
     scores = {"PHQ-9": [(at(start, 0, 0), 3), (at(days_ago(1)), 9)]}
-    assert baseline_and_latest(scores["PHQ-9"], start) == (scores["PHQ-9"][0],
-                                                           scores["PHQ-9"][1])
+    assert baseline_and_latest(scores["PHQ-9"], start) == (scores["PHQ-9"][0], scores["PHQ-9"][1])
     assert flags(plan_start=start, scores=scores) == (DETERIORATION,)
-    just_before = {"PHQ-9": [(at(start - timedelta(days=1), 23, 59), 3),
-                             (at(days_ago(1)), 9)]}
+    just_before = {"PHQ-9": [(at(start - timedelta(days=1), 23, 59), 3), (at(days_ago(1)), 9)]}
     assert flags(plan_start=start, scores=just_before) == ()
 
 
@@ -177,8 +175,12 @@ def test_self_harm_pending_is_flagged() -> None:
 
 
 def test_every_flag_at_once_in_urgency_order() -> None:
-    raised = flags(self_harm_pending=True, scores=phq9((50, 0), (20, 20)),
-                   next_review_date=days_ago(1), last_checkin=at(days_ago(20)))
+    raised = flags(
+        self_harm_pending=True,
+        scores=phq9((50, 0), (20, 20)),
+        next_review_date=days_ago(1),
+        last_checkin=at(days_ago(20)),
+    )
     assert raised == FLAGS == (SELF_HARM, DETERIORATION, REVIEW_OVERDUE, NO_RECENT_CHECKIN)
 
 

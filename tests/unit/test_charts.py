@@ -30,8 +30,7 @@ def spec_of(chart: Any) -> dict[str, Any]:
     return chart.to_dict()
 
 
-def views(spec: dict[str, Any], data: dict[str, Any] | None = None
-          ) -> Iterator[dict[str, Any]]:
+def views(spec: dict[str, Any], data: dict[str, Any] | None = None) -> Iterator[dict[str, Any]]:
     """Every single view of a (possibly nested) layered spec, in drawing order, each with the
     data it draws (its own or its parent layer's)."""
     data = spec.get("data", data)
@@ -68,16 +67,22 @@ def tooltip_fields(view: dict[str, Any]) -> set[str]:
 # -- Frames like the read model's -----------------------------------------------------------------
 
 
-def ratings_frame(days: int, names: tuple[str, ...] = ("Mood", "Sleep"),
-                  skip: set[int] | None = None) -> pd.DataFrame:
+def ratings_frame(
+    days: int, names: tuple[str, ...] = ("Mood", "Sleep"), skip: set[int] | None = None
+) -> pd.DataFrame:
     skip = skip or set()
-    data = [(START + timedelta(days=d), name, float((d + i) % 11))
-            for d in range(days) if d not in skip for i, name in enumerate(names)]
+    data = [
+        (START + timedelta(days=d), name, float((d + i) % 11))
+        for d in range(days)
+        if d not in skip
+        for i, name in enumerate(names)
+    ]
     return pd.DataFrame(data, columns=list(progress.RATING_COLUMNS))
 
 
-def scores(instrument: str, totals: list[int], risk: dict[int, int] | None = None,
-           every: int = 14) -> pd.DataFrame:
+def scores(
+    instrument: str, totals: list[int], risk: dict[int, int] | None = None, every: int = 14
+) -> pd.DataFrame:
     """Administrations with item answers adding up to each total (risk item as given)."""
     definition = measures.get_instrument(instrument)
     out = []
@@ -92,10 +97,17 @@ def scores(instrument: str, totals: list[int], risk: dict[int, int] | None = Non
                 answers[item] = min(3, left)
                 left -= answers[item]
         scored = measures.score(instrument, answers)
-        out.append((START + timedelta(days=every * i), instrument, scored.total, scored.severity,
-                    scored.risk_flag,
-                    None if definition.risk_item is None else answers[definition.risk_item],
-                    tuple(answers)))
+        out.append(
+            (
+                START + timedelta(days=every * i),
+                instrument,
+                scored.total,
+                scored.severity,
+                scored.risk_flag,
+                None if definition.risk_item is None else answers[definition.risk_item],
+                tuple(answers),
+            )
+        )
     return pd.DataFrame(out, columns=list(progress.MEASURE_COLUMNS))
 
 
@@ -144,12 +156,17 @@ def test_more_than_two_days_without_an_answer_breaks_the_line() -> None:
 
 
 def test_ratings_chart_has_a_line_and_dots_per_rating_with_exact_tooltips() -> None:
-    notes = pd.DataFrame([(START + timedelta(days=3), "win", "Walked to the park"),
-                          (START + timedelta(days=8), "setback", "Couldn't get up")],
-                         columns=list(progress.NOTE_COLUMNS))
-    events = pd.DataFrame([(START, "plan review", "Plan started"),
-                           (START + timedelta(days=7), "session", "Session")],
-                          columns=list(progress.EVENT_COLUMNS))
+    notes = pd.DataFrame(
+        [
+            (START + timedelta(days=3), "win", "Walked to the park"),
+            (START + timedelta(days=8), "setback", "Couldn't get up"),
+        ],
+        columns=list(progress.NOTE_COLUMNS),
+    )
+    events = pd.DataFrame(
+        [(START, "plan review", "Plan started"), (START + timedelta(days=7), "session", "Session")],
+        columns=list(progress.EVENT_COLUMNS),
+    )
     spec = spec_of(charts.ratings_chart(ratings_frame(20, skip={10, 11, 12}), notes, events))
 
     [line] = find(spec, "line", y="average", color="rating", strokeDash="rating")
@@ -219,19 +236,26 @@ def marks_of(spec: dict[str, Any]) -> list[tuple[int, str]]:
 
 def test_phq9_chart_has_bands_thresholds_and_marks() -> None:
     data = scores("PHQ-9", [14, 16, 21, 12, 7], risk={2: 2})
-    spec = spec_of(charts.measures_chart(data, "PHQ-9", baseline=14,
-                                         baseline_time=data["time"].iloc[0]))
+    spec = spec_of(
+        charts.measures_chart(data, "PHQ-9", baseline=14, baseline_time=data["time"].iloc[0])
+    )
     assert band_ranges(spec) == PHQ_BANDS
     assert threshold_rules(spec) == {"baseline": 14, "improvement": 8, "deterioration": 20}
-    assert sorted(marks_of(spec)) == [(7, "reliable improvement"),
-                                      (21, "reliable deterioration"),
-                                      (21, "self-harm item endorsed")]
+    assert sorted(marks_of(spec)) == [
+        (7, "reliable improvement"),
+        (21, "reliable deterioration"),
+        (21, "self-harm item endorsed"),
+    ]
     [total] = [v for v in find(spec, "point", y="total") if "shape" not in v["encoding"]]
     assert {"time", "total", "severity", "change", "outcome", "risk_text"} <= tooltip_fields(total)
     assert total["encoding"]["y"]["scale"]["domain"] == [0, 27]
     assert [r["risk_text"] for r in rows(spec, total)] == [
-        "0: Not at all", "0: Not at all", "2: More than half the days", "0: Not at all",
-        "0: Not at all"]
+        "0: Not at all",
+        "0: Not at all",
+        "2: More than half the days",
+        "0: Not at all",
+        "0: Not at all",
+    ]
     [label] = find(spec, "text", text="short")
     assert rows(spec, label)[0]["short"] == "self-harm"
 
@@ -253,8 +277,9 @@ def test_thresholds_beyond_the_scale_are_not_drawn() -> None:
 
 def test_scores_before_the_baseline_are_not_compared() -> None:
     data = scores("PHQ-9", [25, 20, 12])
-    spec = spec_of(charts.measures_chart(data, "PHQ-9", baseline=20,
-                                         baseline_time=data["time"].iloc[1]))
+    spec = spec_of(
+        charts.measures_chart(data, "PHQ-9", baseline=20, baseline_time=data["time"].iloc[1])
+    )
     outcomes = [r["outcome"] for r in rows(spec, find(spec, "point", y="total")[0])]
     assert outcomes == ["before baseline", "no reliable change", "improved"]
 
@@ -277,8 +302,7 @@ def test_item_heatmap_shows_every_answer_with_its_meaning() -> None:
     assert cells["encoding"]["y"]["sort"][8].endswith("(self-harm)")
     assert {"time", "text", "answer", "meaning"} <= tooltip_fields(cells)
     risk = [r for r in cell_rows if r["number"] == 9]
-    assert [(r["answer"], r["meaning"]) for r in risk] == [(1, "Several days"),
-                                                            (0, "Not at all")]
+    assert [(r["answer"], r["meaning"]) for r in risk] == [(1, "Several days"), (0, "Not at all")]
     assert find(spec, "text", text="answer")  # numbers in the cells, readable in greyscale
     [outline] = [v for v in find(spec, "rect", y="item") if "transform" in v]
     assert outline["transform"] == [{"filter": "datum.endorsed"}]
@@ -291,9 +315,13 @@ def test_item_heatmap_shows_every_answer_with_its_meaning() -> None:
 
 def goal_rows(days: list[int], goals: int = 2) -> pd.DataFrame:
     return pd.DataFrame(
-        [(START + timedelta(days=d), g, f"{g}. Goal number {g}", float((d + g) % 11))
-         for d in days for g in range(1, goals + 1)],
-        columns=list(progress.GOAL_PROGRESS_COLUMNS))
+        [
+            (START + timedelta(days=d), g, f"{g}. Goal number {g}", float((d + g) % 11))
+            for d in days
+            for g in range(1, goals + 1)
+        ],
+        columns=list(progress.GOAL_PROGRESS_COLUMNS),
+    )
 
 
 def test_goal_progress_has_a_styled_line_per_goal_breaking_after_a_fortnight() -> None:
@@ -310,12 +338,15 @@ def test_goal_progress_has_a_styled_line_per_goal_breaking_after_a_fortnight() -
 
 def test_steps_chart_counts_done_overdue_and_to_do_per_goal() -> None:
     today = START.date() + timedelta(days=10)
-    steps = pd.DataFrame([
-        (1, "1. Walk more", "Buy shoes", START, None),
-        (1, "1. Walk more", "Walk to the shop", None, START),  # due before today
-        (1, "1. Walk more", "Walk to the park", None, None),
-        (2, "2. Sleep", "Same bedtime", START, None),
-    ], columns=list(progress.STEP_COLUMNS))
+    steps = pd.DataFrame(
+        [
+            (1, "1. Walk more", "Buy shoes", START, None),
+            (1, "1. Walk more", "Walk to the shop", None, START),  # due before today
+            (1, "1. Walk more", "Walk to the park", None, None),
+            (2, "2. Sleep", "Same bedtime", START, None),
+        ],
+        columns=list(progress.STEP_COLUMNS),
+    )
     steps["done_on"] = pd.to_datetime(steps["done_on"])
     steps["due_date"] = pd.to_datetime(steps["due_date"])
     spec = spec_of(charts.steps_chart(steps, today=today))
@@ -329,8 +360,10 @@ def test_steps_chart_counts_done_overdue_and_to_do_per_goal() -> None:
 
 def gas_rows(ratings: list[tuple[int, int, int, int]]) -> pd.DataFrame:
     """(day, goal, score, weight) rows."""
-    return pd.DataFrame([(g, f"{g}. Goal {g}", START + timedelta(days=d), s, w)
-                         for d, g, s, w in ratings], columns=list(progress.GAS_COLUMNS))
+    return pd.DataFrame(
+        [(g, f"{g}. Goal {g}", START + timedelta(days=d), s, w) for d, g, s, w in ratings],
+        columns=list(progress.GAS_COLUMNS),
+    )
 
 
 def test_gas_chart_plots_each_goal_and_the_t_score_of_each_review() -> None:
@@ -338,8 +371,10 @@ def test_gas_chart_plots_each_goal_and_the_t_score_of_each_review() -> None:
     spec = spec_of(charts.gas_chart(gas))
     [t_points] = find(spec, "point", y="t_score")
     t_scores = [r["t_score"] for r in rows(spec, t_points)]
-    assert t_scores == [round(measures.gas_t_score([-1, -1], [1.0, 2.0]), 1),
-                        round(measures.gas_t_score([1, 0], [1.0, 2.0]), 1)]
+    assert t_scores == [
+        round(measures.gas_t_score([-1, -1], [1.0, 2.0]), 1),
+        round(measures.gas_t_score([1, 0], [1.0, 2.0]), 1),
+    ]
     assert {"rated_on", "t_score", "goals"} <= tooltip_fields(t_points)
     [goals] = find(spec, "point", y="position", shape="label")
     assert sorted(r["position"] for r in rows(spec, goals)) == [40, 40, 50, 60]
@@ -369,8 +404,10 @@ def test_a_chart_converts_to_png_for_the_pdf() -> None:
 
 
 def test_the_chart_code_never_imports_streamlit() -> None:
-    code = ("import sys, care_plans.charts, care_plans.read.progress; "
-            "assert 'streamlit' not in sys.modules")
+    code = (
+        "import sys, care_plans.charts, care_plans.read.progress; "
+        "assert 'streamlit' not in sys.modules"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
@@ -389,8 +426,9 @@ def x_axis_labels(chart: Any) -> list[str]:
     import vl_convert as vlc
 
     svg = vlc.vegalite_to_svg(chart.to_json())
-    group = re.search(r'<g class="mark-group role-axis"[^>]*aria-label="X-axis.*?</g></g></g>',
-                      svg, re.S)
+    group = re.search(
+        r'<g class="mark-group role-axis"[^>]*aria-label="X-axis.*?</g></g></g>', svg, re.S
+    )
     assert group is not None, "no x-axis in the drawn chart"
     return re.findall(r"<text[^>]*>([^<]+)</text>", group.group(0))
 
@@ -404,10 +442,10 @@ def test_a_short_period_never_repeats_a_date_on_the_axis(days: int) -> None:
 
 
 def test_the_printed_ratings_chart_never_says_hover() -> None:
-    notes = pd.DataFrame([(START + timedelta(days=2), "win", "Walked to the shop")],
-                         columns=["time", "kind", "text"])
+    notes = pd.DataFrame(
+        [(START + timedelta(days=2), "win", "Walked to the shop")], columns=["time", "kind", "text"]
+    )
     on_screen = json.dumps(spec_of(charts.ratings_chart(ratings_frame(10), notes)))
-    printed = json.dumps(spec_of(charts.ratings_chart(ratings_frame(10), notes,
-                                                      for_print=True)))
+    printed = json.dumps(spec_of(charts.ratings_chart(ratings_frame(10), notes, for_print=True)))
     assert "hover" in on_screen
     assert "hover" not in printed and "listed below the chart" in printed

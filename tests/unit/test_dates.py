@@ -26,9 +26,11 @@ def test_a_period_counts_both_ends_and_knows_the_days_before_it() -> None:
 
 def test_a_period_says_where_it_starts_in_words() -> None:
     assert Period(date(2026, 3, 1), date(2026, 3, 3), PREVIOUS_SESSION).describe() == (
-        "1 Mar 2026 to 3 Mar 2026 (since the session before the most recent one)")
+        "1 Mar 2026 to 3 Mar 2026 (since the session before the most recent one)"
+    )
     assert Period(date(2026, 3, 1), date(2026, 3, 3), CHOSEN).describe() == (
-        "1 Mar 2026 to 3 Mar 2026")
+        "1 Mar 2026 to 3 Mar 2026"
+    )
 
 
 def test_dates_are_written_one_way_for_pages_and_one_for_the_clients_plan() -> None:

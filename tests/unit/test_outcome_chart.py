@@ -18,18 +18,26 @@ def datasets_of(spec: dict) -> list[list[dict]]:
 
 
 def test_caseness_lines_and_suppressed_weeks() -> None:
-    chart = outcome_trend_chart(trend([
-        ("PHQ-9", 0, 14.2, 12), ("PHQ-9", 1, 9.0, 3), ("PHQ-9", 2, 12.5, 10),
-        ("GAD-7", 0, 10.1, 12), ("GAD-7", 2, 8.4, 10),
-    ]))
+    chart = outcome_trend_chart(
+        trend(
+            [
+                ("PHQ-9", 0, 14.2, 12),
+                ("PHQ-9", 1, 9.0, 3),
+                ("PHQ-9", 2, 12.5, 10),
+                ("GAD-7", 0, 10.1, 12),
+                ("GAD-7", 2, 8.4, 10),
+            ]
+        )
+    )
     assert chart is not None
     spec = chart.to_dict()
     data = datasets_of(spec)
     caseness = next(d for d in data if d and "caseness" in d[0])
     assert {(d["instrument"], d["caseness"]) for d in caseness} == {
-        (code, measures.get_instrument(code).caseness_threshold) for code in ("PHQ-9", "GAD-7")}
+        (code, measures.get_instrument(code).caseness_threshold) for code in ("PHQ-9", "GAD-7")
+    }
     points = next(d for d in data if d and "week" in d[0])
-    assert (("PHQ-9", 1) not in {(p["instrument"], p["week"]) for p in points})  # 3 clients
+    assert ("PHQ-9", 1) not in {(p["instrument"], p["week"]) for p in points}  # 3 clients
     assert len(points) == 4
     png = vl_convert.vegalite_to_png(chart.to_json(), scale=1)
     assert png[:8] == b"\x89PNG\r\n\x1a\n"

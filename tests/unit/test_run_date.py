@@ -25,8 +25,12 @@ def test_settings_today_is_the_date_in_the_clinics_zone(zone: str) -> None:
 def test_every_call_in_one_run_gets_the_date_the_run_started_with() -> None:
     settings = Settings.from_env({"CARE_PLANS_TIMEZONE": "Europe/London"}, secrets={})
     run_day = date(2026, 1, 1)  # not today: proves the run's date is used, not the clock
-    ctx = deps.RunContext(db=None, actor=Actor.cli(), settings=settings,  # type: ignore[arg-type]
-                          today=run_day)
+    ctx = deps.RunContext(
+        db=None,
+        actor=Actor.cli(),
+        settings=settings,  # type: ignore[arg-type]
+        today=run_day,
+    )
     token = deps._RUN.set(ctx)
     try:
         assert [deps.today() for _ in range(3)] == [run_day] * 3
