@@ -26,6 +26,8 @@ TREND = {"up": "↑", "down": "↓", "steady": "→", None: ""}
 FLAG_CHOICES = ["self-harm item", "reliable deterioration", "review overdue", "no check-in 14 days"]
 
 
+ALL_CLIENTS = "all clients"
+EVERYONE = "(everyone)"  # brackets: never a username
 SHOWN_REFS = "caseload_shown_refs"  # the refs of the rows on screen, top to bottom
 OPEN_CLIENT = "caseload_open_client"
 
@@ -82,23 +84,26 @@ for alert in caseload.risk_alerts(db, actor, today=today):
 
 c1, c2, c3, c4 = st.columns([0.35, 0.25, 0.2, 0.2])
 search = c1.text_input("Search by name or ref", key="caseload_search", on_change=first_page)
-flag = c2.selectbox(
+# "All" is an option of its own, never None: a None value reads to Streamlit as nothing chosen
+# (the box then offered to clear itself and could show "Choose an option").
+flag_choice = c2.selectbox(
     "Only clients flagged",
-    [None, *FLAG_CHOICES],
+    [ALL_CLIENTS, *FLAG_CHOICES],
     key="caseload_flag",
-    format_func=lambda f: "all clients" if f is None else f,
     on_change=first_page,
 )
+flag = None if flag_choice == ALL_CLIENTS else flag_choice
 clinician = None
 if actor.role == "supervisor":
     team = dict(caseload.clinician_choices(db, actor))
-    clinician = c3.selectbox(
+    picked = c3.selectbox(
         "Clinician",
-        [None, *team],
+        [EVERYONE, *team],
         key="caseload_clinician",
-        format_func=lambda u: "everyone" if u is None else f"{team[u]} ({u})",
+        format_func=lambda u: "everyone" if u == EVERYONE else f"{team[u]} ({u})",
         on_change=first_page,
     )
+    clinician = None if picked == EVERYONE else picked
 sort = c4.selectbox(
     "Sort by",
     ["flags", "ref", "name", "last_checkin", "next_review"],
