@@ -23,6 +23,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from care_plans.config import Settings
 from care_plans.models import PLAN_SECTION_TITLES
@@ -191,7 +192,7 @@ def test_a_clinicians_first_week(browser, staff, tmp_path):
     heading(page, NAME).wait_for(timeout=TIMEOUT)
     wait_idle(page)
     assert page.url.endswith(f"/client?client={REF}")
-    assert page.get_by_text(f"{REF} · client active · plan draft").count() == 1
+    expect(page.get_by_text(f"{REF} · client active · plan draft")).to_have_count(1)
     walk.check("client-added", tab="Progress")
     cid = client_id(server, alice)
 
@@ -213,7 +214,7 @@ def test_a_clinicians_first_week(browser, staff, tmp_path):
     flash(page, "The plan is active")
     caption = page.get_by_text(f"{REF} · client active · plan ", exact=False)
     assert caption.count() == 1 and "plan active" in caption.inner_text()
-    assert page.get_by_role("button", name="Make the plan active").count() == 0
+    expect(page.get_by_role("button", name="Make the plan active")).to_have_count(0)
     walk.check("plan-active", tab="Status")
     assert read_plans.get_plan(server.db, alice, cid).status == "active"
 
@@ -276,7 +277,7 @@ def test_a_clinicians_first_week(browser, staff, tmp_path):
             assert is_open(goal), "the goal's panel closed after adding a step"
             assert goal.get_by_text(step_text, exact=False).count() >= 1
             if helper:
-                assert goal.get_by_text(f"Helps: {helper}").count() == 1
+                expect(goal.get_by_text(f"Helps: {helper}")).to_have_count(1)
     walk.check("goals-and-steps", tab="Goals and steps")
     plan = read_plans.get_plan(server.db, alice, cid)
     names = {c.id: c.name for c in plan.contacts}
@@ -316,7 +317,7 @@ def test_a_clinicians_first_week(browser, staff, tmp_path):
     wait_rendered(mobile)
     mobile.get_by_text("talk to someone now", exact=False).wait_for()
     assert mobile.get_by_text("Maman", exact=True).count() == 1  # her crisis contacts
-    assert mobile.get_by_text("Nightline", exact=True).count() == 1
+    expect(mobile.get_by_text("Nightline", exact=True)).to_have_count(1)
     walk.check("phone-checkin-1-self-harm", page=mobile)
     # 2 and 3: another check-in each, from the same phone
     for number, (mood, words) in enumerate(
@@ -330,7 +331,7 @@ def test_a_clinicians_first_week(browser, staff, tmp_path):
         mobile.get_by_role("button", name="Send my check-in").click()
         mobile.get_by_text("Thank you, Élodie").wait_for(timeout=TIMEOUT)
         wait_rendered(mobile)
-        assert mobile.get_by_text("talk to someone now", exact=False).count() == 0
+        expect(mobile.get_by_text("talk to someone now", exact=False)).to_have_count(0)
         walk.check(f"phone-checkin-{number}", page=mobile)
     phone.close()
     sent = rosters.client_checkins(server.db, alice, cid)
@@ -346,12 +347,12 @@ def test_a_clinicians_first_week(browser, staff, tmp_path):
     alert = page.get_by_text("to the PHQ-9 self-harm question", exact=False).first
     alert.wait_for(timeout=TIMEOUT)
     assert f"{NAME} ({REF}) answered “More than half the days”" in alert.inner_text()
-    assert page.get_by_text("1 client · page 1 of 1", exact=False).count() == 1
+    expect(page.get_by_text("1 client · page 1 of 1", exact=False)).to_have_count(1)
     walk.check("caseload-alert")
     page.get_by_label("Follow-up (who was contacted, what was agreed)").fill(FOLLOW_UP)
     click(page, "Record follow-up")
     flash(page, f"Follow-up recorded for {REF}.")
-    assert page.get_by_text("to the PHQ-9 self-harm question", exact=False).count() == 0
+    expect(page.get_by_text("to the PHQ-9 self-harm question", exact=False)).to_have_count(0)
     walk.check("follow-up-recorded")
     tz = Settings.from_env().tz
     risk = safety.safety_summary(server.db, alice, cid, today=datetime.now(tz).date(), tz=tz)
@@ -452,10 +453,10 @@ def test_a_clinicians_first_week(browser, staff, tmp_path):
         page.reload()
         heading(page, home).wait_for(timeout=TIMEOUT)
         wait_idle(page)
-        assert page.get_by_label("Username").count() == 0
+        expect(page.get_by_label("Username")).to_have_count(0)
         assert_signed_in_as(page, who.full_name, role)
         if role == "admin":  # an administrator never sees a client record
-            assert page.get_by_text(NAME).count() == 0
+            expect(page.get_by_text(NAME)).to_have_count(0)
         else:
             page.get_by_text(NAME).first.wait_for(state="attached", timeout=TIMEOUT)
         walk.check(f"{role}-signed-in-again")
@@ -476,11 +477,11 @@ def sign_out(page) -> None:
     page.reload()
     page.get_by_label("Username").first.wait_for(timeout=TIMEOUT)
     wait_idle(page)
-    assert page.locator("[data-testid='stSidebar']").get_by_text("Sign out").count() == 0
-    assert page.get_by_text(NAME).count() == 0
+    expect(page.locator("[data-testid='stSidebar']").get_by_text("Sign out")).to_have_count(0)
+    expect(page.get_by_text(NAME)).to_have_count(0)
 
 
 def assert_signed_in_as(page, full_name: str, role: str) -> None:
     sidebar = page.locator("[data-testid='stSidebar']")
-    assert sidebar.get_by_text(full_name, exact=True).count() == 1
-    assert sidebar.get_by_text(f"{role.capitalize()} ·", exact=False).count() == 1
+    expect(sidebar.get_by_text(full_name, exact=True)).to_have_count(1)
+    expect(sidebar.get_by_text(f"{role.capitalize()} ·", exact=False)).to_have_count(1)
