@@ -599,7 +599,8 @@ def _page_select(cols: _Columns, *extra: Any) -> Select[Any]:
 
 def _paired_columns(cols: _Columns) -> list[Any]:
     """Each paired instrument's baseline total, and the ids of its baseline and latest
-    response (a single response is its own baseline: no change to judge yet)."""
+    response (a single response is its own baseline: no change to judge yet). The latest
+    total is the page's own `latest_N` column, not computed a second time."""
     plan_start = cols.plan_start
     out: list[Any] = []
     for n, code in enumerate(measures.PAIRED_CASENESS_INSTRUMENTS):
@@ -607,7 +608,6 @@ def _paired_columns(cols: _Columns) -> list[Any]:
             cols.baseline[code].label(f"paired_baseline_{n}"),
             _score(code, False, plan_start, column="id").label(f"paired_baseline_id_{n}"),
             _score(code, True, None, column="id").label(f"paired_latest_id_{n}"),
-            cols.latest[code].label(f"paired_latest_{n}"),
         ]
     return out
 
@@ -620,7 +620,7 @@ def _paired(r: Any) -> str | None:
         if first is None or last is None or first == last:
             return None
         baseline[code] = getattr(r, f"paired_baseline_{n}")
-        latest[code] = getattr(r, f"paired_latest_{n}")
+        latest[code] = getattr(r, f"latest_{FLAGGED_INSTRUMENTS.index(code)}")
     return measures.paired_recovery_status(baseline, latest)
 
 
