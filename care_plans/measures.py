@@ -28,6 +28,7 @@ import math
 import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 #: Days between PHQ-9 / GAD-7 for a new client (CARE_PLANS_MEASURE_INTERVAL_DAYS overrides it):
 #: fortnightly, as NHS Talking Therapies collects them session by session.
@@ -180,11 +181,11 @@ class Instrument:
     def max_answer(self) -> int:
         return self.answer_options[-1][0]
 
-    @property
+    @cached_property
     def min_total(self) -> int:
         return self.min_answer * self.item_count
 
-    @property
+    @cached_property
     def max_total(self) -> int:
         return self.max_answer * self.item_count
 
@@ -686,6 +687,8 @@ def gas_t_score(
 
 
 def _check_total(definition: Instrument, total: object, label: str) -> int:
+    if type(total) is int and definition.min_total <= total <= definition.max_total:
+        return total  # the common case, checked cheaply (the outcomes page checks 10,000s)
     if not isinstance(total, numbers.Integral) or isinstance(total, bool):
         raise ValueError(f"{definition.code} {label}: {total!r} is not a whole number")
     whole = int(total)

@@ -475,6 +475,13 @@ class CheckIn(Base):
         Index(
             "ix_checkins_client_valid_submitted", "client_id", "entered_in_error", "submitted_at"
         ),
+        # The few check-ins entered in error, listed without reading the table (0008).
+        Index(
+            "ix_checkins_in_error",
+            "id",
+            sqlite_where=text("entered_in_error IS 1"),
+            postgresql_where=text("entered_in_error IS true"),
+        ),
         *(
             CheckConstraint(f"{r} IS NULL OR ({r} BETWEEN 0 AND 10)", name=f"{r}_range")
             for r in RATINGS
@@ -532,14 +539,23 @@ class MeasureResponse(Base):
 
     __tablename__ = "measure_responses"
     __table_args__ = (
-        Index("ix_measure_client_instrument", "client_id", "instrument"),
         CheckConstraint(
             "(is_partial AND total IS NULL AND severity IS NULL) OR "
             "(NOT is_partial AND total IS NOT NULL AND severity IS NOT NULL)",
             name="partial_has_no_total",
         ),
-        # The newest score, and the first since a date, are the ends of a range (0007).
-        Index("ix_measure_client_instrument_at", "client_id", "instrument", "administered_at"),
+        # The newest score, and the first since a date, are the ends of a range (0007); the
+        # outcomes page reads every score in order from this index alone (0008).
+        Index(
+            "ix_measure_scores",
+            "client_id",
+            "instrument",
+            "administered_at",
+            "id",
+            "total",
+            "is_partial",
+            "checkin_id",
+        ),
         # The few self-harm answers awaiting follow-up, without reading every response (0007).
         Index(
             "ix_measure_pending_risk",

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import text
 
 from care_plans import passwords
@@ -27,6 +28,11 @@ AUDIT_KEY = "test-audit-key-" + "k" * 32
 
 # bcrypt's lowest work factor keeps hashing fast in tests; the algorithm is the same.
 passwords.BCRYPT_ROUNDS = 4
+
+# No test is timed (timings live in `make bench`): Hypothesis's 200 ms deadline per example
+# failed property tests on a loaded machine while their assertions held.
+settings.register_profile("care-plans", deadline=None)
+settings.load_profile("care-plans")
 
 
 @pytest.fixture(autouse=True, scope="session")

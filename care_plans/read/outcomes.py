@@ -49,8 +49,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
-from sqlalchemy import Integer, and_, case, cast, func, select
+from sqlalchemy import Float, case, cast, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -547,110 +549,147 @@ def _client_facts(s: Session, scope: Any, tz: tzinfo) -> dict[int, _ClientFacts]
     return facts
 
 
-def _baselines_and_finals(
-    s: Session,
-    scope: Any,
-    end: datetime,
-) -> dict[int, dict[str, tuple[TimedScore, TimedScore]]]:
-    """Per client and instrument: (baseline, final) among complete responses before `end`.
+WEEK_SECONDS = 7 * 86400
 
-    A GROUP BY finds when each was given; a join back reads their totals (as the caseload's
-    flags do: quicker on SQLite than window functions, which sort every response).
+
+@dataclass(frozen=True)
+class _Responses:
+    """The complete responses of the clients in scope before `end`, in one ordered pass.
+
+    One row per response, ordered by client, instrument, time and id, as parallel arrays:
+    ``client`` (id), ``instrument`` (index into :data:`INSTRUMENTS`), ``seconds`` (UTC, since
+    1970), ``total``. A *run* is one client's responses on one instrument: its first row is the
+    baseline and its last the final (a tie at the first moment starts with the oldest row, one
+    at the last moment ends on the newest). ``digits``: the decimals of a second the database's
+    date arithmetic keeps (SQLite's julianday keeps milliseconds, PostgreSQL microseconds).
+    """
+
+    client: npt.NDArray[np.int64]
+    instrument: npt.NDArray[np.int64]
+    seconds: npt.NDArray[np.float64]
+    total: npt.NDArray[np.int64]
+    digits: int
+
+    @property
+    def run_starts(self) -> npt.NDArray[np.intp]:
+        n = len(self.client)
+        if n == 0:
+            return np.zeros(0, dtype=np.intp)
+        new = np.empty(n, dtype=bool)
+        new[0] = True
+        new[1:] = (self.client[1:] != self.client[:-1]) | (
+            self.instrument[1:] != self.instrument[:-1]
+        )
+        return np.flatnonzero(new)
+
+
+def _epoch_seconds(dialect: str, moment: Any) -> ColumnElement[Any]:
+    if dialect == "postgresql":
+        return cast(func.extract("epoch", moment), Float)
+    return (func.julianday(moment) - 2440587.5) * 86400.0
+
+
+def _responses(s: Session, dialect: str, scope: Any, end: datetime) -> _Responses:
+    """Every complete response of the clients in scope before `end`, read once.
+
+    The check-ins entered in error are the few rows of a partial index, so a response is
+    tested against that short list instead of looking up its check-in; the rows come in the
+    order of a covering index (migration 0008), so the database neither sorts nor reads the
+    wide response rows.
     """
     m = MeasureResponse
-    valid = [*complete_response(m), m.administered_at < end, m.instrument.in_(INSTRUMENTS)]
-    moments = (
-        select(
-            m.client_id,
-            m.instrument,
-            func.min(m.administered_at).label("first_at"),
-            func.max(m.administered_at).label("last_at"),
-        )
-        .join(CheckIn, CheckIn.id == m.checkin_id)
-        .where(*valid, m.client_id.in_(scope))
-        .group_by(m.client_id, m.instrument)
-        .subquery()
-    )
+    in_error = select(CheckIn.id).where(CheckIn.entered_in_error.is_(True))
+    instrument = case({code: n for n, code in enumerate(INSTRUMENTS)}, value=m.instrument)
     stmt = (
-        select(m.client_id, m.instrument, m.administered_at, m.total)
-        .join(CheckIn, CheckIn.id == m.checkin_id)
-        .join(
-            moments,
-            and_(
-                moments.c.client_id == m.client_id,
-                moments.c.instrument == m.instrument,
-                (m.administered_at == moments.c.first_at)
-                | (m.administered_at == moments.c.last_at),
-            ),
+        select(m.client_id, instrument, _epoch_seconds(dialect, m.administered_at), m.total)
+        .where(
+            m.is_partial.is_(False),
+            m.total.is_not(None),
+            m.instrument.in_(INSTRUMENTS),
+            m.administered_at < end,
+            m.client_id.in_(scope),
+            m.checkin_id.not_in(in_error),
         )
-        .where(*valid)
         .order_by(m.client_id, m.instrument, m.administered_at, m.id)
     )
-    found: dict[tuple[int, str], list[TimedScore]] = defaultdict(list)
-    for client_id, instrument, at, total in s.execute(stmt):
-        assert total is not None  # complete responses only (check partial_has_no_total)
-        found[(client_id, instrument)].append(TimedScore(at, int(total)))
+    # Every column is a number the driver gives as it is (no result processing), so the rows
+    # go from the DBAPI cursor straight into arrays: 250,000 Row objects would cost more than
+    # the query.
+    result = s.connection().execute(stmt)
+    rows = np.array(result.cursor.fetchall(), dtype=np.float64).reshape(-1, 4)
+    result.close()
+    return _Responses(
+        client=rows[:, 0].astype(np.int64),
+        instrument=rows[:, 1].astype(np.int64),
+        seconds=rows[:, 2],
+        total=rows[:, 3].astype(np.int64),
+        digits=6 if dialect == "postgresql" else 3,
+    )
+
+
+def _baselines_and_finals(
+    responses: _Responses,
+) -> dict[int, dict[str, tuple[TimedScore, TimedScore]]]:
+    """Per client and instrument: (baseline, final), the first and last row of its run."""
+    r = responses
+    starts = r.run_starts
+    ends = np.append(starts[1:], len(r.client)) - 1
+    clients, instruments = r.client[starts].tolist(), r.instrument[starts].tolist()
+    first_totals, last_totals = r.total[starts].tolist(), r.total[ends].tolist()
+    first_at = np.round(r.seconds[starts], r.digits).tolist()
+    last_at = np.round(r.seconds[ends], r.digits).tolist()
     result: dict[int, dict[str, tuple[TimedScore, TimedScore]]] = defaultdict(dict)
-    for (client_id, instrument), scores in found.items():
-        # Ordered by time then id: a tie at the first moment starts with the oldest row and
-        # one at the last moment ends on the newest.
-        result[client_id][instrument] = (scores[0], scores[-1])
+    for n, client_id in enumerate(clients):
+        result[client_id][INSTRUMENTS[instruments[n]]] = (
+            TimedScore(datetime.fromtimestamp(first_at[n], UTC), first_totals[n]),
+            TimedScore(datetime.fromtimestamp(last_at[n], UTC), last_totals[n]),
+        )
     return result
 
 
-def _days_between(dialect: str, later: Any, earlier: Any) -> ColumnElement[Any]:
-    if dialect == "postgresql":
-        return func.extract("epoch", later - earlier) / 86400.0
-    return func.julianday(later) - func.julianday(earlier)
-
-
-def _trend(
-    s: Session,
-    dialect: str,
-    scope: Any,
-    start: datetime,
-    end: datetime,
-) -> pd.DataFrame:
+def _trend(responses: _Responses, start: datetime) -> pd.DataFrame:
     """Mean total by whole weeks since baseline, over the clients counted, baseline to final.
 
-    "Counted" is :func:`instrument_outcome`'s rule written as SQL (the final, the last response
-    before `end`, is on or after `start` and later than the baseline), so the averaging is done
-    by the database rather than over every response in Python; a test checks the two agree.
+    "Counted" is :func:`instrument_outcome`'s rule over a run (its final is on or after
+    `start` and later than its baseline); a test checks the two agree. Weeks are counted from
+    the baseline's moment to the response's, in the database's precision, so a response
+    exactly two weeks after the baseline is in week 2.
     """
-    m = MeasureResponse
-    valid = [*complete_response(m), m.administered_at < end, m.instrument.in_(INSTRUMENTS)]
-    moments = (
-        select(
-            m.client_id,
-            m.instrument,
-            func.min(m.administered_at).label("first_at"),
-            func.max(m.administered_at).label("last_at"),
-        )
-        .join(CheckIn, CheckIn.id == m.checkin_id)
-        .where(*valid, m.client_id.in_(scope))
-        .group_by(m.client_id, m.instrument)
-        .subquery()
-    )
-    days = _days_between(dialect, m.administered_at, moments.c.first_at)
-    # Days since baseline are never negative, so SQLite's truncating cast is a floor.
-    week = (
-        cast(func.floor(days / 7), Integer) if dialect == "postgresql" else cast(days / 7, Integer)
-    ).label("week")
-    stmt = (
-        select(m.instrument, week, func.avg(m.total), func.count(func.distinct(m.client_id)))
-        .join(CheckIn, CheckIn.id == m.checkin_id)
-        .join(
-            moments, and_(moments.c.client_id == m.client_id, moments.c.instrument == m.instrument)
-        )
-        .where(*valid, moments.c.last_at >= start, moments.c.last_at > moments.c.first_at)
-        .group_by(m.instrument, week)
-        .order_by(m.instrument, week)
-    )
+    columns = ["instrument", "week", "mean_total", "clients"]
+    r = responses
+    if len(r.client) == 0:
+        return pd.DataFrame([], columns=columns)
+    starts = r.run_starts
+    ends = np.append(starts[1:], len(r.client)) - 1
+    run = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, len(r.client))))
+    counted = (r.seconds[ends] >= start.timestamp()) & (r.seconds[ends] > r.seconds[starts])
+    keep = counted[run]
+    if not keep.any():
+        return pd.DataFrame([], columns=columns)
+    since_baseline = np.round(r.seconds - r.seconds[starts][run], r.digits)
+    week = np.floor_divide(since_baseline, WEEK_SECONDS).astype(np.int64)[keep]
+    instrument, total, run = r.instrument[keep], r.total[keep], run[keep]
+    weeks = int(week.max()) + 1
+    key = instrument * weeks + week
+    cells = len(INSTRUMENTS) * weeks
+    answered = np.bincount(key, minlength=cells)
+    sums = np.bincount(key, weights=total, minlength=cells)
+    # A run is one client on one instrument, its rows in time order, so its weeks never go
+    # back: a (run, week) pair differing from the row before is one more client that week.
+    first_of_pair = np.ones(len(run), dtype=bool)
+    first_of_pair[1:] = (run[1:] != run[:-1]) | (week[1:] != week[:-1])
+    clients = np.bincount(key[first_of_pair], minlength=cells)
     rows = [
-        (instrument, int(wk), round(float(mean), 2), int(n))
-        for instrument, wk, mean, n in s.execute(stmt)
+        (
+            INSTRUMENTS[cell // weeks],
+            cell % weeks,
+            round(float(sums[cell] / answered[cell]), 2),
+            int(clients[cell]),
+        )
+        for cell in np.flatnonzero(answered).tolist()
     ]
-    return pd.DataFrame(rows, columns=["instrument", "week", "mean_total", "clients"])
+    frame = pd.DataFrame(rows, columns=columns)
+    return frame.sort_values(["instrument", "week"], ignore_index=True)
 
 
 def _active(scope: Any) -> Any:
@@ -721,7 +760,8 @@ def service_outcomes(
         s = uow.session
         scope = _scope_ids(s, actor, clinician)
         facts = _client_facts(s, scope, tz)
-        scores = _baselines_and_finals(s, scope, end)
+        responses = _responses(s, dialect, scope, end)
+        scores = _baselines_and_finals(responses)
 
         outcomes: dict[int, dict[str, InstrumentOutcome]] = {}
         for client_id, by_instrument in scores.items():
@@ -731,7 +771,7 @@ def service_outcomes(
             }
         paired = {cid: p for cid, o in outcomes.items() if (p := paired_outcome(o)) is not None}
 
-        trend = _trend(s, dialect, scope, start, end)
+        trend = _trend(responses, start)
         links_sent, links_opened = _link_figures(s, scope, start, end)
         by_link, answered = _answered(s, scope, start, end)
     active = [cid for cid, f in facts.items() if f.active]
@@ -760,8 +800,12 @@ def service_outcomes(
             if actor.is_system or actor.role == Role.SUPERVISOR.value
             else [actor.username]
         )
+        caseloads: dict[str, list[int]] = defaultdict(list)
+        for client_id, f in facts.items():
+            for username in f.team:
+                caseloads[username].append(client_id)
         for username in shown_members:
-            rows.extend(rows_for(username, (c for c, f in facts.items() if username in f.team)))
+            rows.extend(rows_for(username, caseloads[username]))
 
     with_baseline = recent = due = 0
     concerns: list[ClientConcern] = []

@@ -313,3 +313,42 @@ def test_a_part_answered_questionnaire_is_never_a_baseline_or_a_final(db: Databa
     result = outcomes_for(db, alice)
     # 15 -> 9: reliable improvement and recovery, as if the partial ones were not there.
     assert counts(result.row("all", "PHQ-9")) == (1, 1, 0, 1, 1, 1)
+
+
+def test_a_response_exactly_two_weeks_on_is_in_week_two(db: Database) -> None:
+    """Weeks since baseline are counted in whole weeks from the baseline's moment: 14 days
+    later at the same minute is week 2, a minute earlier still week 1 (the database's date
+    arithmetic must not round 14 days down to 13.999…)."""
+    alice = make_user(db, "alice")
+    client = make_client(db, alice, "CP-0001", "Weekly", today=TODAY).id
+    baseline = date(2026, 3, 2)
+    give(db, alice, client, baseline, phq=15, hour=9)
+    exactly = datetime.combine(date(2026, 3, 16), time(9), UTC)
+    earlier = datetime.combine(date(2026, 3, 16), time(8, 59), UTC)
+    for moment, total in ((earlier, 12), (exactly, 8)):
+        checkins.record_checkin(
+            db,
+            alice,
+            client_id=client,
+            submitted_at=moment,
+            source=CheckinSource.SESSION,
+            measure_answers={"PHQ-9": answers(total, 9)},
+        )
+    trend = outcomes_for(db, alice).trend.set_index("week")
+    assert trend["mean_total"].to_dict() == {0: 15.0, 1: 12.0, 2: 8.0}
+    assert trend["clients"].to_dict() == {0: 1, 1: 1, 2: 1}
+
+
+def test_two_responses_at_the_same_moment_start_with_the_older_and_end_with_the_newer(
+    db: Database,
+) -> None:
+    """Baseline and final are ordered by time, then by when they were stored."""
+    alice = make_user(db, "alice")
+    client = make_client(db, alice, "CP-0001", "Same Moment", today=TODAY).id
+    for total in (20, 14):  # two baselines at 9:00 on 2 Mar: the first stored counts
+        give(db, alice, client, date(2026, 3, 2), phq=total, hour=9)
+    for total in (13, 5):  # two finals at 9:00 on 1 Jun: the last stored counts
+        give(db, alice, client, date(2026, 6, 1), phq=total, hour=9)
+    row = outcomes_for(db, alice).row("all", "PHQ-9")
+    # 20 -> 5: reliable improvement and reliable recovery (14 -> 13 would be neither).
+    assert counts(row) == (1, 1, 0, 1, 1, 1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -159,7 +160,7 @@ def test_definitions_read_the_thresholds_from_the_instruments(monkeypatch) -> No
     text = definitions_text()
     assert "at least 6 points on PHQ-9 or 4 on GAD-7" in text
     assert "PHQ-9 10 or more, GAD-7 8 or more" in text
-    changed = measures.Instrument(**{**measures.PHQ_9.__dict__, "reliable_change_points": 5})
+    changed = dataclasses.replace(measures.PHQ_9, reliable_change_points=5)
     monkeypatch.setitem(measures.INSTRUMENTS, "PHQ-9", changed)
     assert "at least 5 points on PHQ-9" in definitions_text()
     assert outcome("PHQ-9", 15, 10).reliable_improvement
