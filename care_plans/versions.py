@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from care_plans.access import Actor, client_for_read
+from care_plans.access import Actor, client_for_read, readable_client_ids
 from care_plans.db import Database
 from care_plans.models import AuditEvent
 
@@ -26,3 +26,13 @@ def client_data_version(db: Database, actor: Actor, client_id: int) -> tuple[int
         own = s.scalar(select(func.max(AuditEvent.id)).where(AuditEvent.client_id == client_id))
         shared = s.scalar(select(func.max(AuditEvent.id)).where(AuditEvent.client_id.is_(None)))
     return own or 0, shared or 0
+
+
+def clinic_data_version(db: Database, actor: Actor) -> int:
+    """The newest audit id of the whole clinic: it changes with every write to any client or
+    account, here or on another app server. For pages over many clients at once (the outcomes
+    page). AccessDenied for an administrator or an inactive account, as the read would be."""
+    with db.uow() as uow:
+        s = uow.session
+        readable_client_ids(s, actor)
+        return s.scalar(select(func.max(AuditEvent.id))) or 0

@@ -9,13 +9,15 @@ are shown as "fewer than 5", as NHS statistics do; `care-plans outcomes` gives e
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, timedelta, tzinfo
+from typing import Any
 from urllib.parse import quote
 
 import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
+from care_plans import versions
 from care_plans.charts.outcomes import outcome_trend_chart
 from care_plans.errors import DomainError
 from care_plans.read import outcomes
@@ -60,6 +62,29 @@ def period() -> tuple[date, date]:
     return since, until
 
 
+@st.cache_data(ttl=15 * 60, max_entries=64, show_spinner="Counting outcomes…")
+def _service_outcomes(
+    database: str,
+    user_id: int | None,
+    role: str,
+    since: date,
+    until: date,
+    today: date,
+    tz_name: str,
+    version: int,
+    *,
+    _db: Any,
+    _actor: Any,
+    _tz: tzinfo,
+) -> outcomes.ServiceOutcomes:
+    """Counted once per (user, period, clinic day, clinic data version): a rerun of the page
+    (a click on a table, the period box) reads one number instead of every score; any write
+    anywhere, on any app server, changes the version. The access check was made when the
+    version was read, in this very run."""
+    del database, user_id, role, tz_name, version  # the cache key only
+    return outcomes.service_outcomes(_db, _actor, since=since, until=until, tz=_tz, today=today)
+
+
 def rate_words(row: OutcomeCounts, name: str) -> str:
     if name == "counted":
         return f"{shown_count(row.cases_at_baseline)} cases at baseline"
@@ -102,7 +127,19 @@ st.title("Outcomes")
 st.caption("Every clinician's clients" if actor.role == "supervisor" else "Your caseload")
 since, until = period()
 try:
-    result = outcomes.service_outcomes(db, actor, since=since, until=until, tz=tz, today=today)
+    result = _service_outcomes(
+        str(db.engine.url),
+        actor.user_id,
+        actor.role,
+        since,
+        until,
+        today,
+        str(tz),
+        versions.clinic_data_version(db, actor),
+        _db=db,
+        _actor=actor,
+        _tz=tz,
+    )
 except DomainError as exc:
     show_error(exc)
     st.stop()

@@ -20,9 +20,11 @@ from care_plans.access import Actor
 from care_plans.config import Settings
 from care_plans.db import Database
 from care_plans.demo import DEMO_PASSWORD, seed_demo
-from care_plans.models import User
+from care_plans.models import CheckinSource, User
 from care_plans.read.outcomes import FEWER_THAN, service_outcomes, shown_count
+from care_plans.services import checkins
 from tests.app.helpers import new_app, sign_in
+from tests.factories import make_client
 
 SETTINGS = Settings.from_env()
 
@@ -145,3 +147,30 @@ def test_admins_have_no_outcomes_page(demo) -> None:
         r"'outcomes'\]",
     ):
         at.switch_page("views/outcomes.py")
+
+
+def test_a_write_is_counted_on_the_next_rerun(demo: Database) -> None:
+    """The page keeps its figures between reruns, keyed by the clinic's data version: a new
+    client with a baseline and a follow-up, written meanwhile (as by another app server), is
+    counted on the next rerun, not after the cache expires."""
+    at = open_outcomes("demo.supervisor")
+    assert metrics(at)[0] == ("Clients counted", "12")
+    today = datetime.now(SETTINGS.tz).date()
+    with demo.uow() as uow:
+        supervisor = Actor.of(
+            uow.session.scalar(select(User).where(User.username == "demo.supervisor"))
+        )
+    client = make_client(demo, supervisor, "CP-9001", "New Arrival", today=today)
+    now = datetime.now(SETTINGS.tz)
+    for days_ago, answers in ((30, [2] * 9), (2, [1] * 9)):
+        checkins.record_checkin(
+            demo,
+            supervisor,
+            client_id=client.id,
+            submitted_at=now - timedelta(days=days_ago),
+            source=CheckinSource.SESSION,
+            measure_answers={"PHQ-9": answers},
+        )
+    at.run()
+    assert not at.exception
+    assert metrics(at)[0] == ("Clients counted", "13")
