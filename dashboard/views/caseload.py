@@ -3,12 +3,14 @@ need attention first. Self-harm answers are pinned above the table until followe
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, tzinfo
+from typing import Any
 from urllib.parse import quote
 
 import pandas as pd
 import streamlit as st
 
+from care_plans import versions
 from care_plans.dates import show_day
 from care_plans.errors import DomainError
 from care_plans.read import caseload
@@ -53,6 +55,47 @@ def open_selected() -> None:
 
 if (chosen := st.session_state.pop(OPEN_CLIENT, None)) is not None:
     st.switch_page(deps.page("client"), query_params={"client": chosen})
+
+
+@st.cache_data(ttl=15 * 60, max_entries=256, show_spinner=False)
+def _caseload_page(
+    database: str,
+    user_id: int | None,
+    role: str,
+    version: int,
+    tz_name: str,
+    *,
+    today: date,
+    search: str,
+    flag: str | None,
+    clinician: str | None,
+    sort: str,
+    descending: bool,
+    page: int,
+    page_size: int,
+    _db: Any,
+    _actor: Any,
+    _tz: tzinfo,
+) -> caseload.CaseloadPage:
+    """One view of the caseload (filters, sort, page and the clinic's day in the key), worked
+    out once per clinic data version (the newest audit id, read in this run with the access
+    check): a rerun that changes nothing (a tick, a row chosen) reads one number, and any write,
+    on any app server, is shown on the next rerun. Self-harm alerts are never cached."""
+    del database, user_id, role, version, tz_name  # the cache key only
+    return caseload.caseload_page(
+        _db,
+        _actor,
+        today=today,
+        search=search,
+        flag=flag,
+        clinician=clinician,
+        sort=sort,
+        descending=descending,
+        page=page,
+        page_size=page_size,
+        tz=_tz,
+    )
+
 
 st.title("Caseload")
 show_flash()
@@ -113,9 +156,12 @@ sort = c4.selectbox(
 )
 page_no = st.session_state.get("caseload_page", 1)
 try:
-    result = caseload.caseload_page(
-        db,
-        actor,
+    result = _caseload_page(
+        str(db.engine.url),
+        actor.user_id,
+        actor.role,
+        versions.clinic_data_version(db, actor),
+        str(tz),
         today=today,
         search=search,
         flag=flag,
@@ -124,7 +170,9 @@ try:
         descending=sort == "flags",
         page=page_no,
         page_size=PAGE_SIZE,
-        tz=tz,
+        _db=db,
+        _actor=actor,
+        _tz=tz,
     )
 except DomainError as exc:
     show_error(exc)

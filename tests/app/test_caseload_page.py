@@ -133,6 +133,9 @@ def test_clinician_sees_only_their_clients_each_with_its_flag(caseload) -> None:
 
 def test_the_paired_column_shows_the_nhs_talking_therapies_outcome(caseload) -> None:
     db, alice, ids = caseload
+    # Both responses after Eve's plan began: the baseline is the first since her own plan's
+    # start (this test once passed only because another client's plan was older).
+    set_plan(db, ids["fine"], start_date=days_ago(10))
     for n, phq, gad in ((9, 15, [2, 2, 2, 2, 1, 1, 0]), (2, 5, [1, 1, 1, 1, 1, 1, 1])):
         checkins.record_checkin(
             db,
@@ -334,3 +337,21 @@ def test_pages_and_a_new_search_starts_on_the_first(app_db) -> None:
     assert not at.exception
     assert "51 clients · page 1 of 2" in at.caption[0].value
     assert list(table(at))[0] == "CP-0000"
+
+
+def test_a_write_elsewhere_shows_on_the_next_rerun(caseload) -> None:
+    """The table is kept between reruns by the clinic's data version: a check-in recorded
+    meanwhile (as on another app server) moves its client's flag on the very next rerun."""
+    db, alice, ids = caseload
+    at = sign_in(new_app(), "alice", TEST_PASSWORD)
+    assert "no check-in 14 days" in table(at)["CP-0002"]["Flags"]
+    checkins.record_checkin(
+        db,
+        alice,
+        client_id=ids["quiet"],
+        submitted_at=datetime.combine(days_ago(0), time(9), UTC),
+        ratings={"mood": 6},
+    )
+    at.run()
+    assert not at.exception
+    assert "no check-in 14 days" not in table(at)["CP-0002"]["Flags"]

@@ -209,6 +209,20 @@ def test_reliable_deterioration_from_the_baseline_on_or_after_plan_start(team) -
     assert page(db, alice).rows[1].flags == (DETERIORATION,)
 
 
+def test_each_clients_baseline_is_from_their_own_plans_start(team) -> None:
+    """Another client's older plan never moves this client's baseline back before their own
+    plan began (the baseline's plan start is the client's, not any plan's)."""
+    db, alice, _bob, sup, _admin, elise, _zoe, dan = team
+    set_plan(db, dan, start_date=days_ago(100))  # Bob's client: a plan from long ago
+    set_plan(db, elise, start_date=days_ago(30))
+    checkin(db, alice, elise, 40, phq9=phq9(20))  # before Élise's plan: not her baseline
+    checkin(db, alice, elise, 30, phq9=phq9(5))
+    checkin(db, alice, elise, 1, phq9=phq9(11))  # +6 from her baseline of 5
+    rows = {r.ref: r for r in page(db, sup).rows}
+    assert rows["CP-0001"].flags == (DETERIORATION,)
+    assert page(db, sup, sort="flags", descending=True).rows[0].ref == "CP-0001"
+
+
 def test_entered_in_error_checkins_do_not_count(team) -> None:
     db, alice, *_rest, elise, _zoe, _dan = team
     set_plan(db, elise, start_date=days_ago(30))
