@@ -40,8 +40,9 @@ TODAY: date = datetime.now(Settings.from_env().tz).date()  # the clinic's date, 
 
 SIZES = {"small": (6, 30), "larger": (24, 120)}  # clients, days of history
 GUARDED_TABLES = ("checkins", "measure_responses")
-#: A scan of this partial index reads only the self-harm answers awaiting follow-up.
-BOUNDED_INDEXES = ("ix_measure_pending_risk",)
+#: A scan of these partial indexes reads only the self-harm answers awaiting follow-up, and
+#: only the check-ins entered in error.
+BOUNDED_INDEXES = ("ix_measure_pending_risk", "ix_checkins_in_error")
 
 
 @dataclass
@@ -121,6 +122,7 @@ PAGES = (
     "caseload, supervisor",
     "client page",
     "session review",
+    "outcomes, supervisor",
     "check-in form",
 )
 
@@ -136,6 +138,9 @@ def _page_runs(
 
     def steady(at: Any, name: str) -> None:
         at.run()
+        # Pages keep what they read between reruns (keyed by data version); the recorded
+        # run reads afresh, so that every query a page can send is counted and its plan read.
+        st.cache_data.clear()
         rec.statements = []
         rec.on = True
         at.run()
@@ -156,6 +161,8 @@ def _page_runs(
     clinician.switch_page("views/review.py")
     clinician.session_state["review:charts"] = True  # the charts' box opened
     steady(clinician, "session review")
+    supervisor.switch_page("views/outcomes.py")
+    steady(supervisor, "outcomes, supervisor")
     form = new_app()
     form.query_params["checkin"] = token
     steady(form, "check-in form")
