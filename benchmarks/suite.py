@@ -4,7 +4,8 @@ For each scale (small 50 × 90 days, 3 clinicians; clinic 500 × 365, 10; large 
 on SQLite, and the clinic scale on PostgreSQL: seeding throughput; each page's median script
 run and SQL statements (benchmarks/pages.py, its own process, whose peak memory is reported);
 the two heaviest reads beside a naive pandas baseline; one client's PDF warm, a batch of 100
-and the `care-plans export-pdf` command's wall time. Prints a table and writes
+and the `care-plans export-pdf` command's wall time; in Debian's chromium, sign-in to a filled
+caseload (SQLite scales; benchmarks/browser.py). Prints a table and writes
 benchmarks/results/<date>.json. Nothing here is asserted: `make test` has no timing checks.
 """
 
@@ -22,7 +23,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from benchmarks import BENCH_AUDIT_KEY, environment
+from benchmarks import BENCH_AUDIT_KEY, browser, environment
 from benchmarks.pdfs import bench_pdfs
 from benchmarks.reads import bench_reads
 from benchmarks.scales import SCALES, Scale, cached_sqlite, scratch_copy, seed_into
@@ -104,6 +105,13 @@ def run_scale(scale: Scale, *, runs: int, rebuild: bool, today: date) -> dict[st
         result["reads"] = bench_reads(url, runs)
         _log(f"{scale.label}: PDFs")
         result["pdf"] = bench_pdfs(url, runs)
+        missing = browser.available()
+        if missing:  # said in the table, never left out silently
+            _log(f"{scale.label}: browser timing not run: {missing}")
+            result["browser"] = {"signin_to_caseload_s": None, "not_run": missing}
+        else:
+            _log(f"{scale.label}: browser")
+            result["browser"] = browser.bench_signin_to_caseload(url, runs)
     return result
 
 
@@ -205,6 +213,13 @@ def table(results: list[dict[str, Any]]) -> str:
         [r["pdf"]["cli_export_pdf_s"] for r in results],
         lambda v: f"{v:.2f}",
     )
+    sqlite_results = [r for r in results if "browser" in r]
+    if sqlite_results:
+        add(
+            "browser: sign-in to filled caseload (s)",
+            [r.get("browser", {}).get("signin_to_caseload_s") for r in results],
+            lambda v: "–" if v is None else f"{v:.2f}",
+        )
     add(
         "app process peak memory (MB)",
         [r["pages"]["peak_rss_mb"] for r in results],
