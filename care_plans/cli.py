@@ -12,6 +12,7 @@ import getpass
 import json
 import secrets
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
@@ -276,7 +277,30 @@ def _choose_despite_mentions(
     )
 
 
+#: The smallest chart with text: drawing it starts vl-convert's engine and loads its fonts.
+_WARM_UP_CHART = (
+    '{"data": {"values": [{"a": 1}]}, "mark": "point", "title": "warm-up",'
+    ' "encoding": {"x": {"field": "a", "type": "quantitative"}}}'
+)
+
+
+def _start_chart_engine() -> threading.Thread:
+    """Start vl-convert (a second or more in a fresh process) on a thread of its own, so it
+    starts while the PDF code is imported and the data read; the charts are drawn after."""
+
+    def warm_up() -> None:
+        import vl_convert
+
+        vl_convert.vegalite_to_png(_WARM_UP_CHART)
+
+    thread = threading.Thread(target=warm_up, name="vl-convert warm-up")
+    thread.start()
+    return thread
+
+
 def cmd_export_pdf(args: argparse.Namespace, settings: Settings) -> int:
+    if not args.crisis_plan:
+        _start_chart_engine()  # the crisis-plan page has no chart
     from care_plans.export import service
     from care_plans.services import clients
 

@@ -36,3 +36,21 @@ def clinic_data_version(db: Database, actor: Actor) -> int:
         s = uow.session
         readable_client_ids(s, actor)
         return s.scalar(select(func.max(AuditEvent.id))) or 0
+
+
+def client_record_version(db: Database, actor: Actor, client_id: int) -> tuple[int, int]:
+    """`client_data_version` leaving out the audit events of exports: making a file changes
+    nothing in the record, so an export does not make what was drawn from the record stale
+    (the PDF charts cached by `care_plans.export.service`). Any other event counts: a version
+    that changes too often only costs a redraw."""
+    with db.uow() as uow:
+        s = uow.session
+        client_for_read(s, actor, client_id)
+        own = s.scalar(
+            select(AuditEvent.id)
+            .where(AuditEvent.client_id == client_id, AuditEvent.action.not_like("export.%"))
+            .order_by(AuditEvent.id.desc())
+            .limit(1)
+        )
+        shared = s.scalar(select(func.max(AuditEvent.id)).where(AuditEvent.client_id.is_(None)))
+    return own or 0, shared or 0

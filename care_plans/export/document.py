@@ -240,7 +240,9 @@ def chart_png(chart: alt.TopLevelMixin) -> bytes:
     """A chart as a PNG at twice its size, sharp on paper."""
     import vl_convert
 
-    return bytes(vl_convert.vegalite_to_png(chart.to_json(), scale=2))
+    # Not validated against the Vega-Lite schema again (a third of a chart's time): the
+    # builders' output is validated by the tests (tests/unit/test_charts.py).
+    return bytes(vl_convert.vegalite_to_png(chart.to_json(validate=False), scale=2))
 
 
 class Document(FPDF):

@@ -91,7 +91,7 @@ def measures_png(data: SummaryData) -> bytes | None:
         )
         if chart is not None:
             # Sizing belongs to the stack as a whole; keep the plot as wide as the ratings one.
-            chart = chart.copy()
+            # (The chart was built for this picture alone: set in place, not on a deep copy.)
             chart.autosize = alt.Undefined
             chart.width = charts.WIDTH - 150
             chart.height = 200

@@ -14,18 +14,22 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import threading
+import uuid
+import weakref
 import zipfile
-from collections.abc import Callable, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from care_plans import audit, dates
+from care_plans import audit, dates, versions
 from care_plans.access import Actor, client_for_read
 from care_plans.config import Settings
 from care_plans.db import Database
 from care_plans.errors import ValidationError
-from care_plans.export import consent, fhir, pdf
+from care_plans.export import consent, pdf
 from care_plans.export.consent import Mention, UnconsentedMentions
 from care_plans.read import export_data
 
@@ -187,6 +191,68 @@ def _summary(
     )
 
 
+Images = tuple[bytes | None, bytes | None]
+
+#: How many summaries' chart pictures (about 150 kB each) a process keeps.
+CHART_CACHE_SIZE = 64
+_chart_cache: OrderedDict[Hashable, Images] = OrderedDict()
+_chart_lock = threading.Lock()
+#: A token per Database: client ids and versions mean nothing across databases (tests make
+#: many, and two in-memory SQLite databases have the same URL).
+_db_tokens: weakref.WeakKeyDictionary[Database, str] = weakref.WeakKeyDictionary()
+
+
+def _chart_key(
+    db: Database,
+    actor: Actor,
+    client_id: int,
+    version: tuple[int, int],
+    summary: export_data.SummaryData,
+) -> Hashable:
+    """Everything the charts are drawn from: the database, who asks (as the pages key theirs),
+    the client, the data version and the period."""
+    with _chart_lock:
+        token = _db_tokens.setdefault(db, uuid.uuid4().hex)
+    period = summary.period
+    return (
+        token,
+        actor,
+        client_id,
+        version,
+        period.since,
+        period.until,
+        str(summary.tz),
+        summary.progress.x_domain,
+        summary.client_copy,
+    )
+
+
+def _summary_images(key: Hashable, summary: export_data.SummaryData) -> Images:
+    """The summary's two chart PNGs (ratings, measures), drawn once per client, data version
+    and period: drawing them is most of a PDF's time. `key` (`_chart_key`) holds the client
+    and the version read before `summary`, so a write made meanwhile makes a key of its own."""
+    with _chart_lock:
+        cached = _chart_cache.get(key)
+        if cached is not None:
+            _chart_cache.move_to_end(key)
+            return cached
+    images = (
+        pdf.ratings_png(summary),
+        None if summary.client_copy else pdf.measures_png(summary),
+    )
+    with _chart_lock:
+        _chart_cache[key] = images
+        _chart_cache.move_to_end(key)
+        while len(_chart_cache) > CHART_CACHE_SIZE:
+            _chart_cache.popitem(last=False)
+    return images
+
+
+def clear_chart_cache() -> None:
+    with _chart_lock:
+        _chart_cache.clear()
+
+
 def export_pdf(
     db: Database,
     actor: Actor,
@@ -206,6 +272,8 @@ def export_pdf(
     Raises UnconsentedMentions, making nothing, when its text names a contact without consent
     to share and `proceed_with` (`consent.keys` of the mentions shown) does not cover it."""
     at = _now(generated_at)
+    # Read before the data: a write in between gives a newer version, never a stale chart.
+    version = versions.client_record_version(db, actor, client_id)
     summary = _summary(
         db,
         actor,
@@ -219,7 +287,8 @@ def export_pdf(
     )
     mentions = summary_mentions(summary)
     proceeded = _check_mentions(mentions, proceed_with)
-    printed = pdf.print_session_summary(summary, at)
+    images = _summary_images(_chart_key(db, actor, client_id, version, summary), summary)
+    printed = pdf.print_session_summary(summary, at, images)
     content = printed.content
     _record(
         db,
@@ -291,6 +360,8 @@ def export_fhir(
     record = export_data.record_data(db, actor, client_id, include_unconsented=include_unconsented)
     mentions = record_mentions(record, include_unconsented)
     proceeded = _check_mentions(mentions, proceed_with)
+    from care_plans.export import fhir  # not imported by the PDF exports (`care-plans export-pdf`)
+
     bundle = fhir.client_bundle(
         record, generated_at=at, clinic_uri=settings.clinic_uri if settings else ""
     )
