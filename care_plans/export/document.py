@@ -26,6 +26,7 @@ from fpdf import FPDF
 from fpdf.enums import MethodReturnValue, XPos, YPos
 from fpdf.fonts import SubsetMap, TTFFont
 
+from care_plans.dates import show_time as show_time  # re-exported: pdf.py dates its pages
 from care_plans.export.fonts import (
     _HINTS,
     _KEPT,
@@ -62,10 +63,6 @@ CONFIDENTIAL = "CONFIDENTIAL"
 def unbroken(text: str) -> str:
     """`text` (a phone number) that a line never breaks inside: its spaces made no-break."""
     return text.replace(" ", "\u00a0")
-
-
-def show_time(moment: datetime) -> str:
-    return f"{moment.day} {moment:%b %Y %H:%M}"
 
 
 def chart_png(chart: alt.TopLevelMixin) -> bytes:
