@@ -244,7 +244,7 @@ class OutcomeCounts:
         return numerator / denominator if denominator else None
 
     def denominator(self, name: str) -> int:
-        return self.cases_at_baseline if name in ("recovery", "reliable_recovery") else self.counted
+        return self.cases_at_baseline if name in CASE_FIGURES else self.counted
 
 
 COUNT_FIELDS: tuple[str, ...] = (
@@ -257,6 +257,8 @@ COUNT_FIELDS: tuple[str, ...] = (
     "reliable_recovery",
     "cases_at_baseline",
 )
+#: The figures whose rate is of the cases at baseline (the others: of the clients counted).
+CASE_FIGURES: frozenset[str] = frozenset({"recovery", "reliable_recovery"})
 #: The figures with a rate, and the words the page and the CSV use for them.
 FIGURES: dict[str, str] = {
     "counted": "Clients counted",

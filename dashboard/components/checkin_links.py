@@ -66,7 +66,7 @@ def _create(client_id: int) -> None:
 
 
 def _revoke(links: list[checkin_links.LinkInfo]) -> None:
-    active = [link for link in links if link.status() == "active"]
+    active = [link for link in links if link.status() == checkin_links.LinkStatus.ACTIVE]
     if not active:
         return
     labels = {
@@ -106,7 +106,7 @@ def render(client_id: int, can_write: bool) -> None:
                 "By": [link.created_by for link in links],
                 "Works until": [_when(link.expires_at) for link in links],
                 "Last used": [_when(link.last_used_at) for link in links],
-                "Status": [link.status() for link in links],
+                "Status": [link.status().value for link in links],
             }
         ),
         hide_index=True,

@@ -8,6 +8,7 @@ import streamlit as st
 
 from care_plans.errors import DomainError
 from care_plans.read import rosters
+from care_plans.read.review import REVIEWED_INSTRUMENTS
 from care_plans.rules import RATING_LABELS
 from care_plans.services import checkins
 from dashboard import deps
@@ -36,7 +37,7 @@ def render(client_id: int, can_write: bool) -> None:
             **{label: [r.ratings[name] for r in rows] for name, label in RATING_LABELS.items()},
             **{
                 code: [_measure_cell(r.measures.get(code)) for r in rows]
-                for code in ("PHQ-9", "GAD-7")
+                for code in REVIEWED_INSTRUMENTS
             },
             "Went well": [r.went_well for r in rows],
             "Was hard": [r.was_hard for r in rows],

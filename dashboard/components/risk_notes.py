@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from care_plans import measures
 from care_plans.read import safety
 from dashboard import deps
 
@@ -13,7 +14,7 @@ def render(client_id: int) -> None:
     db, actor, tz = deps.database(), deps.current_actor(), deps.settings().tz
     risk = safety.safety_summary(db, actor, client_id, today=deps.today(), tz=tz)
     for answer in risk.open_self_harm:
-        partial = "" if answer.completeness == "complete" else f" ({answer.completeness})"
+        partial = "" if answer.completeness == measures.COMPLETE else f" ({answer.completeness})"
         st.error(
             f"Not yet followed up: on {answer.administered_at.astimezone(tz):%d %b %Y %H:%M}"
             f" the {answer.instrument} self-harm question was answered "

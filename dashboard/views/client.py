@@ -10,6 +10,7 @@ import streamlit as st
 from care_plans.errors import DomainError
 from care_plans.identifiers import NATIONAL_IDENTIFIERS
 from care_plans.identifiers import display as show_identifier
+from care_plans.models import ClientStatus, PlanStatus
 from care_plans.read import plans as read_plans
 from care_plans.services import clients, plans
 from dashboard import deps
@@ -120,7 +121,7 @@ def _status() -> None:
                         st.session_state.pop(f"{prefix}{key}", None)
                     flash("Client details saved.", "Status")
                     st.rerun()
-    if plan.status == "draft" and client.status != "discharged":
+    if plan.status == PlanStatus.DRAFT and client.status != ClientStatus.DISCHARGED:
         st.write(
             "This plan is a draft. Make it active when it has been agreed with the client: "
             "the caseload, the review and the summary PDF then show it as the current plan."
@@ -133,7 +134,7 @@ def _status() -> None:
             else:
                 flash("The plan is active.", "Status")
                 st.rerun()
-    if client.status == "discharged":
+    if client.status == ClientStatus.DISCHARGED:
         st.write("This client is discharged. Their record stays readable.")
         if can_write and st.button("Re-open", key="reopen"):
             try:

@@ -16,8 +16,10 @@ import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
+from care_plans import measures
 from care_plans.charts.outcomes import outcome_trend_chart
 from care_plans.errors import DomainError
+from care_plans.models import Role
 from care_plans.read import outcomes
 from care_plans.read.outcomes import FIGURES, OutcomeCounts, shown_count, shown_rate
 from dashboard import deps
@@ -34,7 +36,11 @@ PERIODS: dict[str, int | None] = {
     "Custom dates": None,
 }
 DEFAULT_PERIOD = "Last 12 months"
-TITLES = {"PHQ-9": "PHQ-9 (depression)", "GAD-7": "GAD-7 (anxiety)", outcomes.PAIRED: "Paired"}
+TITLES = {
+    measures.PHQ_9.code: "PHQ-9 (depression)",
+    measures.GAD_7.code: "GAD-7 (anxiety)",
+    outcomes.PAIRED: "Paired",
+}
 DAY = "%d %b %Y"
 ROW_PX = 35  # a data grid row: tables as tall as their rows, no inner scrolling
 
@@ -63,7 +69,7 @@ def period() -> tuple[date, date]:
 def rate_words(row: OutcomeCounts, name: str) -> str:
     if name == "counted":
         return f"{shown_count(row.cases_at_baseline)} cases at baseline"
-    of = "cases at baseline" if name in ("recovery", "reliable_recovery") else "counted"
+    of = "cases at baseline" if name in outcomes.CASE_FIGURES else "counted"
     return f"{shown_rate(getattr(row, name), row.denominator(name))} of {of}"
 
 
@@ -99,7 +105,7 @@ HELP = {
 }
 
 st.title("Outcomes")
-st.caption("Every clinician's clients" if actor.role == "supervisor" else "Your caseload")
+st.caption("Every clinician's clients" if actor.role == Role.SUPERVISOR else "Your caseload")
 since, until = period()
 try:
     result = outcomes.service_outcomes(db, actor, since=since, until=until, tz=tz, today=today)
