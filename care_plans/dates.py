@@ -42,6 +42,11 @@ def show_day_in_full(day: date) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
+def show_day_of(moment: datetime, tz: tzinfo) -> str:
+    """ "3 Mar 2026": the clinic day of a moment (in `tz`), written as :func:`show_day`."""
+    return show_day(moment.astimezone(tz).date())
+
+
 def show_time(moment: datetime, tz: tzinfo | None = None, *, seconds: bool = False) -> str:
     """ "3 Mar 2026 14:05": a moment in `tz` (None: in its own zone, for a moment already
     converted); with `seconds`, "3 Mar 2026 14:05:09" (the audit trail)."""

@@ -56,6 +56,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from care_plans import measures
 from care_plans.access import Actor, readable_client_ids
+from care_plans.dates import show_day
 from care_plans.db import Database
 from care_plans.errors import NotFound, ValidationError
 from care_plans.models import (
@@ -479,10 +480,10 @@ def _check_period(since: date, until: date, today: date) -> None:
     problems: dict[str, str] = {}
     if since > until:
         problems["since"] = (
-            f"the period starts on {since:%d %b %Y}, after it ends ({until:%d %b %Y})"
+            f"the period starts on {show_day(since)}, after it ends ({show_day(until)})"
         )
     if until > today:
-        problems["until"] = f"{until:%d %b %Y} is after today ({today:%d %b %Y})"
+        problems["until"] = f"{show_day(until)} is after today ({show_day(today)})"
     if problems:
         raise ValidationError(problems)
 

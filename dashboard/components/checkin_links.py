@@ -14,6 +14,7 @@ import pandas as pd
 import segno
 import streamlit as st
 
+from care_plans.dates import show_time
 from care_plans.errors import DomainError
 from care_plans.services import checkin_links
 from dashboard import deps
@@ -30,7 +31,7 @@ def qr_png(url: str) -> bytes:
 def _when(moment: datetime | None) -> str:
     if moment is None:
         return "—"
-    return moment.astimezone(deps.settings().tz).strftime("%d %b %Y %H:%M")
+    return show_time(moment, deps.settings().tz)
 
 
 def _create(client_id: int) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from care_plans.dates import show_time
 from care_plans.errors import DomainError
 from care_plans.models import CLINICAL_ROLES, Role
 from care_plans.read import audit_trail, rosters
@@ -35,8 +36,7 @@ st.dataframe(
             "Role": [u.role for u in accounts],
             "Active": ["yes" if u.is_active else "no" for u in accounts],
             "Locked until": [
-                u.locked_until.astimezone(tz).strftime("%d %b %H:%M") if u.locked_until else ""
-                for u in accounts
+                show_time(u.locked_until, tz) if u.locked_until else "" for u in accounts
             ],
         }
     ),
@@ -207,7 +207,7 @@ with tab_audit:
         pd.DataFrame(
             {
                 "Seq": [r.seq for r in trail],
-                "When": [r.at.astimezone(tz).strftime("%d %b %Y %H:%M:%S") for r in trail],
+                "When": [show_time(r.at, tz, seconds=True) for r in trail],
                 "User": [r.user for r in trail],
                 "Action": [r.action for r in trail],
                 "Record": [

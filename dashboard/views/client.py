@@ -7,6 +7,7 @@ from datetime import date
 
 import streamlit as st
 
+from care_plans.dates import show_day
 from care_plans.errors import DomainError
 from care_plans.identifiers import NATIONAL_IDENTIFIERS
 from care_plans.identifiers import display as show_identifier
@@ -45,13 +46,13 @@ facts = [
     client.ref,
     f"client {client.status}",
     f"plan {plan.status}",
-    f"started {plan.start_date:%d %b %Y}",
+    f"started {show_day(plan.start_date)}",
 ]
 if plan.next_review_date:
     overdue = " (overdue)" if plan.next_review_date < deps.today() else ""
-    facts.append(f"review {plan.next_review_date:%d %b %Y}{overdue}")
+    facts.append(f"review {show_day(plan.next_review_date)}{overdue}")
 if client.date_of_birth:
-    facts.append(f"born {client.date_of_birth:%d %b %Y}")
+    facts.append(f"born {show_day(client.date_of_birth)}")
 if client.national_id_kind in NATIONAL_IDENTIFIERS and client.national_id:
     facts.append(
         f"{NATIONAL_IDENTIFIERS[client.national_id_kind].label} "

@@ -18,6 +18,7 @@ from streamlit.delta_generator import DeltaGenerator
 
 from care_plans import measures
 from care_plans.charts.outcomes import outcome_trend_chart
+from care_plans.dates import show_day, show_day_of
 from care_plans.errors import DomainError
 from care_plans.models import Role
 from care_plans.read import outcomes
@@ -41,7 +42,6 @@ TITLES = {
     measures.GAD_7.code: "GAD-7 (anxiety)",
     outcomes.PAIRED: "Paired",
 }
-DAY = "%d %b %Y"
 ROW_PX = 35  # a data grid row: tables as tall as their rows, no inner scrolling
 
 
@@ -114,7 +114,7 @@ except DomainError as exc:
     st.stop()
 
 st.caption(
-    f"{since:{DAY}} to {until:{DAY}} · counts under {outcomes.SUPPRESS_BELOW} are shown "
+    f"{show_day(since)} to {show_day(until)} · counts under {outcomes.SUPPRESS_BELOW} are shown "
     f"as “{outcomes.FEWER_THAN}”"
 )
 with st.expander("How these figures are defined"):
@@ -232,7 +232,7 @@ else:
                 "Name": [x.name for x in result.concerns],
                 "Why": ["; ".join(x.reasons) for x in result.concerns],
                 "Last measure": [
-                    x.last_measure_at.astimezone(tz).strftime(DAY) if x.last_measure_at else "none"
+                    show_day_of(x.last_measure_at, tz) if x.last_measure_at else "none"
                     for x in result.concerns
                 ],
                 "Clinician": [x.clinician or "" for x in result.concerns],

@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from care_plans import measures
-from care_plans.dates import LAST_SESSION, show_day
+from care_plans.dates import LAST_SESSION, show_day, show_day_of, show_time
 from care_plans.models import ContactKind, GoalLifecycle
 from care_plans.read import plans as read_plans
 from care_plans.read import review, safety
@@ -65,7 +65,7 @@ risk = safety.safety_summary(db, actor, client_id, today=today, tz=tz)
 for answer in risk.open_self_harm:
     partial = "" if answer.completeness == measures.COMPLETE else f" ({answer.completeness})"
     st.error(
-        f"On {show_day(answer.administered_at.astimezone(tz).date())} the {answer.instrument} "
+        f"On {show_day_of(answer.administered_at, tz)} the {answer.instrument} "
         f"self-harm question was answered “{answer.answer_wording}”{partial}. Talk about "
         "it today and record what was agreed (the caseload keeps it pinned until a "
         "follow-up is recorded).",
@@ -77,9 +77,9 @@ for answer in risk.followed_up:
     assert answer.followed_up_at is not None
     st.info(
         f"Followed up: the {answer.instrument} self-harm question answered "
-        f"“{answer.answer_wording}” on {show_day(answer.administered_at.astimezone(tz).date())}"
+        f"“{answer.answer_wording}” on {show_day_of(answer.administered_at, tz)}"
         f" was followed up by {plain(answer.followed_up_by or 'a clinician')} on "
-        f"{answer.followed_up_at.astimezone(tz):%d %b %Y %H:%M}: "
+        f"{show_time(answer.followed_up_at, tz)}: "
         f"“{plain(answer.follow_up_note or '')}”",
         icon=":material/task_alt:",
     )
