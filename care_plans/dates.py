@@ -13,7 +13,7 @@ where a client reads them on their own plan, "3 March 2026" (`show_day_in_full`)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 #: Where a period's first day came from.
 LAST_SESSION = "last session"  # the review: since the last attended session
@@ -52,6 +52,13 @@ def show_time(moment: datetime, tz: tzinfo | None = None, *, seconds: bool = Fal
     converted); with `seconds`, "3 Mar 2026 14:05:09" (the audit trail)."""
     local = moment if tz is None else moment.astimezone(tz)
     return f"{show_day(local.date())} {local:{'%H:%M:%S' if seconds else '%H:%M'}}"
+
+
+def show_time_in_full(moment: datetime, tz: tzinfo | None) -> str:
+    """ "3 March 2026 at 14:05": when a record was saved, in a message about it; in UTC, and
+    saying so, without the clinic's zone."""
+    local = moment.astimezone(tz or UTC)
+    return f"{show_day_in_full(local.date())} at {local:%H:%M}{'' if tz else ' UTC'}"
 
 
 @dataclass(frozen=True)

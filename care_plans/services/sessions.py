@@ -12,7 +12,7 @@ text written.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, date, tzinfo
+from datetime import date, tzinfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,7 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from care_plans import audit
 from care_plans.access import Actor, client_for_write
-from care_plans.dates import show_day_in_full
+from care_plans.dates import show_time_in_full
 from care_plans.db import Database, UnitOfWork
 from care_plans.errors import AccessDenied, DomainError, EditConflict, NotFound, ValidationError
 from care_plans.models import (
@@ -100,10 +100,7 @@ def _check_version(
         .order_by(AuditEvent.id.desc())
         .limit(1)
     ).first()
-    who = ""
-    if last:
-        when = last[1].astimezone(tz or UTC)
-        who = f" ({last[0]}, {show_day_in_full(when.date())} at {when:%H:%M}{'' if tz else ' UTC'})"
+    who = f" ({last[0]}, {show_time_in_full(last[1], tz)})" if last else ""
     changed: dict[str, tuple[object, object]] = {
         name: (None, getattr(record, name)) for name in fields if name in SESSION_FIELDS
     }

@@ -24,13 +24,14 @@ from care_plans.demo import DEMO_PASSWORD, seed_demo
 from care_plans.models import User
 from care_plans.read.outcomes import FEWER_THAN, service_outcomes, shown_count
 from tests.app.helpers import new_app, sign_in
+from tests.factories import clinic_today
 
 SETTINGS = Settings.from_env()
 
 
 @pytest.fixture
 def demo(app_db: Database) -> Database:
-    seed_demo(app_db, clients=12, days=120)
+    seed_demo(app_db, clients=12, days=120, end_date=clinic_today())
     return app_db
 
 
