@@ -22,6 +22,7 @@ from sqlalchemy.exc import OperationalError
 
 from care_plans.access import Actor
 from care_plans.config import Settings
+from care_plans.dates import show_time
 from care_plans.db import Database, backup_sqlite, has_schema, init_db
 from care_plans.errors import DomainError
 from care_plans.quoting import printable
@@ -402,12 +403,11 @@ def cmd_checkin_link(args: argparse.Namespace, settings: Settings) -> int:
     client_id = _client_id(db, args.client_ref)
     days = args.days if args.days is not None else settings.checkin_link_days
     token, info = checkin_links.create_link(db, CLI, client_id, days=days)
-    expires = info.expires_at.astimezone(settings.tz)
     print(checkin_links.link_url(settings.base_url, token))
     if settings.link_warning:
         print(f"warning: {settings.link_warning}", file=sys.stderr)
     print(
-        f"expires {expires:%d %b %Y %H:%M} ({settings.clinic_timezone}); "
+        f"expires {show_time(info.expires_at, settings.tz)} ({settings.clinic_timezone}); "
         "shown only now: only a fingerprint of the link is stored"
     )
     return 0

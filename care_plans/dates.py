@@ -5,14 +5,15 @@ and exports cover a period chosen or worked out from the sessions. Both are `Per
 `since`..`until`, both included, with `basis` saying where `since` came from.
 
 Dates are written for people as "3 Mar 2026" (`show_day`: pages, PDFs, audit-free messages) or,
-where a client reads them on their own plan, "3 March 2026" (`show_day_in_full`). FHIR and files
-use ISO dates (`date.isoformat()`), which are not for reading.
+where a client reads them on their own plan, "3 March 2026" (`show_day_in_full`); a moment as
+"3 Mar 2026 14:05" in the clinic's time zone (`show_time`). FHIR and files use ISO dates
+(`date.isoformat()`), which are not for reading.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 #: Where a period's first day came from.
 LAST_SESSION = "last session"  # the review: since the last attended session
@@ -39,6 +40,25 @@ def show_day(day: date, *, this_year: int | None = None) -> str:
 def show_day_in_full(day: date) -> str:
     """ "3 March 2026": how a date is written on the client's own plan and in revision notes."""
     return f"{day.day} {day:%B %Y}"
+
+
+def show_day_of(moment: datetime, tz: tzinfo) -> str:
+    """ "3 Mar 2026": the clinic day of a moment (in `tz`), written as :func:`show_day`."""
+    return show_day(moment.astimezone(tz).date())
+
+
+def show_time(moment: datetime, tz: tzinfo | None = None, *, seconds: bool = False) -> str:
+    """ "3 Mar 2026 14:05": a moment in `tz` (None: in its own zone, for a moment already
+    converted); with `seconds`, "3 Mar 2026 14:05:09" (the audit trail)."""
+    local = moment if tz is None else moment.astimezone(tz)
+    return f"{show_day(local.date())} {local:{'%H:%M:%S' if seconds else '%H:%M'}}"
+
+
+def show_time_in_full(moment: datetime, tz: tzinfo | None) -> str:
+    """ "3 March 2026 at 14:05": when a record was saved, in a message about it; in UTC, and
+    saying so, without the clinic's zone."""
+    local = moment.astimezone(tz or UTC)
+    return f"{show_day_in_full(local.date())} at {local:%H:%M}{'' if tz else ' UTC'}"
 
 
 @dataclass(frozen=True)

@@ -330,16 +330,17 @@ def seed_demo(
     days: int = 180,
     clinicians: int = 3,
     seed: int = 7,
-    end_date: date | None = None,
+    end_date: date,
     password: str = DEMO_PASSWORD,
     progress: Callable[[int, int], None] | None = None,
 ) -> DemoResult:
     """Fill an empty database with demo accounts and a caseload of `clients` clients.
 
-    Each client has an active plan that started `days` days before `end_date` (default today),
-    daily check-ins up to the day before it, PHQ-9 and GAD-7 every two weeks, sessions, goals,
-    steps and a support network. Refuses (ValidationError) a database that already has clients
-    or demo accounts. `progress(done_clients, total_clients)` is called as batches are written.
+    Each client has an active plan that started `days` days before `end_date` (the clinic's
+    today, given by the caller), daily check-ins up to the day before it, PHQ-9 and GAD-7 every
+    two weeks, sessions, goals, steps and a support network. Refuses (ValidationError) a
+    database that already has clients or demo accounts. `progress(done_clients, total_clients)`
+    is called as batches are written.
     """
     problems: dict[str, str] = {}
     if clients < 1:
@@ -353,7 +354,6 @@ def seed_demo(
     accounts = demo_usernames(clinicians)
     for username, _role in accounts:
         passwords.check_password_rules(password, username)
-    end_date = end_date or date.today()
     start_date = end_date - timedelta(days=days)
 
     with db.uow() as uow:

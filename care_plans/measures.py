@@ -468,12 +468,16 @@ def score_answers(instrument: str, answers: Sequence[int | None]) -> Score:
     )
 
 
+#: How a response with every item answered is described (see describe_unanswered).
+COMPLETE = "complete"
+
+
 def describe_unanswered(unanswered: Sequence[int]) -> str:
     """Plain words for a partial response, e.g. ``[2, 3, 4, 8]`` -> "incomplete: items 2–4
     and 8 not answered". Runs of consecutive items are joined with an en dash."""
     numbers_ = sorted(set(int(n) for n in unanswered))
     if not numbers_:
-        return "complete"
+        return COMPLETE
     runs: list[str] = []
     start = previous = numbers_[0]
     for n in [*numbers_[1:], None]:

@@ -80,6 +80,10 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
 
 
+#: The roles that see clients (an admin manages accounts and assignments only).
+CLINICAL_ROLES: tuple[Role, ...] = (Role.CLINICIAN, Role.SUPERVISOR)
+
+
 class AdministrativeGender(enum.StrEnum):
     """FHIR's administrative gender (required binding on Patient.gender); "unknown" when not
     recorded, so nobody has to guess."""

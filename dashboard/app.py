@@ -13,6 +13,7 @@ from streamlit.navigation.page import StreamlitPage
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from care_plans.models import Role  # noqa: E402
 from dashboard import deps  # noqa: E402
 from dashboard.components import faults, signin  # noqa: E402
 from dashboard.components.text import plain  # noqa: E402
@@ -87,7 +88,7 @@ if actor is None:
     st.navigation(aliases, position="hidden").run()
     st.stop()
 
-pages = ADMIN if actor.role == "admin" else CLINICAL
+pages = ADMIN if actor.role == Role.ADMIN else CLINICAL
 
 
 def _not_for_this_role(

@@ -52,6 +52,16 @@ REVIEW_OVERDUE = "review overdue"
 NO_RECENT_CHECKIN = "no check-in 14 days"
 FLAGS: tuple[str, ...] = (SELF_HARM, DETERIORATION, REVIEW_OVERDUE, NO_RECENT_CHECKIN)
 
+# Sort keys. The caseload page offers them in this order: the most urgent flags first by default.
+SORT_FLAGS = "flags"
+SORT_REF = "ref"
+SORT_NAME = "name"
+SORT_LAST_CHECKIN = "last_checkin"
+SORT_NEXT_REVIEW = "next_review"
+SORT_KEYS: tuple[str, ...] = (SORT_FLAGS, SORT_REF, SORT_NAME, SORT_LAST_CHECKIN, SORT_NEXT_REVIEW)
+#: The sort a key is shown in first (flags: most urgent at the top).
+DESCENDING_FIRST: frozenset[str] = frozenset({SORT_FLAGS})
+
 #: A client who has not checked in for longer than this is flagged.
 CHECKIN_GAP = timedelta(days=14)
 #: Plans in these statuses are expected to be reviewed on time.
@@ -110,7 +120,7 @@ class RiskAlert:
     #: None for a partial response, which has no total.
     total: int | None
     #: "complete", or e.g. "incomplete: items 2–8 not answered".
-    completeness: str = "complete"
+    completeness: str = measures.COMPLETE
 
     @property
     def answer_wording(self) -> str:
@@ -397,14 +407,14 @@ def _sort_order(cols: _Columns, sort: str, descending: bool) -> list[Any]:
     def way(column: Any) -> Any:
         return column.desc() if descending else column.asc()
 
-    if sort == "flags":  # most urgent first when descending
+    if sort == SORT_FLAGS:  # most urgent first when descending
         keys = [way(cols.flags[code]) for code in FLAGS]
-    elif sort == "last_checkin":  # never checked in counts as the longest ago
+    elif sort == SORT_LAST_CHECKIN:  # never checked in counts as the longest ago
         keys = [way(case((cols.last_checkin.is_(None), 0), else_=1)), way(cols.last_checkin)]
-    elif sort == "next_review":  # no review date comes after every date
+    elif sort == SORT_NEXT_REVIEW:  # no review date comes after every date
         review = cols.plan.c.next_review_date
         keys = [way(case((review.is_(None), 1), else_=0)), way(review)]
-    else:  # "ref"
+    else:  # SORT_REF
         return [way(Client.ref)]
     return [*keys, Client.ref.asc()]
 
@@ -457,13 +467,9 @@ def _daily_moods(
     return moods
 
 
-_SORTS: frozenset[str] = frozenset({"ref", "name", "last_checkin", "next_review", "flags"})
-SORT_KEYS: tuple[str, ...] = ("ref", "name", "last_checkin", "next_review", "flags")
-
-
 def _check_arguments(sort: str, flag: str | None, page: int, page_size: int) -> None:
     problems: dict[str, str] = {}
-    if sort not in _SORTS:
+    if sort not in SORT_KEYS:
         problems["sort"] = f"{sort!r} is not a sort key (use {', '.join(SORT_KEYS)})"
     if flag is not None and flag not in FLAGS:
         problems["flag"] = f"{flag!r} is not a flag (use {', '.join(FLAGS)})"
@@ -500,7 +506,7 @@ def caseload_page(
     search: str = "",
     flag: str | None = None,
     clinician: str | None = None,
-    sort: str = "ref",
+    sort: str = SORT_REF,
     descending: bool = False,
     page: int = 1,
     page_size: int = 50,
@@ -534,7 +540,7 @@ def caseload_page(
             where = [Client.id.in_(matching)]
         if flag is not None:
             where.append(cols.flags[flag] == 1)
-        if sort == "name":
+        if sort == SORT_NAME:
             named = list(
                 s.execute(_from(cols, Client.id, Client.full_name, Client.ref).where(*where))
             )
@@ -706,7 +712,7 @@ def risk_alerts(db: Database, actor: Actor, *, today: date) -> list[RiskAlert]:
                 r.administered_at,
                 answer,
                 r.total,
-                measures.describe_unanswered(unanswered) if r.is_partial else "complete",
+                measures.describe_unanswered(unanswered) if r.is_partial else measures.COMPLETE,
             )
         )
     return alerts

@@ -58,6 +58,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from care_plans import measures
 from care_plans.access import Actor, readable_client_ids
+from care_plans.dates import show_day
 from care_plans.db import Database
 from care_plans.errors import NotFound, ValidationError
 from care_plans.models import (
@@ -246,7 +247,7 @@ class OutcomeCounts:
         return numerator / denominator if denominator else None
 
     def denominator(self, name: str) -> int:
-        return self.cases_at_baseline if name in ("recovery", "reliable_recovery") else self.counted
+        return self.cases_at_baseline if name in CASE_FIGURES else self.counted
 
 
 COUNT_FIELDS: tuple[str, ...] = (
@@ -259,6 +260,8 @@ COUNT_FIELDS: tuple[str, ...] = (
     "reliable_recovery",
     "cases_at_baseline",
 )
+#: The figures whose rate is of the cases at baseline (the others: of the clients counted).
+CASE_FIGURES: frozenset[str] = frozenset({"recovery", "reliable_recovery"})
 #: The figures with a rate, and the words the page and the CSV use for them.
 FIGURES: dict[str, str] = {
     "counted": "Clients counted",
@@ -479,10 +482,10 @@ def _check_period(since: date, until: date, today: date) -> None:
     problems: dict[str, str] = {}
     if since > until:
         problems["since"] = (
-            f"the period starts on {since:%d %b %Y}, after it ends ({until:%d %b %Y})"
+            f"the period starts on {show_day(since)}, after it ends ({show_day(until)})"
         )
     if until > today:
-        problems["until"] = f"{until:%d %b %Y} is after today ({today:%d %b %Y})"
+        problems["until"] = f"{show_day(until)} is after today ({show_day(today)})"
     if problems:
         raise ValidationError(problems)
 

@@ -110,7 +110,9 @@ def _self_harm_answers(s: Session, client_id: int) -> list[SelfHarmAnswer]:
                 answer=answer,
                 answer_wording=instrument.answer_label(answer),
                 completeness=(
-                    measures.describe_unanswered(unanswered) if response.is_partial else "complete"
+                    measures.describe_unanswered(unanswered)
+                    if response.is_partial
+                    else measures.COMPLETE
                 ),
                 total=response.total,
                 followed_up_at=response.risk_followed_up_at,

@@ -14,6 +14,7 @@ audited (`checkin_link.bad_token`) without the token itself.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
@@ -104,6 +105,12 @@ class TooManyAttempts(DomainError):
         super().__init__(TOO_MANY_MESSAGE)
 
 
+class LinkStatus(enum.StrEnum):
+    ACTIVE = "active"
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+
+
 @dataclass(frozen=True)
 class LinkInfo:
     """A link as the client page lists it: never the token (it is not stored anywhere)."""
@@ -116,12 +123,12 @@ class LinkInfo:
     revoked_at: datetime | None
     last_used_at: datetime | None
 
-    def status(self, now: datetime | None = None) -> str:
+    def status(self, now: datetime | None = None) -> LinkStatus:
         if self.revoked_at is not None:
-            return "revoked"
+            return LinkStatus.REVOKED
         if self.expires_at <= (now or utcnow()):
-            return "expired"
-        return "active"
+            return LinkStatus.EXPIRED
+        return LinkStatus.ACTIVE
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, tzinfo
+from datetime import date, datetime, tzinfo
 from typing import Any, Literal
 
 from sqlalchemy import func, select
@@ -26,7 +26,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from care_plans import audit
 from care_plans.access import Actor
-from care_plans.dates import show_day_in_full
+from care_plans.dates import show_time_in_full
 from care_plans.db import UnitOfWork
 from care_plans.errors import EditConflict
 from care_plans.models import (
@@ -224,12 +224,8 @@ def _find_record(snapshot: Mapping[str, Any], what: str, record_id: int) -> dict
 
 
 def _when(moment: datetime, tz: tzinfo | None) -> str:
-    local = moment.astimezone(tz or UTC)
-    clock = local.strftime("%H:%M") + ("" if tz else " UTC")
-    today = datetime.now(tz or UTC).date()
-    if local.date() == today:
-        return f"at {clock}"
-    return f"on {show_day_in_full(local.date())} at {clock}"
+    """ "on 3 March 2026 at 14:05" (always with the day: no clock decides what "today" is)."""
+    return f"on {show_time_in_full(moment, tz)}"
 
 
 def check_version(

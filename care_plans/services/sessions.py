@@ -12,7 +12,7 @@ text written.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, date, tzinfo
+from datetime import date, tzinfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,7 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from care_plans import audit
 from care_plans.access import Actor, client_for_write
-from care_plans.dates import show_day_in_full
+from care_plans.dates import show_time_in_full
 from care_plans.db import Database, UnitOfWork
 from care_plans.errors import AccessDenied, DomainError, EditConflict, NotFound, ValidationError
 from care_plans.models import (
@@ -43,6 +43,7 @@ from care_plans.services.plans import choice_value, date_value, refuse_unknown, 
 SESSION_TEXTS: tuple[str, ...] = ("summary", "progress_acknowledged", "plan_changes", "next_steps")
 MAX_SESSION_TEXT = 10_000
 MAX_ADDENDUM_TEXT = 5_000
+SUMMARY_TO_SIGN = "Write a summary of the session before signing it off."
 SIGNED_MESSAGE = "This session record is signed off; add an addendum instead."
 
 
@@ -99,10 +100,7 @@ def _check_version(
         .order_by(AuditEvent.id.desc())
         .limit(1)
     ).first()
-    who = ""
-    if last:
-        when = last[1].astimezone(tz or UTC)
-        who = f" ({last[0]}, {show_day_in_full(when.date())} at {when:%H:%M}{'' if tz else ' UTC'})"
+    who = f" ({last[0]}, {show_time_in_full(last[1], tz)})" if last else ""
     changed: dict[str, tuple[object, object]] = {
         name: (None, getattr(record, name)) for name in fields if name in SESSION_FIELDS
     }
@@ -201,7 +199,7 @@ def _values(
 def _sign_problems(record: ClinicalSession, today: date) -> dict[str, str]:
     problems: dict[str, str] = {}
     if not record.summary.strip():
-        problems["summary"] = "Write a summary of the session before signing it off."
+        problems["summary"] = SUMMARY_TO_SIGN
     if record.attendance == Attendance.ATTENDED and record.session_date > today:
         problems["session_date"] = "A session cannot be signed off before it has happened."
     return problems
@@ -226,27 +224,57 @@ def create_draft(
     today: date,
 ) -> SessionView:
     """A new draft session record, by the acting clinician (who alone may sign it off)."""
+    return record_session(
+        db,
+        actor,
+        client_id,
+        {
+            "session_date": session_date,
+            "attendance": attendance,
+            "summary": summary,
+            "progress_acknowledged": progress_acknowledged,
+            "plan_changes": plan_changes,
+            "plan_revision_id": plan_revision_id,
+            "next_steps": next_steps,
+            "next_session_date": next_session_date,
+        },
+        sign=False,
+        today=today,
+    )
+
+
+def record_session(
+    db: Database,
+    actor: Actor,
+    client_id: int,
+    fields: Mapping[str, object],
+    *,
+    sign: bool,
+    today: date,
+) -> SessionView:
+    """A new session record from `fields` (SESSION_FIELDS; those left out are blank), by the
+    acting clinician: a draft, or with `sign` signed off at once. Created and signed in one
+    transaction: everything is checked first, and a refusal (ValidationError naming each
+    field) writes nothing, not even a draft."""
     if actor.user_id is None:
         raise AccessDenied("A session record is written by a clinician's own account.")
+    given = {
+        "session_date": None,
+        "attendance": Attendance.ATTENDED,
+        **{name: "" for name in SESSION_TEXTS},
+        "plan_revision_id": None,
+        "next_session_date": None,
+        **fields,
+    }
     with db.uow() as uow:
         s = uow.session
         client_for_write(s, actor, client_id)
-        values = _values(
-            s,
-            client_id,
-            {
-                "session_date": session_date,
-                "attendance": attendance,
-                "summary": summary,
-                "progress_acknowledged": progress_acknowledged,
-                "plan_changes": plan_changes,
-                "plan_revision_id": plan_revision_id,
-                "next_steps": next_steps,
-                "next_session_date": next_session_date,
-            },
-            None,
-            today,
-        )
+        try:
+            values = _values(s, client_id, given, None, today)
+        except ValidationError as exc:  # name every problem at once, the sign-off's too
+            if sign and not (isinstance(given["summary"], str) and given["summary"].strip()):
+                exc.problems.setdefault("summary", SUMMARY_TO_SIGN)
+            raise ValidationError(exc.problems) from None
         record = ClinicalSession(
             client_id=client_id,
             clinician_id=actor.user_id,
@@ -254,6 +282,10 @@ def create_draft(
             created_at=utcnow(),
             **values,
         )
+        if sign:
+            problems = _sign_problems(record, today)
+            if problems:
+                raise ValidationError(problems)
         s.add(record)
         s.flush()
         audit.record(
@@ -265,6 +297,19 @@ def create_draft(
             client_id=client_id,
             detail={"fields": sorted(k for k in SESSION_TEXTS if values[k])},
         )
+        if sign:
+            record.status = SessionStatus.SIGNED
+            record.signed_at = utcnow()
+            s.flush()
+            audit.record(
+                s,
+                actor,
+                "session.sign",
+                "clinical_session",
+                record.id,
+                client_id=client_id,
+                detail={"fields": []},
+            )
         view = session_view(s, record)
         _commit(uow)
         return view

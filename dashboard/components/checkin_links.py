@@ -14,6 +14,7 @@ import pandas as pd
 import segno
 import streamlit as st
 
+from care_plans.dates import show_time
 from care_plans.errors import DomainError
 from care_plans.services import checkin_links
 from dashboard import deps
@@ -30,7 +31,7 @@ def qr_png(url: str) -> bytes:
 def _when(moment: datetime | None) -> str:
     if moment is None:
         return "—"
-    return moment.astimezone(deps.settings().tz).strftime("%d %b %Y %H:%M")
+    return show_time(moment, deps.settings().tz)
 
 
 def _create(client_id: int) -> None:
@@ -66,7 +67,7 @@ def _create(client_id: int) -> None:
 
 
 def _revoke(links: list[checkin_links.LinkInfo]) -> None:
-    active = [link for link in links if link.status() == "active"]
+    active = [link for link in links if link.status() == checkin_links.LinkStatus.ACTIVE]
     if not active:
         return
     labels = {
@@ -106,7 +107,7 @@ def render(client_id: int, can_write: bool) -> None:
                 "By": [link.created_by for link in links],
                 "Works until": [_when(link.expires_at) for link in links],
                 "Last used": [_when(link.last_used_at) for link in links],
-                "Status": [link.status() for link in links],
+                "Status": [link.status().value for link in links],
             }
         ),
         hide_index=True,

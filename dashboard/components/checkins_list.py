@@ -6,8 +6,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from care_plans.dates import show_time
 from care_plans.errors import DomainError
 from care_plans.read import rosters
+from care_plans.read.review import REVIEWED_INSTRUMENTS
 from care_plans.rules import RATING_LABELS
 from care_plans.services import checkins
 from dashboard import deps
@@ -31,12 +33,12 @@ def render(client_id: int, can_write: bool) -> None:
     )
     frame = pd.DataFrame(
         {
-            "When": [r.submitted_at.astimezone(tz).strftime("%d %b %Y %H:%M") for r in rows],
+            "When": [show_time(r.submitted_at, tz) for r in rows],
             "From": [r.source for r in rows],
             **{label: [r.ratings[name] for r in rows] for name, label in RATING_LABELS.items()},
             **{
                 code: [_measure_cell(r.measures.get(code)) for r in rows]
-                for code in ("PHQ-9", "GAD-7")
+                for code in REVIEWED_INSTRUMENTS
             },
             "Went well": [r.went_well for r in rows],
             "Was hard": [r.was_hard for r in rows],
@@ -49,9 +51,7 @@ def render(client_id: int, can_write: bool) -> None:
     if not can_write or not counted:
         return
     with st.expander("Mark a check-in as entered in error"):
-        labels = {
-            r.id: f"{r.submitted_at.astimezone(tz):%d %b %Y %H:%M} ({r.source})" for r in counted
-        }
+        labels = {r.id: f"{show_time(r.submitted_at, tz)} ({r.source})" for r in counted}
         with st.form("entered_in_error"):
             chosen = st.selectbox("Check-in", list(labels), format_func=labels.__getitem__)
             reason = st.text_input("Reason (required)")

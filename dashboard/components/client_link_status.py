@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, time, tzinfo
 
 import streamlit as st
 
-from care_plans.dates import show_day
+from care_plans.dates import show_day_of, show_time
 from care_plans.errors import DomainError
 from care_plans.models import PLAN_SECTION_TITLES, PLAN_SECTIONS
 from care_plans.read import client_activity
@@ -24,12 +24,11 @@ SHOWN, CLINICIAN_ONLY = "Shown on the client's link", "Clinician only"
 
 
 def _day(moment: datetime) -> str:
-    return show_day(moment.astimezone(deps.settings().tz).date())
+    return show_day_of(moment, deps.settings().tz)
 
 
 def _when(moment: datetime) -> str:
-    local = moment.astimezone(deps.settings().tz)
-    return f"{local.day} {local:%b %Y %H:%M}"
+    return show_time(moment, deps.settings().tz)
 
 
 def agreement_text(status: AgreementStatus) -> str:

@@ -18,11 +18,19 @@ import streamlit as st
 from care_plans.dates import show_day_in_full
 from care_plans.db import Database
 from care_plans.errors import DomainError
+from care_plans.models import GoalLifecycle
 from care_plans.services import client_portal
 from care_plans.services.checkin_links import LinkUnavailable
 from care_plans.services.client_portal import ClientPlan, MyGoal
 from dashboard import deps
 from dashboard.components.text import plain
+
+#: A goal's lifecycle in the client's own words (an active goal needs none).
+GOAL_WORDS: dict[str, str] = {
+    GoalLifecycle.COMPLETED: "Done",
+    GoalLifecycle.ON_HOLD: "On hold for now",
+    GoalLifecycle.PROPOSED: "Suggested",
+}
 
 CHECK_IN, MY_PLAN, MY_GOALS = "Check in", "My plan", "My goals"
 PARTS = (CHECK_IN, MY_PLAN, MY_GOALS)
@@ -276,12 +284,8 @@ def _goal(db: Database, token: str, address: str | None, goal: MyGoal) -> None:
     with st.container(border=True, key=f"mygoal_{goal.id}"):
         st.subheader(plain(goal.description), anchor=False)
         facts = []
-        if goal.status != "active":
-            facts.append(
-                {"completed": "Done", "on-hold": "On hold for now", "proposed": "Suggested"}.get(
-                    goal.status, goal.status
-                )
-            )
+        if goal.status != GoalLifecycle.ACTIVE:
+            facts.append(GOAL_WORDS.get(goal.status, goal.status))
         if goal.target_date:
             facts.append(f"Aiming for {show_day_in_full(goal.target_date)}")
         if facts:

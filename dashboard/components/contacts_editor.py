@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from care_plans.dates import show_day
 from care_plans.models import ContactKind
 from care_plans.read import plan_views
 from care_plans.services import contacts, plans
@@ -149,7 +150,7 @@ def render(plan: plan_views.PlanView, client_id: int, can_write: bool) -> None:
     for c in plan.contacts:
         badge = "🚨 crisis · " if c.is_crisis_contact else ""
         consent = (
-            ("consent to share" + (f" ({c.consent_date:%d %b %Y})" if c.consent_date else ""))
+            ("consent to share" + (f" ({show_day(c.consent_date)})" if c.consent_date else ""))
             if c.consent_to_share
             else "no consent to share"
         )

@@ -22,7 +22,7 @@ from care_plans.db import Database
 from care_plans.errors import AccessDenied, DomainError
 from care_plans.export import consent, service
 from care_plans.export.consent import Mention
-from care_plans.export.document import FontMissing, font_paths
+from care_plans.export.fonts import FontMissing, font_paths
 from care_plans.services import auth
 from dashboard import deps
 from dashboard.components.feedback import show_error

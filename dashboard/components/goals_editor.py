@@ -245,7 +245,7 @@ def render(plan: plan_views.PlanView, can_write: bool) -> None:
             if goal.why_it_matters:
                 st.caption(f"Why it matters: {plain(goal.why_it_matters)}")
             if goal.target_date:
-                st.caption(f"Target: {goal.target_date:%d %b %Y}")
+                st.caption(f"Target: {show_day(goal.target_date)}")
             _steps(goal, plan.contacts, can_write)
             if can_write:
                 c1, c2, c3 = st.columns(3)

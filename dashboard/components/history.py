@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from care_plans.dates import show_time
 from care_plans.errors import DomainError
 from care_plans.read import plan_views
 from care_plans.read import plans as read_plans
@@ -25,9 +26,7 @@ def render(plan: plan_views.PlanView, can_write: bool) -> None:
         pd.DataFrame(
             {
                 "Revision": [r.number for r in revisions],
-                "Saved": [
-                    r.created_at.astimezone(tz).strftime("%d %b %Y %H:%M") for r in revisions
-                ],
+                "Saved": [show_time(r.created_at, tz) for r in revisions],
                 "By": [r.created_by_name for r in revisions],
                 "What": [r.reason for r in revisions],
             }

@@ -15,6 +15,7 @@ import altair as alt
 import streamlit as st
 
 from care_plans import charts, measures, versions
+from care_plans.dates import show_day
 from care_plans.errors import DomainError
 from care_plans.read import progress
 from dashboard import deps
@@ -30,7 +31,6 @@ RANGES: dict[str, int | None] = {
 }
 DEFAULT_RANGE = "3 months"
 CUSTOM = "Custom"
-DAY = "%d %b %Y"
 
 
 def date_range(today: date) -> tuple[date | None, date | None]:
@@ -177,8 +177,8 @@ def _measure_words(data: progress.ProgressData, instrument: str) -> str | None:
     )
     return (
         f"**{instrument}**: baseline {summary.baseline_total} on "
-        f"{summary.baseline_at:{DAY}}, latest {summary.latest_total} "
-        f"({summary.severity}) on {summary.latest_at:{DAY}}: {change}, "
+        f"{show_day(summary.baseline_at.date())}, latest {summary.latest_total} "
+        f"({summary.severity}) on {show_day(summary.latest_on)}: {change}, "
         f"**{summary.recovery_status}**."
     )
 
@@ -193,7 +193,7 @@ def _self_harm_note(data: progress.ProgressData, instrument: str) -> None:
     times = "once" if len(scores) == 1 else f"on {len(scores)} occasions"
     st.warning(
         f"In this period the {instrument} self-harm item was endorsed (answered above "
-        f"0) {times}, most recently on {latest:{DAY}}. Each is marked ◇ on the chart."
+        f"0) {times}, most recently on {show_day(latest.date())}. Each is marked ◇ on the chart."
     )
 
 
@@ -218,7 +218,7 @@ def render(client_id: int) -> None:
         return
     data = view.data
     st.caption(
-        f"From {data.start:{DAY}} to {data.end:{DAY}}. Hover over a chart for exact "
+        f"From {show_day(data.start)} to {show_day(data.end)}. Hover over a chart for exact "
         "values and dates."
     )
 

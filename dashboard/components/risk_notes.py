@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from care_plans import measures
+from care_plans.dates import show_time
 from care_plans.read import safety
 from dashboard import deps
 
@@ -13,9 +15,9 @@ def render(client_id: int) -> None:
     db, actor, tz = deps.database(), deps.current_actor(), deps.settings().tz
     risk = safety.safety_summary(db, actor, client_id, today=deps.today(), tz=tz)
     for answer in risk.open_self_harm:
-        partial = "" if answer.completeness == "complete" else f" ({answer.completeness})"
+        partial = "" if answer.completeness == measures.COMPLETE else f" ({answer.completeness})"
         st.error(
-            f"Not yet followed up: on {answer.administered_at.astimezone(tz):%d %b %Y %H:%M}"
+            f"Not yet followed up: on {show_time(answer.administered_at, tz)}"
             f" the {answer.instrument} self-harm question was answered "
             f"“{answer.answer_wording}”{partial}. Record the follow-up on the caseload.",
             icon=":material/warning:",
@@ -26,10 +28,10 @@ def render(client_id: int) -> None:
         for answer in risk.followed_up:
             assert answer.followed_up_at is not None
             st.text(
-                f"{answer.administered_at.astimezone(tz):%d %b %Y %H:%M}: "
+                f"{show_time(answer.administered_at, tz)}: "
                 f"{answer.instrument} self-harm question answered "
                 f"“{answer.answer_wording}”; followed up by "
                 f"{answer.followed_up_by or 'a clinician'} on "
-                f"{answer.followed_up_at.astimezone(tz):%d %b %Y %H:%M}:\n"
+                f"{show_time(answer.followed_up_at, tz)}:\n"
                 f"“{answer.follow_up_note or ''}”"
             )

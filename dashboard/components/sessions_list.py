@@ -12,6 +12,7 @@ from datetime import tzinfo
 import pandas as pd
 import streamlit as st
 
+from care_plans.dates import show_day, show_time
 from care_plans.errors import DomainError
 from care_plans.read import sessions as read_sessions
 from care_plans.services import sessions
@@ -35,12 +36,12 @@ def status_label(record: read_sessions.SessionView) -> str:
 def show_record(record: read_sessions.SessionView, tz: tzinfo) -> None:
     """The record's fields and addenda, read-only."""
     facts = [
-        f"{record.session_date:%d %b %Y}",
+        show_day(record.session_date),
         record.attendance,
         f"by {plain(record.clinician_name)}",
     ]
     if record.signed_at is not None:
-        facts.append(f"signed off {record.signed_at.astimezone(tz):%d %b %Y %H:%M}")
+        facts.append(f"signed off {show_time(record.signed_at, tz)}")
     else:
         facts.append("draft, not signed off yet")
     st.caption(" · ".join(facts))
@@ -54,11 +55,10 @@ def show_record(record: read_sessions.SessionView, tz: tzinfo) -> None:
             "See it on the client page, History tab."
         )
     if record.next_session_date is not None:
-        st.caption(f"Next session: {record.next_session_date:%d %b %Y}")
+        st.caption(f"Next session: {show_day(record.next_session_date)}")
     for addendum in record.addenda:
         st.markdown(
-            f"**Addendum** by {plain(addendum.author_name)}, "
-            f"{addendum.created_at.astimezone(tz):%d %b %Y %H:%M}"
+            f"**Addendum** by {plain(addendum.author_name)}, {show_time(addendum.created_at, tz)}"
         )
         st.text(addendum.text)
 
@@ -116,7 +116,7 @@ def render(client_id: int, client_ref: str, can_write: bool) -> None:
     st.dataframe(
         pd.DataFrame(
             {
-                "Date": [r.session_date.strftime("%d %b %Y") for r in records],
+                "Date": [show_day(r.session_date) for r in records],
                 "Attendance": [r.attendance for r in records],
                 "Record": [status_label(r) for r in records],
                 "Clinician": [r.clinician_name for r in records],
@@ -128,7 +128,7 @@ def render(client_id: int, client_ref: str, can_write: bool) -> None:
         width="stretch",
     )
     labels = {
-        r.id: f"{r.session_date:%d %b %Y} · {r.attendance} · {status_label(r)}" for r in records
+        r.id: f"{show_day(r.session_date)} · {r.attendance} · {status_label(r)}" for r in records
     }
     chosen = st.selectbox(
         "Read a session record",

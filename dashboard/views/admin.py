@@ -6,23 +6,20 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from care_plans.errors import DomainError, ValidationError
+from care_plans.dates import show_time
+from care_plans.errors import DomainError
+from care_plans.models import CLINICAL_ROLES, Role
 from care_plans.read import audit_trail, rosters
 from care_plans.services import clients, users
 from dashboard import deps
+from dashboard.components.feedback import show_error
+
+ROLES = [role.value for role in Role]  # clinician, supervisor, admin
 
 actor = deps.current_actor()
 db = deps.database()
 tz = deps.settings().tz
 st.title("Accounts and assignments")
-
-
-def show_error(exc: DomainError) -> None:
-    if isinstance(exc, ValidationError):
-        for field, problem in exc.problems.items():
-            st.error(f"{field.replace('_', ' ').capitalize()}: {problem}" if field else problem)
-    else:
-        st.error(exc.message)
 
 
 flash = st.session_state.pop("admin_flash", None)
@@ -39,8 +36,7 @@ st.dataframe(
             "Role": [u.role for u in accounts],
             "Active": ["yes" if u.is_active else "no" for u in accounts],
             "Locked until": [
-                u.locked_until.astimezone(tz).strftime("%d %b %H:%M") if u.locked_until else ""
-                for u in accounts
+                show_time(u.locked_until, tz) if u.locked_until else "" for u in accounts
             ],
         }
     ),
@@ -57,7 +53,7 @@ tab_new, tab_manage, tab_assign, tab_audit = st.tabs(
 with tab_new, st.form("new_account", clear_on_submit=True):
     username = st.text_input("Username", help="Lower-case letters, digits, dots or hyphens")
     full_name = st.text_input("Full name")
-    role = st.selectbox("Role", ["clinician", "supervisor", "admin"])
+    role = st.selectbox("Role", ROLES)
     if st.form_submit_button("Create account"):
         try:
             info = users.create_user(db, actor, username=username, full_name=full_name, role=role)
@@ -111,8 +107,8 @@ with tab_manage:
                 )
             new_role = c4.selectbox(
                 "Role",
-                ["clinician", "supervisor", "admin"],
-                index=["clinician", "supervisor", "admin"].index(target.role),
+                ROLES,
+                index=ROLES.index(target.role),
                 key="new_role",
                 label_visibility="collapsed",
             )
@@ -134,9 +130,7 @@ with tab_manage:
 
 with tab_assign:
     roster = rosters.assignment_roster(db, actor)
-    clinicians = [
-        u.username for u in accounts if u.is_active and u.role in ("clinician", "supervisor")
-    ]
+    clinicians = [u.username for u in accounts if u.is_active and u.role in CLINICAL_ROLES]
     if not roster:
         st.info("There are no clients yet.")
     else:
@@ -213,7 +207,7 @@ with tab_audit:
         pd.DataFrame(
             {
                 "Seq": [r.seq for r in trail],
-                "When": [r.at.astimezone(tz).strftime("%d %b %Y %H:%M:%S") for r in trail],
+                "When": [show_time(r.at, tz, seconds=True) for r in trail],
                 "User": [r.user for r in trail],
                 "Action": [r.action for r in trail],
                 "Record": [

@@ -11,8 +11,9 @@ import pandas as pd
 import streamlit as st
 
 from care_plans import versions
-from care_plans.dates import show_day
+from care_plans.dates import show_day, show_time
 from care_plans.errors import DomainError
+from care_plans.models import Role
 from care_plans.read import caseload
 from care_plans.services import clients, risk
 from dashboard import deps
@@ -25,7 +26,6 @@ db, actor, tz = deps.database(), deps.current_actor(), deps.settings().tz
 today = deps.today()  # the clinic's date, which the flags are about
 PAGE_SIZE = 50
 TREND = {"up": "↑", "down": "↓", "steady": "→", None: ""}
-FLAG_CHOICES = ["self-harm item", "reliable deterioration", "review overdue", "no check-in 14 days"]
 
 
 ALL_CLIENTS = "all clients"
@@ -105,7 +105,7 @@ for alert in caseload.risk_alerts(db, actor, today=today):
     with st.container(border=True):
         st.error(
             f"⚠️ {plain(alert.name)} ({alert.ref}) answered “{alert.answer_wording}” to the "
-            f"PHQ-9 self-harm question on {alert.administered_at.astimezone(tz):%d %b %Y %H:%M} "
+            f"PHQ-9 self-harm question on {show_time(alert.administered_at, tz)} "
             f"({'total ' + str(alert.total) if alert.total is not None else alert.completeness})."
             " Follow up and record what was done."
         )
@@ -131,13 +131,13 @@ search = c1.text_input("Search by name or ref", key="caseload_search", on_change
 # (the box then offered to clear itself and could show "Choose an option").
 flag_choice = c2.selectbox(
     "Only clients flagged",
-    [ALL_CLIENTS, *FLAG_CHOICES],
+    [ALL_CLIENTS, *caseload.FLAGS],
     key="caseload_flag",
     on_change=first_page,
 )
 flag = None if flag_choice == ALL_CLIENTS else flag_choice
 clinician = None
-if actor.role == "supervisor":
+if actor.role == Role.SUPERVISOR:
     team = dict(caseload.clinician_choices(db, actor))
     picked = c3.selectbox(
         "Clinician",
@@ -149,7 +149,7 @@ if actor.role == "supervisor":
     clinician = None if picked == EVERYONE else picked
 sort = c4.selectbox(
     "Sort by",
-    ["flags", "ref", "name", "last_checkin", "next_review"],
+    list(caseload.SORT_KEYS),
     key="caseload_sort",
     format_func=lambda s: s.replace("_", " "),
     on_change=first_page,
@@ -167,7 +167,7 @@ try:
         flag=flag,
         clinician=clinician,
         sort=sort,
-        descending=sort == "flags",
+        descending=sort in caseload.DESCENDING_FIRST,
         page=page_no,
         page_size=PAGE_SIZE,
         _db=db,
@@ -228,7 +228,7 @@ else:
             "Clinician": [r.primary_clinician or "" for r in result.rows],
         }
     )
-    if actor.role != "supervisor":
+    if actor.role != Role.SUPERVISOR:
         # A clinician's own caseload: the column would mostly repeat their own name, and the
         # table must fit a 1440 px screen without scrolling sideways.
         frame = frame.drop(columns=["Clinician"])

@@ -7,9 +7,11 @@ from datetime import date
 
 import streamlit as st
 
+from care_plans.dates import show_day
 from care_plans.errors import DomainError
 from care_plans.identifiers import NATIONAL_IDENTIFIERS
 from care_plans.identifiers import display as show_identifier
+from care_plans.models import ClientStatus, PlanStatus
 from care_plans.read import plans as read_plans
 from care_plans.services import clients, plans
 from dashboard import deps
@@ -44,13 +46,13 @@ facts = [
     client.ref,
     f"client {client.status}",
     f"plan {plan.status}",
-    f"started {plan.start_date:%d %b %Y}",
+    f"started {show_day(plan.start_date)}",
 ]
 if plan.next_review_date:
     overdue = " (overdue)" if plan.next_review_date < deps.today() else ""
-    facts.append(f"review {plan.next_review_date:%d %b %Y}{overdue}")
+    facts.append(f"review {show_day(plan.next_review_date)}{overdue}")
 if client.date_of_birth:
-    facts.append(f"born {client.date_of_birth:%d %b %Y}")
+    facts.append(f"born {show_day(client.date_of_birth)}")
 if client.national_id_kind in NATIONAL_IDENTIFIERS and client.national_id:
     facts.append(
         f"{NATIONAL_IDENTIFIERS[client.national_id_kind].label} "
@@ -120,7 +122,7 @@ def _status() -> None:
                         st.session_state.pop(f"{prefix}{key}", None)
                     flash("Client details saved.", "Status")
                     st.rerun()
-    if plan.status == "draft" and client.status != "discharged":
+    if plan.status == PlanStatus.DRAFT and client.status != ClientStatus.DISCHARGED:
         st.write(
             "This plan is a draft. Make it active when it has been agreed with the client: "
             "the caseload, the review and the summary PDF then show it as the current plan."
@@ -133,7 +135,7 @@ def _status() -> None:
             else:
                 flash("The plan is active.", "Status")
                 st.rerun()
-    if client.status == "discharged":
+    if client.status == ClientStatus.DISCHARGED:
         st.write("This client is discharged. Their record stays readable.")
         if can_write and st.button("Re-open", key="reopen"):
             try:

@@ -17,9 +17,11 @@ import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from care_plans import versions
+from care_plans import measures, versions
 from care_plans.charts.outcomes import outcome_trend_chart
+from care_plans.dates import show_day, show_day_of
 from care_plans.errors import DomainError
+from care_plans.models import Role
 from care_plans.read import outcomes
 from care_plans.read.outcomes import FIGURES, OutcomeCounts, shown_count, shown_rate
 from dashboard import deps
@@ -36,8 +38,11 @@ PERIODS: dict[str, int | None] = {
     "Custom dates": None,
 }
 DEFAULT_PERIOD = "Last 12 months"
-TITLES = {"PHQ-9": "PHQ-9 (depression)", "GAD-7": "GAD-7 (anxiety)", outcomes.PAIRED: "Paired"}
-DAY = "%d %b %Y"
+TITLES = {
+    measures.PHQ_9.code: "PHQ-9 (depression)",
+    measures.GAD_7.code: "GAD-7 (anxiety)",
+    outcomes.PAIRED: "Paired",
+}
 ROW_PX = 35  # a data grid row: tables as tall as their rows, no inner scrolling
 
 
@@ -88,7 +93,7 @@ def _service_outcomes(
 def rate_words(row: OutcomeCounts, name: str) -> str:
     if name == "counted":
         return f"{shown_count(row.cases_at_baseline)} cases at baseline"
-    of = "cases at baseline" if name in ("recovery", "reliable_recovery") else "counted"
+    of = "cases at baseline" if name in outcomes.CASE_FIGURES else "counted"
     return f"{shown_rate(getattr(row, name), row.denominator(name))} of {of}"
 
 
@@ -124,7 +129,7 @@ HELP = {
 }
 
 st.title("Outcomes")
-st.caption("Every clinician's clients" if actor.role == "supervisor" else "Your caseload")
+st.caption("Every clinician's clients" if actor.role == Role.SUPERVISOR else "Your caseload")
 since, until = period()
 try:
     result = _service_outcomes(
@@ -145,7 +150,7 @@ except DomainError as exc:
     st.stop()
 
 st.caption(
-    f"{since:{DAY}} to {until:{DAY}} · counts under {outcomes.SUPPRESS_BELOW} are shown "
+    f"{show_day(since)} to {show_day(until)} · counts under {outcomes.SUPPRESS_BELOW} are shown "
     f"as “{outcomes.FEWER_THAN}”"
 )
 with st.expander("How these figures are defined"):
@@ -263,7 +268,7 @@ else:
                 "Name": [x.name for x in result.concerns],
                 "Why": ["; ".join(x.reasons) for x in result.concerns],
                 "Last measure": [
-                    x.last_measure_at.astimezone(tz).strftime(DAY) if x.last_measure_at else "none"
+                    show_day_of(x.last_measure_at, tz) if x.last_measure_at else "none"
                     for x in result.concerns
                 ],
                 "Clinician": [x.clinician or "" for x in result.concerns],

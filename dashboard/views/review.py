@@ -2,40 +2,27 @@
 with its own address (?client=REF): what changed since the last session, the plan at a glance,
 prompts from the five recovery pillars, a check-in taken together, and the session record.
 
-The record's free text lives in plain widgets keyed under the draft prefix (not an st.form), so
-what is typed survives an automatic sign-out and stays on screen when a save is refused.
+The session record (draft, save, sign off) is dashboard/components/session_record.py.
 """
 
 from __future__ import annotations
-
-from datetime import date
-from typing import Any
 
 import pandas as pd
 import streamlit as st
 
 from care_plans import measures
-from care_plans.dates import LAST_SESSION, show_day
-from care_plans.errors import DomainError, EditConflict
-from care_plans.models import Attendance, CheckinSource
+from care_plans.dates import LAST_SESSION, show_day, show_day_of, show_time
+from care_plans.models import ContactKind, GoalLifecycle
 from care_plans.read import plans as read_plans
 from care_plans.read import review, safety
-from care_plans.read import sessions as read_sessions
-from care_plans.rules import RATING_LABELS
-from care_plans.services import checkins, clients, sessions
+from care_plans.services import clients
 from dashboard import deps
-from dashboard.components import client_link_status, progress, sessions_list
+from dashboard.components import client_link_status, progress, session_checkin, session_record
 from dashboard.components.client_ref import client_from_address
-from dashboard.components.feedback import flash, show_error, show_flash
-from dashboard.components.signin import DRAFT_PREFIX
 from dashboard.components.text import plain
 
 db, actor, tz = deps.database(), deps.current_actor(), deps.settings().tz
 today = deps.today()
-NEW = 0  # the selectbox value of a record not saved yet
-NO_REVISION = 0  # the selectbox shows None as "nothing chosen yet"; this reads "none linked"
-ATTENDANCE = [a.value for a in Attendance]
-CHECKIN = "session_checkin:"  # widget keys of the in-session check-in form
 
 client = client_from_address(
     "Session review", "Choose a client from your caseload, then open their session review."
@@ -76,9 +63,9 @@ st.page_link(
 # follow-up is recorded, and the follow-up is shown instead, with who, when and the note.
 risk = safety.safety_summary(db, actor, client_id, today=today, tz=tz)
 for answer in risk.open_self_harm:
-    partial = "" if answer.completeness == "complete" else f" ({answer.completeness})"
+    partial = "" if answer.completeness == measures.COMPLETE else f" ({answer.completeness})"
     st.error(
-        f"On {show_day(answer.administered_at.astimezone(tz).date())} the {answer.instrument} "
+        f"On {show_day_of(answer.administered_at, tz)} the {answer.instrument} "
         f"self-harm question was answered “{answer.answer_wording}”{partial}. Talk about "
         "it today and record what was agreed (the caseload keeps it pinned until a "
         "follow-up is recorded).",
@@ -90,9 +77,9 @@ for answer in risk.followed_up:
     assert answer.followed_up_at is not None
     st.info(
         f"Followed up: the {answer.instrument} self-harm question answered "
-        f"“{answer.answer_wording}” on {show_day(answer.administered_at.astimezone(tz).date())}"
+        f"“{answer.answer_wording}” on {show_day_of(answer.administered_at, tz)}"
         f" was followed up by {plain(answer.followed_up_by or 'a clinician')} on "
-        f"{answer.followed_up_at.astimezone(tz):%d %b %Y %H:%M}: "
+        f"{show_time(answer.followed_up_at, tz)}: "
         f"“{plain(answer.follow_up_note or '')}”",
         icon=":material/task_alt:",
     )
@@ -212,7 +199,7 @@ left, middle, right = st.columns(3)
 with left:
     st.markdown("**Goals and next steps**")
     for goal in plan.goals:
-        if goal.lifecycle_status not in ("active", "proposed"):
+        if goal.lifecycle_status not in (GoalLifecycle.ACTIVE, GoalLifecycle.PROPOSED):
             continue
         nxt = next((s.description for s in goal.steps if not s.is_done), None)
         st.text(f"• {goal.description}\n   next: {nxt or 'no step planned yet'}")
@@ -222,7 +209,7 @@ with middle:
     st.markdown("**Support network**")
     for contact in plan.contacts:
         line = f"{contact.name} ({contact.kind}" + (f", {contact.role})" if contact.role else ")")
-        if contact.is_crisis_contact and contact.kind != "crisis service":
+        if contact.is_crisis_contact and contact.kind != ContactKind.CRISIS_SERVICE:
             line += " · crisis contact"
         st.text(line + (f"\n   {contact.phone}" if contact.phone else ""))
     if not plan.contacts:
@@ -248,379 +235,10 @@ for col, prompt in zip(cols, data.prompts, strict=False):
 
 # --- Check-in in session -------------------------------------------------------------------------
 
-
-def _instrument_answers(code: str) -> list[int | None]:
-    count = measures.get_instrument(code).item_count
-    return [st.session_state.get(f"{CHECKIN}{code}:{i}") for i in range(count)]
-
-
-def _checkin_form() -> None:
-    notice = st.session_state.pop(f"{CHECKIN}reset", None)
-    if notice:  # saved: empty the form, and say so here rather than at the top of the page
-        for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(CHECKIN)]:
-            del st.session_state[key]
-        st.success(notice)
-    active = [g for g in plan.goals if g.lifecycle_status == "active"]
-    with st.form("session_checkin"):
-        cols = st.columns(len(RATING_LABELS))
-        for col, (name, label) in zip(cols, RATING_LABELS.items(), strict=True):
-            col.number_input(
-                f"{label} (0–10)",
-                min_value=0,
-                max_value=10,
-                value=None,
-                step=1,
-                key=f"{CHECKIN}{name}",
-            )
-        goal_cols = st.columns(2)
-        for i, goal in enumerate(active):
-            goal_cols[i % 2].number_input(
-                f"Progress on: {plain(goal.description[:60])} (0–10)",
-                min_value=0,
-                max_value=10,
-                value=None,
-                step=1,
-                key=f"{CHECKIN}goal:{goal.id}",
-            )
-        c1, c2 = st.columns(2)
-        c1.text_input("What went well", key=f"{CHECKIN}went_well")
-        c2.text_input("What was hard", key=f"{CHECKIN}was_hard")
-        for code in review.REVIEWED_INSTRUMENTS:
-            instrument = measures.get_instrument(code)
-            with st.expander(f"{instrument.name} (optional)"):
-                st.caption(instrument.preamble)
-                values = [v for v, _ in instrument.answer_options]
-                labels = dict(instrument.answer_options)
-                for i, item in enumerate(instrument.items):
-                    st.radio(
-                        f"{i + 1}. {item}",
-                        values,
-                        index=None,
-                        horizontal=True,
-                        format_func=labels.__getitem__,
-                        key=f"{CHECKIN}{code}:{i}",
-                    )
-                if instrument.difficulty_question is not None:
-                    extra = dict(instrument.difficulty_options)
-                    st.radio(
-                        instrument.difficulty_question,
-                        list(extra),
-                        index=None,
-                        horizontal=True,
-                        format_func=extra.__getitem__,
-                        key=f"{CHECKIN}{code}:difficulty",
-                    )
-                st.caption(
-                    "Best answered in full; a part-answered questionnaire is kept as "
-                    "incomplete (no total), and its self-harm answer is still flagged."
-                )
-        submitted = st.form_submit_button("Save check-in")
-    if not submitted:
-        return
-    answers: dict[str, list[Any]] = {}
-    difficulty: dict[str, int | None] = {}
-    state = st.session_state
-    for code in review.REVIEWED_INSTRUMENTS:
-        given = _instrument_answers(code)
-        if any(a is not None for a in given):  # part-answered is kept as partial
-            answers[code] = given
-            difficulty[code] = state.get(f"{CHECKIN}{code}:difficulty")
-    progress = {
-        g.id: state[f"{CHECKIN}goal:{g.id}"]
-        for g in active
-        if state.get(f"{CHECKIN}goal:{g.id}") is not None
-    }
-    try:
-        saved = checkins.record_checkin(
-            db,
-            actor,
-            client_id=client_id,
-            source=CheckinSource.SESSION,
-            ratings={name: state.get(f"{CHECKIN}{name}") for name in RATING_LABELS},
-            goal_progress=progress or None,
-            went_well=state.get(f"{CHECKIN}went_well", ""),
-            was_hard=state.get(f"{CHECKIN}was_hard", ""),
-            measure_answers=answers or None,
-            difficulty=difficulty or None,
-        )
-    except DomainError as exc:
-        show_error(exc)
-        return
-    scores = "; ".join(
-        f"{code} {measures.describe_unanswered(s.unanswered)}"
-        if s.is_partial
-        else f"{code} {s.total} ({s.severity})"
-        for code, s in saved.scores.items()
-    )
-    state[f"{CHECKIN}reset"] = (
-        "Check-in recorded in session."
-        + (f" {scores}." if scores else "")
-        + (
-            " The self-harm question was answered above 0: follow up today."
-            if saved.risk_flag
-            else ""
-        )
-    )
-    st.rerun()
-
-
 if can_write:
     st.header("Record a check-in with the client")
-    _checkin_form()
+    session_checkin.render(client_id, plan.goals)
 
 # --- The session record --------------------------------------------------------------------------
 
-TEXT_FIELDS = ("summary", "progress_acknowledged", "plan_changes", "next_steps")
-PICK = f"session_record:{client_id}"
-ERROR = f"session_error:{client_id}"
-
-
-def _key(record_key: int, field: str) -> str:
-    return f"{DRAFT_PREFIX}session:{client_id}:{record_key}:{field}"
-
-
-def _base_key(record_key: int) -> str:
-    return f"session_base:{client_id}:{record_key}"
-
-
-def _blank() -> dict[str, Any]:
-    return {
-        "session_date": today,
-        "attendance": Attendance.ATTENDED.value,
-        "summary": "",
-        "progress_acknowledged": "",
-        "plan_changes": "",
-        "plan_revision_id": None,
-        "next_steps": "",
-        "next_session_date": None,
-    }
-
-
-def _sync(record_key: int, version: int, saved: dict[str, Any]) -> None:
-    """Fill the widgets from the saved record unless the user has unsaved edits of their own."""
-    state = st.session_state
-    saved = {**saved, "plan_revision_id": saved["plan_revision_id"] or NO_REVISION}
-    keys = {f: _key(record_key, f) for f in saved}
-    base = state.get(_base_key(record_key))
-    if all(k in state for k in keys.values()):
-        if base is None:
-            state[_base_key(record_key)] = (version, saved)
-            return
-        if base[0] == version or any(state[keys[f]] != base[1][f] for f in saved):
-            return
-    for field, key in keys.items():
-        state[key] = saved[field]
-    state[_base_key(record_key)] = (version, saved)
-
-
-def _forget(record_key: int) -> None:
-    for field in read_sessions.SESSION_FIELDS:
-        st.session_state.pop(_key(record_key, field), None)
-    st.session_state.pop(_base_key(record_key), None)
-
-
-def _discard(record_key: int) -> None:
-    _forget(record_key)
-    st.session_state.pop(ERROR, None)
-
-
-def _save(record_key: int, sign: bool) -> None:
-    """Save (and perhaps sign off) callback: runs before the page, so it may reset widgets."""
-    state = st.session_state
-    state.pop(ERROR, None)
-    # What the widgets hold (session state is untyped); the service checks every field.
-    typed: dict[str, Any] = {
-        f: state.get(_key(record_key, f)) for f in read_sessions.SESSION_FIELDS
-    }
-    typed["plan_revision_id"] = typed["plan_revision_id"] or None
-    if sign and not state.get(f"session_confirm:{client_id}:{record_key}"):
-        state[ERROR] = DomainError("Tick the box to confirm the record is complete first.")
-        return
-    try:
-        # A callback runs before the sign-in gate: act only for a sign-in that is still live.
-        actor, today = deps.current_actor(), deps.today()
-        if record_key == NEW:
-            view = sessions.create_draft(db, actor, client_id, today=today, **typed)
-            state[PICK] = view.id
-            if sign:
-                view = sessions.sign_off(
-                    db, actor, view.id, expected_version=view.version, today=today, tz=tz
-                )
-        else:
-            version, base = state[_base_key(record_key)]
-            base = {**base, "plan_revision_id": base["plan_revision_id"] or None}
-            changes = {f: v for f, v in typed.items() if v != base[f]}
-            if sign:
-                view = sessions.sign_off(
-                    db,
-                    actor,
-                    record_key,
-                    expected_version=version,
-                    changes=changes,
-                    today=today,
-                    tz=tz,
-                )
-            elif not changes:
-                flash("Nothing to save: the draft has not changed.")
-                return
-            else:
-                view = sessions.update_draft(
-                    db,
-                    actor,
-                    record_key,
-                    expected_version=version,
-                    changes=changes,
-                    today=today,
-                    tz=tz,
-                )
-    except sessions.SignedOff as exc:
-        state[ERROR] = exc
-        base = state[_base_key(record_key)][1] if record_key != NEW else typed
-        words = "\n\n".join(str(typed[f]) for f in TEXT_FIELDS if typed[f] != base[f])
-        if words and not state.get(sessions_list.addendum_key(record_key)):
-            state[sessions_list.addendum_key(record_key)] = words
-        return
-    except DomainError as exc:
-        state[ERROR] = exc
-        if record_key == NEW and state.get(PICK) != NEW:
-            _forget(NEW)  # saved as a draft before the sign-off was refused
-        return
-    _forget(record_key)
-    if view.is_signed:
-        flash(
-            "Session record signed off. It can no longer be changed; add an addendum if "
-            "something needs adding."
-        )
-    else:
-        flash(f"Draft saved ({show_day(view.session_date)}).")
-
-
-def _record_form(record_key: int, can_sign: bool) -> None:
-    c1, c2, c3 = st.columns(3)
-    c1.date_input("Session date", key=_key(record_key, "session_date"), format="DD/MM/YYYY")
-    c2.selectbox("Attendance", ATTENDANCE, key=_key(record_key, "attendance"))
-    c3.date_input(
-        "Next session",
-        key=_key(record_key, "next_session_date"),
-        format="DD/MM/YYYY",
-        min_value=date(2000, 1, 1),
-    )
-    st.text_area("Summary", key=_key(record_key, "summary"), height=120)
-    st.text_area(
-        "Progress acknowledged",
-        key=_key(record_key, "progress_acknowledged"),
-        height=80,
-        help="What the client has done or come through, named together.",
-    )
-    st.text_area("Plan changes agreed", key=_key(record_key, "plan_changes"), height=80)
-    links = {
-        r.id: f"Revision {r.number}: {r.reason} ({r.created_by_name}, "
-        f"{r.created_at.astimezone(tz):%d %b %Y %H:%M})"
-        for r in read_sessions.revision_links(db, actor, client_id)
-    }
-    chosen = st.session_state.get(_key(record_key, "plan_revision_id"))
-    if chosen and chosen not in links:
-        links[chosen] = "A revision of an earlier plan"
-    st.selectbox(
-        "Plan revision made in this session (optional)",
-        [NO_REVISION, *links],
-        key=_key(record_key, "plan_revision_id"),
-        format_func=lambda i: "none linked" if i == NO_REVISION else links[i],
-    )
-    st.text_area("Next steps", key=_key(record_key, "next_steps"), height=80)
-    error = st.session_state.get(ERROR)
-    if isinstance(error, EditConflict):
-        st.error(error.message)  # its `changed` holds no "before" for a session record
-        st.info(
-            "Your text is still in the boxes. Copy what you need, then discard it to load "
-            "the saved draft."
-        )
-        st.button(
-            "Discard mine, load the saved draft",
-            key=f"session_discard:{client_id}",
-            on_click=_discard,
-            args=(record_key,),
-        )
-    elif error is not None:
-        show_error(error)
-    if can_sign:
-        st.checkbox(
-            "I confirm this record is complete and accurate; once signed off it cannot "
-            "be changed, only added to.",
-            key=f"session_confirm:{client_id}:{record_key}",
-        )
-    c1, c2, _ = st.columns([0.2, 0.2, 0.6])
-    c1.button(
-        "Save draft",
-        key=f"session_save:{client_id}",
-        on_click=_save,
-        args=(record_key, False),
-        width="stretch",
-    )
-    if can_sign:
-        c2.button(
-            "Sign off",
-            type="primary",
-            key=f"session_sign:{client_id}",
-            on_click=_save,
-            args=(record_key, True),
-            width="stretch",
-        )
-    else:
-        st.caption("Only the clinician who wrote this draft can sign it off.")
-
-
-def _session_record() -> None:
-    records = read_sessions.list_sessions(db, actor, client_id)
-    drafts = [r for r in records if not r.is_signed]
-    signed_today = [r for r in records if r.is_signed and r.session_date == today]
-    options = {r.id: r for r in (*drafts, *signed_today)}
-    picked: int | None = st.session_state.get(PICK)
-    if picked is not None and picked in (r.id for r in records) and picked not in options:
-        options[picked] = next(r for r in records if r.id == picked)
-    if picked not in (*options, NEW):
-        todays_draft = next((r.id for r in drafts if r.session_date == today), None)
-        st.session_state[PICK] = todays_draft or next(iter([r.id for r in signed_today]), NEW)
-    labels = {
-        i: f"{show_day(r.session_date)} · {r.attendance} · {sessions_list.status_label(r)}"
-        for i, r in options.items()
-    }
-    labels[NEW] = "A new record"
-    if len(labels) > 1:
-        st.selectbox(
-            "Record",
-            list(labels),
-            key=PICK,
-            format_func=labels.__getitem__,
-            on_change=lambda: st.session_state.pop(ERROR, None),
-        )
-    older = [r for r in drafts if r.session_date < today]
-    if older:
-        st.caption(
-            f"{len(older)} earlier draft{'s' if len(older) != 1 else ''} not signed off "
-            "yet: choose one above to finish it."
-        )
-    record = options.get(st.session_state[PICK])
-    if record is not None and record.is_signed:
-        error = st.session_state.get(ERROR)
-        if error is not None:
-            show_error(error)
-        with st.container(border=True):
-            sessions_list.show_record(record, tz)
-            if can_write:
-                sessions_list.addendum_form(record)
-        return
-    if not can_write:
-        st.caption("Only the client's assigned clinicians can write session records.")
-        return
-    if record is None:
-        _sync(NEW, 0, _blank())
-        _record_form(NEW, can_sign=True)
-    else:
-        _sync(record.id, record.version, record.values())
-        _record_form(record.id, can_sign=record.clinician_id == actor.user_id)
-
-
-st.header("Session record")
-show_flash()  # here, next to the record it is about, not at the top of a long page
-_session_record()
+session_record.render(client_id, can_write)

@@ -19,7 +19,7 @@ from tests.factories import clinic_today
 
 @pytest.fixture
 def demo_db(app_db: Database) -> Database:
-    seed_demo(app_db, clients=4, days=60)
+    seed_demo(app_db, clients=4, days=60, end_date=clinic_today())
     return app_db
 
 

@@ -127,6 +127,32 @@ def test_a_draft_saves_and_sign_off_locks_it(clinic):
     assert at.text_area(key=f"draft:addendum:{record_id}")
 
 
+def test_a_new_record_signed_off_at_once_is_refused_whole_then_signed(clinic):
+    db, alice, today = clinic
+    client = make_client(db, alice, ref="CP-0102", today=today)
+    at = open_review(client.ref)
+    at.text_area(key=key(client.id, 0, "next_steps")).input("Phone the peer group.")
+    at.checkbox(key=f"session_confirm:{client.id}:0").check()
+    at.button(key=f"session_sign:{client.id}").click().run()
+    assert not at.exception
+    assert "Write a summary of the session before signing it off" in at.error[0].value
+    with db.uow() as uow:  # refused: no draft left behind, and the text is still on screen
+        assert uow.session.scalars(select(ClinicalSession)).all() == []
+    assert at.text_area(key=key(client.id, 0, "next_steps")).value == "Phone the peer group."
+    at.text_area(key=key(client.id, 0, "summary")).input(SUMMARY)
+    at.button(key=f"session_sign:{client.id}").click().run()
+    assert not at.exception
+    assert "signed off" in at.success[0].value
+    with db.uow() as uow:
+        record = uow.session.scalars(select(ClinicalSession)).one()
+        assert (record.status.value, record.summary, record.next_steps) == (
+            "signed",
+            SUMMARY,
+            "Phone the peer group.",
+        )
+    assert SUMMARY in [t.value for t in at.text]
+
+
 def test_an_edit_after_sign_off_is_refused_while_an_addendum_saves(clinic):
     db, alice, today = clinic
     client = make_client(db, alice, ref="CP-0102", today=today)

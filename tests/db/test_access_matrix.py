@@ -619,6 +619,17 @@ MATRIX: dict[str, Row] = {
         ),
         CLINICAL_WRITE,
     ),
+    "sessions.record_session": Row(
+        lambda w, a, t: sessions.record_session(
+            w.db,
+            a,
+            w.client_id,
+            {"session_date": TODAY, "summary": "Met today"},
+            sign=True,
+            today=TODAY,
+        ),
+        CLINICAL_WRITE,
+    ),
     "sessions.update_draft": Row(
         lambda w, a, t: sessions.update_draft(
             w.db,

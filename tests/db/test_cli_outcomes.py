@@ -100,7 +100,7 @@ def test_refusals_name_the_problem(service) -> None:  # noqa: F811
     db = service[0]
     code, out, err = run(env_of(db), "outcomes", "--since", "2026-07-01", "--until", "2026-06-30")
     assert (code, out) == (1, "")
-    assert "since: the period starts on 01 Jul 2026, after it ends (30 Jun 2026)" in err
+    assert "since: the period starts on 1 Jul 2026, after it ends (30 Jun 2026)" in err
     code, _, err = run(env_of(db), "outcomes", "--clinician", "nobody")
     assert code == 1 and "No clinician with username 'nobody'" in err
     code, _, err = run(env_of(db), "outcomes", "--since", "March")

@@ -29,7 +29,7 @@ from care_plans.access import Actor
 from care_plans.config import Settings
 from care_plans.db import Database, make_engine
 from care_plans.errors import AccessDenied, ValidationError
-from care_plans.export import consent, document, pdf, service
+from care_plans.export import consent, fonts, pdf, service
 from care_plans.models import PLAN_SECTIONS, AuditEvent, Client, ContactKind
 from care_plans.read import export_data
 from care_plans.read import plans as read_plans
@@ -495,8 +495,8 @@ def test_a_batch_zip_holds_one_summary_per_client_with_progress(demo_db) -> None
 
 
 def test_a_missing_font_is_a_clear_error(demo_db, monkeypatch, tmp_path) -> None:
-    monkeypatch.setattr(document, "FONT_DIR", tmp_path)
-    with pytest.raises(document.FontMissing, match="fonts-dejavu-core"):
+    monkeypatch.setattr(fonts, "FONT_DIR", tmp_path)
+    with pytest.raises(fonts.FontMissing, match="fonts-dejavu-core"):
         pdf.crisis_plan_pdf(summary(demo_db), AT)
 
 

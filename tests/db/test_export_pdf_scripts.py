@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from care_plans.access import Actor
 from care_plans.db import Database
-from care_plans.export import document, pdf, service
+from care_plans.export import fonts, pdf, service
 from care_plans.models import AuditEvent
 from care_plans.read import plans as read_plans
 from care_plans.services import checkins, contacts, plans
@@ -180,10 +180,10 @@ def test_an_export_with_every_character_printable_counts_none(sqlite_db) -> None
 
 
 def test_a_missing_fallback_font_names_its_package(sqlite_db, monkeypatch, tmp_path) -> None:
-    monkeypatch.setattr(document, "CJK_DIR", tmp_path)
+    monkeypatch.setattr(fonts, "CJK_DIR", tmp_path)
     try:
-        document.font_paths()
-    except document.FontMissing as exc:
+        fonts.font_paths()
+    except fonts.FontMissing as exc:
         assert "fonts-noto-cjk" in str(exc) and "fonts-dejavu-core" not in str(exc)
     else:
         raise AssertionError("a missing CJK font went unnoticed")

@@ -284,3 +284,100 @@ def test_the_audit_trail_names_fields_never_text(team):
     dumped = json.dumps([e.detail for e in events])
     for text in ("argument", "Sam", "private"):
         assert text not in dumped
+
+
+def _session_events(db) -> list[tuple[str, int | None]]:
+    with db.uow() as uow:
+        return [
+            (row.action, row.entity_id)
+            for row in uow.session.execute(
+                select(AuditEvent.action, AuditEvent.entity_id)
+                .where(AuditEvent.action.like("session.%"))
+                .order_by(AuditEvent.id)
+            )
+        ]
+
+
+def test_a_new_record_signed_off_at_once_is_one_signed_record_with_its_events(team):
+    t = team
+    signed = sessions.record_session(
+        t.db,
+        t.alice,
+        t.client_id,
+        {"session_date": TODAY, "summary": SUMMARY, "next_steps": "Call the peer group."},
+        sign=True,
+        today=TODAY,
+    )
+    assert signed.is_signed and signed.status == "signed" and signed.signed_at is not None
+    listed = read_sessions.list_sessions(t.db, t.alice, t.client_id)
+    assert [(r.id, r.is_signed, r.summary, r.next_steps) for r in listed] == [
+        (signed.id, True, SUMMARY, "Call the peer group.")
+    ]
+    assert _session_events(t.db) == [("session.create", signed.id), ("session.sign", signed.id)]
+    with pytest.raises(sessions.SignedOff):
+        sessions.update_draft(
+            t.db,
+            t.alice,
+            signed.id,
+            expected_version=signed.version,
+            changes={"summary": "Changed."},
+            today=TODAY,
+        )
+
+
+def test_a_refused_sign_off_of_a_new_record_leaves_no_draft(team):
+    t = team
+    with pytest.raises(ValidationError) as blank:
+        sessions.record_session(
+            t.db,
+            t.alice,
+            t.client_id,
+            {"session_date": TODAY, "summary": "  "},
+            sign=True,
+            today=TODAY,
+        )
+    assert blank.value.problems == {"summary": sessions.SUMMARY_TO_SIGN}
+    # A bad field and the missing summary are named together, and still nothing is written.
+    with pytest.raises(ValidationError) as both:
+        sessions.record_session(
+            t.db,
+            t.alice,
+            t.client_id,
+            {"session_date": TODAY, "next_session_date": TODAY - timedelta(days=1)},
+            sign=True,
+            today=TODAY,
+        )
+    assert set(both.value.problems) == {"summary", "next_session_date"}
+    assert "after this one" in both.value.problems["next_session_date"]
+    with pytest.raises(ValidationError) as future:
+        sessions.record_session(
+            t.db,
+            t.alice,
+            t.client_id,
+            {"session_date": TODAY + timedelta(days=1), "summary": SUMMARY},
+            sign=True,
+            today=TODAY,
+        )
+    assert set(future.value.problems) == {"session_date"}
+    assert _count(t.db) == 0
+    assert read_sessions.list_sessions(t.db, t.alice, t.client_id) == []
+    assert _session_events(t.db) == []
+    # The same blank summary as a draft is fine: only signing off needs it.
+    draft = sessions.record_session(
+        t.db, t.alice, t.client_id, {"session_date": TODAY}, sign=False, today=TODAY
+    )
+    assert not draft.is_signed and _count(t.db) == 1
+
+
+def test_a_new_record_by_someone_without_access_writes_nothing(team):
+    t = team
+    with pytest.raises(AccessDenied):
+        sessions.record_session(
+            t.db,
+            t.bob,
+            t.client_id,
+            {"session_date": TODAY, "summary": SUMMARY},
+            sign=True,
+            today=TODAY,
+        )
+    assert _count(t.db) == 0 and _session_events(t.db) == []

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from care_plans import demo
 from care_plans.models import Client, ClientAssignment, User
 from tests.e2e.helpers import screenshot_dir, sign_in, wait_idle
+from tests.factories import clinic_today
 
 pytestmark = pytest.mark.browser
 
@@ -22,7 +23,7 @@ SHOTS = screenshot_dir()
 
 @pytest.fixture
 def demo_server(server):
-    demo.seed_demo(server.db, clients=6, days=120, clinicians=2)
+    demo.seed_demo(server.db, clients=6, days=120, clinicians=2, end_date=clinic_today())
     with server.db.uow() as uow:
         ref = uow.session.scalar(
             select(Client.ref)

@@ -253,7 +253,7 @@ def test_a_clinicians_first_week(browser, staff, tmp_path):
         panel = open_expander(page, f"{name} — {kind}")
         label = panel.locator("summary").first.inner_text()
         assert ("🚨 crisis" in label) is crisis, label
-        said = "consent to share (01 Nov 2026)" if consent else "no consent to share"
+        said = "consent to share (1 Nov 2026)" if consent else "no consent to share"
         assert panel.get_by_text(said, exact=True).count() == 1, name
     walk.check("contacts-on-the-page", tab="Support network")
 

@@ -10,12 +10,13 @@ import pytest
 
 from care_plans.demo import DEMO_PASSWORD, seed_demo
 from tests.e2e.helpers import sign_in, wait_idle
+from tests.factories import clinic_today
 
 pytestmark = pytest.mark.browser
 
 
 def test_supervisor_opens_outcomes_and_a_client_from_it(browser, server):
-    seed_demo(server.db, clients=12, days=120)
+    seed_demo(server.db, clients=12, days=120, end_date=clinic_today())
     context = browser.new_context(viewport={"width": 1400, "height": 1600})
     page = context.new_page()
     page.goto(server.url)
