@@ -76,6 +76,10 @@ DEMO_PASSWORD = "recovery-demo-2026"
 CHUNK_ROWS = 5_000
 #: Pending rows (all tables) before a batch of clients is written out.
 FLUSH_ROWS = 40_000
+#: SQLite's page cache for the seeding connection while it writes (KiB; a ceiling, not an
+#: allocation): the default 2 MiB spills dirty index pages to the WAL again and again in one
+#: big transaction. Put back to what it was before the commit.
+SQLITE_SEED_CACHE_KIB = 256 * 1024
 
 MEASURE_INTERVAL_DAYS = measures.DEFAULT_MEASURE_INTERVAL_DAYS
 GAS_REVIEW_INTERVAL_DAYS = 60
@@ -198,6 +202,14 @@ class _BulkWriter:
         if marker is None:
             raise NotImplementedError(f"demo seeding: paramstyle {self.dialect.paramstyle}")
         self.marker = marker
+        self.cache_size: int | None = None
+        if self.dialect.name == "sqlite":
+            self.cache_size = int(self.connection.exec_driver_sql("PRAGMA cache_size").scalar_one())
+            self.connection.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_SEED_CACHE_KIB}")
+
+    def restore_cache_size(self) -> None:
+        if self.cache_size is not None:
+            self.connection.exec_driver_sql(f"PRAGMA cache_size={self.cache_size}")
 
     def new_id(self, model: type[Base]) -> int:
         name = model.__tablename__
@@ -497,13 +509,16 @@ def seed_demo(
             writer=writer,
             stamp=writer.stamper(start_date, days),
         )
-        for index in range(clients):
-            _add_client(run, index)
-            if writer.pending_count() >= FLUSH_ROWS:
-                writer.flush()
-                if progress is not None:
-                    progress(index + 1, clients)
-        writer.flush()
+        try:
+            for index in range(clients):
+                _add_client(run, index)
+                if writer.pending_count() >= FLUSH_ROWS:
+                    writer.flush()
+                    if progress is not None:
+                        progress(index + 1, clients)
+            writer.flush()
+        finally:
+            writer.restore_cache_size()
         writer.reset_sequences()
         written = writer.written
         result = DemoResult(
