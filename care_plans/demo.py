@@ -8,7 +8,8 @@ services (one unit of work and one audit event per action) are far too slow for 
 
 So `seed_demo` writes everything in one transaction with bulk inserts: primary keys are handed
 out here from max(id)+1, so children can point at parents without a flush per row, and rows go
-to the database in chunks of a few thousand. Every value is derived from (seed, end_date) with
+to the database in chunks of a few thousand, as tuples through the driver's `executemany` on
+the session's connection (SQLAlchemy's per-row parameter processing was most of the time). Every value is derived from (seed, end_date) with
 per-client `random.Random` instances (never the global one), so the same arguments give the same
 records. Two things differ between runs on purpose: the bcrypt salt of the demo password and the
 time of the single "demo.seed" audit event, which records when the seeding really happened.
@@ -19,6 +20,7 @@ Words come from `care_plans.demo_text`; nothing here is about a real person.
 from __future__ import annotations
 
 import enum
+import functools
 import math
 import random
 import unicodedata
@@ -27,7 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Table, func, insert, select, text
+from sqlalchemy import Date, Table, func, select, text
 from sqlalchemy.orm import Session
 
 from care_plans import audit, demo_text, measures, passwords
@@ -61,6 +63,7 @@ from care_plans.models import (
     Step,
     SupportContact,
     User,
+    UTCDateTime,
 )
 
 __all__ = ["DEMO_PASSWORD", "DemoResult", "Trajectory", "demo_usernames", "seed_demo"]
@@ -74,6 +77,10 @@ DEMO_PASSWORD = "recovery-demo-2026"
 CHUNK_ROWS = 5_000
 #: Pending rows (all tables) before a batch of clients is written out.
 FLUSH_ROWS = 40_000
+#: SQLite's page cache for the seeding connection while it writes (KiB; a ceiling, not an
+#: allocation): the default 2 MiB spills dirty index pages to the WAL again and again in one
+#: big transaction. Put back to what it was before the commit.
+SQLITE_SEED_CACHE_KIB = 256 * 1024
 
 MEASURE_INTERVAL_DAYS = measures.DEFAULT_MEASURE_INTERVAL_DAYS
 GAS_REVIEW_INTERVAL_DAYS = 60
@@ -165,18 +172,45 @@ def demo_usernames(clinicians: int = 3) -> tuple[tuple[str, Role], ...]:
 
 
 class _BulkWriter:
-    """Rows waiting to be inserted, table by table, with primary keys handed out in advance."""
+    """Rows waiting to be inserted, table by table, with primary keys handed out in advance.
+
+    Rows are either dicts (`add`: the few rows per client of the small tables) or tuples in
+    the order of a declared column list (`add_tuple`: check-ins, goal progress and measure
+    responses, hundreds per client, where building a dict per row was a measurable share of
+    the time). Both go to the database as tuples through the DBAPI's `executemany` on the
+    session's own connection (same transaction, engine events still fire): SQLAlchemy's
+    per-row parameter processing was most of the seeding time. Values are converted column
+    by column with the column type's own bind processor, except SQLite's date and time
+    columns, which get the same text SQLAlchemy stores, formatted by `isoformat`.
+    """
 
     def __init__(self, session: Session) -> None:
         self.session = session
+        self.connection = session.connection()
+        self.dialect = self.connection.dialect
         self.tables: list[Table] = [model.__table__ for model in _TABLE_ORDER]  # type: ignore[misc]
         self.pending: dict[str, list[dict[str, Any]]] = {t.name: [] for t in self.tables}
+        self.columns: dict[str, tuple[str, ...]] = {}
+        self.convert: dict[str, frozenset[str]] = {}
+        self.tuples: dict[str, list[tuple[Any, ...]]] = {t.name: [] for t in self.tables}
         self.next_id: dict[str, int] = {}
         for table in self.tables:
             highest = session.scalar(select(func.max(table.c.id)))
             self.next_id[table.name] = (highest or 0) + 1
         self.written: dict[str, int] = {t.name: 0 for t in self.tables}
-        self.pending_rows = 0
+        self._converters: dict[tuple[str, str], Callable[[Any], Any] | None] = {}
+        marker = {"qmark": "?", "format": "%s", "pyformat": "%s"}.get(self.dialect.paramstyle)
+        if marker is None:
+            raise NotImplementedError(f"demo seeding: paramstyle {self.dialect.paramstyle}")
+        self.marker = marker
+        self.cache_size: int | None = None
+        if self.dialect.name == "sqlite":
+            self.cache_size = int(self.connection.exec_driver_sql("PRAGMA cache_size").scalar_one())
+            self.connection.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_SEED_CACHE_KIB}")
+
+    def restore_cache_size(self) -> None:
+        if self.cache_size is not None:
+            self.connection.exec_driver_sql(f"PRAGMA cache_size={self.cache_size}")
 
     def new_id(self, model: type[Base]) -> int:
         name = model.__tablename__
@@ -186,26 +220,106 @@ class _BulkWriter:
 
     def add(self, model: type[Base], row: dict[str, Any]) -> None:
         self.pending[model.__tablename__].append(row)
-        self.pending_rows += 1
+
+    def declare(
+        self, model: type[Base], columns: tuple[str, ...], convert: tuple[str, ...] = ()
+    ) -> list[tuple[Any, ...]]:
+        """The list to append `model`'s rows to, as tuples in the order of `columns`.
+
+        Every column of the table is named (a column left out would get neither the model's
+        default nor a check here). Values go to the driver as they are, so they must be what
+        the column stores: enum values as text, times made by `stamp`. Only the columns in
+        `convert` go through their type's bind processor (JSON, for one)."""
+        table: Table = model.__table__  # type: ignore[assignment]
+        if sorted(columns) != sorted(table.c.keys()):
+            raise ValueError(f"demo seeding: columns of {table.name} do not match the model")
+        self.columns[table.name] = columns
+        self.convert[table.name] = frozenset(convert)
+        return self.tuples[table.name]
+
+    def pending_count(self) -> int:
+        """Rows not written yet, dict rows and tuples together."""
+        return sum(map(len, self.pending.values())) + sum(map(len, self.tuples.values()))
+
+    def stamper(self, start: date, days: int) -> Callable[[int, int, int], Any]:
+        """`stamp(day, hour, minute)`: the stored value of that UTC time, `day` days after
+        `start` (0 to `days`). On SQLite the text SQLAlchemy would store for it."""
+        dates = [start + timedelta(days=d) for d in range(days + 1)]
+        if self.dialect.name == "sqlite":
+            texts = [d.isoformat() for d in dates]
+
+            def stamp_text(day: int, hour: int, minute: int) -> Any:
+                return f"{texts[day]} {hour:02d}:{minute:02d}:00.000000"
+
+            return stamp_text
+
+        def stamp(day: int, hour: int, minute: int) -> Any:
+            return datetime.combine(dates[day], time(hour, minute), tzinfo=UTC)
+
+        return stamp
+
+    def stored(self, value: datetime) -> Any:
+        """The stored value of a UTC time, as `stamp` gives it."""
+        return _sqlite_utc_text(value) if self.dialect.name == "sqlite" else value
+
+    def _converter(self, table: Table, name: str) -> Callable[[Any], Any] | None:
+        key = (table.name, name)
+        if key not in self._converters:
+            column_type = table.c[name].type
+            converter: Callable[[Any], Any] | None
+            if self.dialect.name == "sqlite" and isinstance(column_type, UTCDateTime):
+                converter = _sqlite_utc_text
+            elif self.dialect.name == "sqlite" and isinstance(column_type, Date):
+                converter = date.isoformat
+            else:
+                converter = column_type._cached_bind_processor(self.dialect)
+            self._converters[key] = converter
+        return self._converters[key]
+
+    def _insert(
+        self,
+        table: Table,
+        columns: tuple[str, ...],
+        rows: list[tuple[Any, ...]],
+        convert: frozenset[str] | None = None,
+    ) -> None:
+        converters = [
+            self._converter(table, name) if convert is None or name in convert else None
+            for name in columns
+        ]
+        if any(converters):
+            values: list[Any] = list(zip(*rows, strict=True))
+            for i, to_db in enumerate(converters):
+                if to_db is not None:
+                    # None stays SQL NULL (also for JSON, which would otherwise store 'null').
+                    values[i] = [None if v is None else to_db(v) for v in values[i]]
+            rows = list(zip(*values, strict=True))
+        quote = self.dialect.identifier_preparer.quote
+        statement = (
+            f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
+            f"VALUES ({', '.join(self.marker for _ in columns)})"
+        )
+        for start in range(0, len(rows), CHUNK_ROWS):
+            self.connection.exec_driver_sql(statement, rows[start : start + CHUNK_ROWS])
 
     def flush(self) -> None:
         for table in self.tables:
             rows = self.pending[table.name]
-            if not rows:
-                continue
-            # Core inserts on the table: the ORM's bulk path would add per-row mapper work for
-            # nothing, since every column is given here. Rows are grouped by their keys because
-            # one executemany needs one column list (a goal without GAS levels leaves the JSON
-            # column out, so it is SQL NULL as with the ORM, not JSON 'null').
-            groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-            for row in rows:
-                groups.setdefault(tuple(row), []).append(row)
-            for group in groups.values():
-                for start in range(0, len(group), CHUNK_ROWS):
-                    self.session.execute(insert(table), group[start : start + CHUNK_ROWS])
-            self.written[table.name] += len(rows)
-            self.pending[table.name] = []
-        self.pending_rows = 0
+            if rows:
+                # Rows are grouped by their keys because one executemany needs one column
+                # list (a goal without GAS levels leaves the JSON column out: SQL NULL).
+                groups: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
+                for row in rows:
+                    groups.setdefault(tuple(row), []).append(tuple(row.values()))
+                for columns, group in groups.items():
+                    self._insert(table, columns, group)
+                self.written[table.name] += len(rows)
+                self.pending[table.name] = []
+            declared = self.tuples[table.name]
+            if declared:
+                self._insert(table, self.columns[table.name], declared, self.convert[table.name])
+                self.written[table.name] += len(declared)
+                declared.clear()  # the same list: generators hold on to it
 
     def reset_sequences(self) -> None:
         """On PostgreSQL, move each id sequence past the ids given out here."""
@@ -220,6 +334,13 @@ class _BulkWriter:
                         f"(SELECT MAX(id) FROM {table.name}))"
                     )
                 )
+
+
+def _sqlite_utc_text(value: datetime) -> str:
+    """What `UTCDateTime` stores on SQLite (UTC, no zone, microseconds), made in one call."""
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to a UTC column; attach a time zone first")
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 # -- Small helpers ---------------------------------------------------------------------------
@@ -321,6 +442,8 @@ class _Run:
     clinicians: tuple[tuple[int, str], ...]  # (user id, username), primary clinicians
     supervisor: tuple[int, str]
     writer: _BulkWriter
+    #: stamp(day, hour, minute): a stored time on the day `day` days after `start_date`.
+    stamp: Callable[[int, int, int], Any]
 
 
 def seed_demo(
@@ -385,14 +508,18 @@ def seed_demo(
             ),
             supervisor=(user_ids["demo.supervisor"], "demo.supervisor"),
             writer=writer,
+            stamp=writer.stamper(start_date, days),
         )
-        for index in range(clients):
-            _add_client(run, index)
-            if writer.pending_rows >= FLUSH_ROWS:
-                writer.flush()
-                if progress is not None:
-                    progress(index + 1, clients)
-        writer.flush()
+        try:
+            for index in range(clients):
+                _add_client(run, index)
+                if writer.pending_count() >= FLUSH_ROWS:
+                    writer.flush()
+                    if progress is not None:
+                        progress(index + 1, clients)
+            writer.flush()
+        finally:
+            writer.restore_cache_size()
         writer.reset_sequences()
         written = writer.written
         result = DemoResult(
@@ -1029,6 +1156,48 @@ def _measure_plan(
     return plan
 
 
+_CHECKIN_COLUMNS = (
+    "id",
+    "client_id",
+    "submitted_at",
+    "source",
+    *RATINGS,
+    "note",
+    "went_well",
+    "was_hard",
+    "entered_in_error",
+    "error_reason",
+    "error_marked_by_id",
+    "error_marked_at",
+    "link_id",
+    "created_by_id",
+    "created_at",
+)
+_PROGRESS_COLUMNS = ("id", "checkin_id", "goal_id", "rating")
+_MEASURE_COLUMNS = (
+    "id",
+    "client_id",
+    "checkin_id",
+    "instrument",
+    "administered_at",
+    "answers",
+    "is_partial",
+    "total",
+    "severity",
+    "difficulty",
+    "risk_flag",
+    "risk_followed_up_at",
+    "risk_followed_up_by_id",
+    "risk_follow_up_note",
+)
+
+
+@functools.lru_cache(maxsize=4096)
+def _scored(code: str, answers: tuple[int, ...]) -> measures.Score:
+    """`measures.score`, once per distinct set of answers (a few hundred in a whole seed)."""
+    return measures.score(code, answers)
+
+
 def _add_checkins(
     run: _Run,
     rng: random.Random,
@@ -1040,7 +1209,12 @@ def _add_checkins(
     quiet_days: int,
     risk_prone: bool,
 ) -> None:
-    """Daily self-ratings following the curve, notes on some days, measures every fortnight."""
+    """Daily self-ratings following the curve, notes on some days, measures every fortnight.
+
+    The hottest loop of the seeding (hundreds of rows per client), so it is written for speed:
+    rows are tuples in the declared column order, times come from `run.stamp`, the random
+    stream's methods and the ids are local names. The draws are the same, in the same order,
+    as a plainer loop would make them; the demo data depends on that order."""
     w = run.writer
     days = _checkin_days(rng, run.days, quiet_days)
     measure_plan = _measure_plan(rng, curve, days, risk_prone)
@@ -1052,92 +1226,118 @@ def _add_checkins(
         rng.uniform(-1.0, 0.5),
     )
     usual_hour = rng.choice((8, 12, 19, 20, 21))
+    # A flagged answer from before this day (midnight, UTC) has been followed up.
     follow_up_before = _at(run.end_date, 0) - RISK_FOLLOW_UP_AFTER
     start_weekday = run.start_date.weekday()
+    checkins = w.declare(CheckIn, _CHECKIN_COLUMNS)
+    progress = w.declare(GoalProgress, _PROGRESS_COLUMNS)
+    responses = w.declare(MeasureResponse, _MEASURE_COLUMNS, convert=("answers",))
+    stamp = run.stamp
+    random_, gauss, randint, randrange, choice = (
+        rng.random,
+        rng.gauss,
+        rng.randint,
+        rng.randrange,
+        rng.choice,
+    )
+    went_well_pool, was_hard_pool = demo_text.WENT_WELL, demo_text.WAS_HARD
+    source_session, source_link = CheckinSource.SESSION.value, CheckinSource.LINK.value
+    goal_offsets = [(goal.id, goal.offset) for goal in goals]
+    next_ids = w.next_id
+    checkin_id = next_ids[CheckIn.__tablename__] - 1
+    progress_id = next_ids[GoalProgress.__tablename__] - 1
+    response_id = next_ids[MeasureResponse.__tablename__] - 1
+    off_sleep, off_self_care, off_connection, off_hope = offsets[1:]
     noise = 0.0
     previous_day = 0
     for day in days:
         # Day-to-day noise carries over (bad days cluster), also across days without a check-in.
         for _ in range(day - previous_day):
-            noise = 0.6 * noise + rng.gauss(0, 0.8)
+            noise = 0.6 * noise + gauss(0, 0.8)
         previous_day = day
         weekend = 0.3 if (start_weekday + day) % 7 >= 5 else 0.0
-        level = curve[day] + noise + weekend
-        ratings: list[int | None] = [
-            _clamp_rating(level + off + rng.gauss(0, 0.7)) for off in offsets
-        ]
-        if rng.random() < 0.12:  # now and then a question is skipped
-            ratings[rng.randrange(len(ratings))] = None
+        wellbeing = curve[day]
+        level = wellbeing + noise + weekend
+        ratings: list[int | None] = []
+        for off in (0.0, off_sleep, off_self_care, off_connection, off_hope):
+            value = level + off + gauss(0, 0.7)
+            ratings.append(0 if value <= 0 else 10 if value >= 10 else int(value + 0.5))
+        if random_() < 0.12:  # now and then a question is skipped
+            ratings[randrange(5)] = None
         mood = ratings[0] if ratings[0] is not None else 5
-        day_date = run.start_date + timedelta(days=day)
         in_session = day in session_hours
         if in_session:
-            submitted = _at(day_date, session_hours[day], 40)
+            hour, minute = session_hours[day], 40
         else:
-            submitted = _at(day_date, usual_hour + rng.randint(0, 2), rng.randrange(60))
-        went_well = rng.choice(demo_text.WENT_WELL) if rng.random() < 0.08 + 0.02 * mood else ""
-        was_hard = (
-            rng.choice(demo_text.WAS_HARD) if rng.random() < 0.06 + 0.025 * (10 - mood) else ""
+            hour = usual_hour + randint(0, 2)
+            minute = randrange(60)
+        submitted = stamp(day, hour, minute)
+        went_well = choice(went_well_pool) if random_() < 0.08 + 0.02 * mood else ""
+        was_hard = choice(was_hard_pool) if random_() < 0.06 + 0.025 * (10 - mood) else ""
+        checkin_id += 1
+        # No check-in link rows: a token derived from the seed could be guessed by anyone who
+        # reads this file, so demo check-ins name no link.
+        checkins.append(
+            (
+                checkin_id,
+                client_id,
+                submitted,
+                source_session if in_session else source_link,
+                *ratings,
+                "",  # note
+                went_well,
+                was_hard,
+                False,  # entered_in_error
+                None,  # error_reason
+                None,  # error_marked_by_id
+                None,  # error_marked_at
+                None,  # link_id
+                clinician_id if in_session else None,
+                submitted,  # created_at
+            )
         )
-        checkin_id = w.new_id(CheckIn)
-        w.add(
-            CheckIn,
-            {
-                "id": checkin_id,
-                "client_id": client_id,
-                "submitted_at": submitted,
-                "source": CheckinSource.SESSION if in_session else CheckinSource.LINK,
-                **dict(zip(RATINGS, ratings, strict=True)),
-                "note": "",
-                "went_well": went_well,
-                "was_hard": was_hard,
-                "entered_in_error": False,
-                "error_reason": None,
-                "error_marked_by_id": None,
-                # No check-in link rows: a token derived from the seed could be guessed by anyone
-                # who reads this file, so demo check-ins name no link.
-                "error_marked_at": None,
-                "link_id": None,
-                "created_by_id": clinician_id if in_session else None,
-                "created_at": submitted,
-            },
-        )
-        if in_session or rng.random() < 0.25:
-            for goal in goals:
-                if rng.random() < 0.75:
-                    w.add(
-                        GoalProgress,
-                        {
-                            "id": w.new_id(GoalProgress),
-                            "checkin_id": checkin_id,
-                            "goal_id": goal.id,
-                            "rating": _clamp_rating(curve[day] + goal.offset + rng.gauss(0, 1.0)),
-                        },
+        if in_session or random_() < 0.25:
+            for goal_id, goal_offset in goal_offsets:
+                if random_() < 0.75:
+                    value = wellbeing + goal_offset + gauss(0, 1.0)
+                    progress_id += 1
+                    progress.append(
+                        (
+                            progress_id,
+                            checkin_id,
+                            goal_id,
+                            0 if value <= 0 else 10 if value >= 10 else int(value + 0.5),
+                        )
                     )
         if day in measure_plan:
             for code, answers in zip(("PHQ-9", "GAD-7"), measure_plan[day], strict=True):
-                scored = measures.score(code, answers)
-                followed_up = scored.risk_flag and submitted < follow_up_before
-                w.add(
-                    MeasureResponse,
-                    {
-                        "id": w.new_id(MeasureResponse),
-                        "client_id": client_id,
-                        "checkin_id": checkin_id,
-                        "instrument": code,
-                        "administered_at": submitted,
-                        "answers": answers,
-                        "is_partial": False,
-                        "total": scored.total,
-                        "severity": scored.severity,
-                        "difficulty": None,
-                        "risk_flag": scored.risk_flag,
-                        "risk_followed_up_at": submitted + timedelta(hours=rng.randint(1, 20))
-                        if followed_up
-                        else None,
-                        "risk_followed_up_by_id": clinician_id if followed_up else None,
-                        "risk_follow_up_note": rng.choice(demo_text.RISK_FOLLOW_UP_NOTES)
-                        if followed_up
-                        else None,
-                    },
+                scored = _scored(code, tuple(answers))
+                followed_up_at = note = followed_up_by = None
+                if scored.risk_flag:  # rare: the time as a datetime, to compare and add to
+                    submitted_at = _at(run.start_date + timedelta(days=day), hour, minute)
+                    if submitted_at < follow_up_before:
+                        followed_up_at = w.stored(submitted_at + timedelta(hours=randint(1, 20)))
+                        followed_up_by = clinician_id
+                        note = choice(demo_text.RISK_FOLLOW_UP_NOTES)
+                response_id += 1
+                responses.append(
+                    (
+                        response_id,
+                        client_id,
+                        checkin_id,
+                        code,
+                        submitted,
+                        answers,
+                        False,  # is_partial
+                        scored.total,
+                        scored.severity,
+                        None,  # difficulty
+                        scored.risk_flag,
+                        followed_up_at,
+                        followed_up_by,
+                        note,
+                    )
                 )
+    next_ids[CheckIn.__tablename__] = checkin_id + 1
+    next_ids[GoalProgress.__tablename__] = progress_id + 1
+    next_ids[MeasureResponse.__tablename__] = response_id + 1
