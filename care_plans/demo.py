@@ -10,9 +10,10 @@ So `seed_demo` writes everything in one transaction with bulk inserts: primary k
 out here from max(id)+1, so children can point at parents without a flush per row, and rows go
 to the database in chunks of a few thousand, as tuples through the driver's `executemany` on
 the session's connection (SQLAlchemy's per-row parameter processing was most of the time).
-Every value is derived from (seed, end_date) with per-client `random.Random` instances (never the global one), so the same arguments give the same
-records. Two things differ between runs on purpose: the bcrypt salt of the demo password and the
-time of the single "demo.seed" audit event, which records when the seeding really happened.
+Every value is derived from (seed, end_date) with per-client `random.Random` instances (never
+the global one), so the same arguments give the same records. Two things differ between runs
+on purpose: the bcrypt salt of the demo password and the time of the single "demo.seed" audit
+event, which records when the seeding really happened.
 
 Words come from `care_plans.demo_text`; nothing here is about a real person.
 """
