@@ -635,13 +635,15 @@ def _baselines_and_finals(
 ) -> dict[int, dict[str, tuple[TimedScore, TimedScore]]]:
     """Per client and instrument: (baseline, final), the first and last row of its run."""
     r = responses
+    result: dict[int, dict[str, tuple[TimedScore, TimedScore]]] = defaultdict(dict)
+    if len(r.client) == 0:  # nobody in scope has a complete response yet
+        return result
     starts = r.run_starts
     ends = np.append(starts[1:], len(r.client)) - 1
     clients, instruments = r.client[starts].tolist(), r.instrument[starts].tolist()
     first_totals, last_totals = r.total[starts].tolist(), r.total[ends].tolist()
     first_at = np.round(r.seconds[starts], r.digits).tolist()
     last_at = np.round(r.seconds[ends], r.digits).tolist()
-    result: dict[int, dict[str, tuple[TimedScore, TimedScore]]] = defaultdict(dict)
     for n, client_id in enumerate(clients):
         result[client_id][INSTRUMENTS[instruments[n]]] = (
             TimedScore(datetime.fromtimestamp(first_at[n], UTC), first_totals[n]),

@@ -274,6 +274,14 @@ MATRIX: dict[str, Row] = {
     "versions.client_data_version": Row(
         lambda w, a, t: versions.client_data_version(w.db, a, w.client_id), CLINICAL_READ
     ),
+    "versions.client_record_version": Row(
+        lambda w, a, t: versions.client_record_version(w.db, a, w.client_id), CLINICAL_READ
+    ),
+    # The clinic's newest audit id: a number any clinical account may read (it says only that
+    # something changed), never an administrator (they read no clinical pages).
+    "versions.clinic_data_version": Row(
+        lambda w, a, t: versions.clinic_data_version(w.db, a), cells(ALLOW, ALLOW, ALLOW, REFUSE)
+    ),
     "audit_trail.search": Row(
         lambda w, a, t: audit_trail.search(w.db, a, audit_trail.AuditFilter(), tz=TZ), ADMIN_ONLY
     ),

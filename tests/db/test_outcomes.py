@@ -352,3 +352,14 @@ def test_two_responses_at_the_same_moment_start_with_the_older_and_end_with_the_
     row = outcomes_for(db, alice).row("all", "PHQ-9")
     # 20 -> 5: reliable improvement and reliable recovery (14 -> 13 would be neither).
     assert counts(row) == (1, 1, 0, 1, 1, 1)
+
+
+def test_a_caseload_with_no_scores_yet_counts_nothing(db: Database) -> None:
+    """A new clinician whose clients have no complete response: every figure is 0, the trend
+    empty, and each active client is in the data completeness without a baseline."""
+    alice = make_user(db, "alice")
+    make_client(db, alice, "CP-0001", "Not Yet Measured", today=TODAY)
+    result = outcomes_for(db, alice)
+    assert [counts(r) for r in result.headline] == [(0, 0, 0, 0, 0, 0)] * 3
+    assert result.trend.empty
+    assert (result.completeness.active_clients, result.completeness.with_baseline) == (1, 0)
